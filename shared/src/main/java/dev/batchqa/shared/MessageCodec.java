@@ -1,0 +1,91 @@
+package dev.batchqa.shared;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+
+/** Encodes and decodes the SQS message body, schema version 1, and validates what a producer wrote. */
+public final class MessageCodec {
+    private final QaValidator validator;
+
+    public MessageCodec(QaValidator validator) {
+        this.validator = validator;
+    }
+
+    public String encode(QaMessage message) {
+        try {
+            String body = Json.MAPPER.writeValueAsString(message);
+            if (body.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_MESSAGE_BYTES) {
+                throw new IllegalArgumentException("message exceeds the SQS limit of " + Limits.MAX_MESSAGE_BYTES + " bytes");
+            }
+            return body;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode message", e);
+        }
+    }
+
+    /**
+     * Reads a message body. Fields are checked in an order that finds the request id first, so that as many
+     * poison messages as possible can be recorded as FAILED under their id.
+     *
+     * @param sqsMessageId the id SQS gave the message; the request id when the body names none
+     */
+    public DecodedMessage decode(String body, String sqsMessageId) throws InvalidMessageException {
+        JsonNode tree;
+        try {
+            tree = Json.MAPPER.readTree(body == null ? "" : body);
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not valid JSON", null);
+        }
+        if (!(tree instanceof ObjectNode)) {
+            throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not a JSON object", null);
+        }
+        JsonNode idNode = tree.get("id");
+        String id;
+        if (idNode == null || idNode.isNull()) {
+            id = sqsMessageId;
+        } else if (idNode.isTextual() && QaValidator.isValidId(idNode.textValue())) {
+            id = idNode.textValue();
+        } else {
+            throw new InvalidMessageException("INVALID_ID", "'id' must match " + Limits.ID_PATTERN, null);
+        }
+
+        JsonNode versionNode = tree.get("version");
+        if (versionNode != null && !versionNode.isNull()
+                && !(versionNode.canConvertToExactIntegral() && versionNode.intValue() == QaMessage.CURRENT_VERSION)) {
+            throw new InvalidMessageException("UNSUPPORTED_VERSION",
+                    "unsupported message version " + versionNode + "; this service reads version " + QaMessage.CURRENT_VERSION, id);
+        }
+        String question = text(tree, "question", id);
+        String context = text(tree, "context", id);
+        Integer topK = integer(tree, "topK", id);
+        String correlationId = tree.hasNonNull("correlationId") ? tree.get("correlationId").asText() : id;
+        var problem = validator.check(question, context, topK);
+        if (problem.isPresent()) {
+            throw new InvalidMessageException(problem.get().code(), problem.get().message(), id);
+        }
+        return new DecodedMessage(id, question, context, topK == null ? 1 : topK, correlationId);
+    }
+
+    private static String text(JsonNode tree, String field, String id) throws InvalidMessageException {
+        JsonNode node = tree.get(field);
+        if (node == null || node.isNull()) return null;
+        if (!node.isTextual()) {
+            throw new InvalidMessageException("WRONG_TYPE", "'" + field + "' must be a string", id);
+        }
+        return node.textValue();
+    }
+
+    private static Integer integer(JsonNode tree, String field, String id) throws InvalidMessageException {
+        JsonNode node = tree.get(field);
+        if (node == null || node.isNull()) return null;
+        if (!node.canConvertToExactIntegral() || !node.canConvertToInt()) {
+            throw new InvalidMessageException("WRONG_TYPE", "'" + field + "' must be an integer", id);
+        }
+        return node.intValue();
+    }
+
+    /** A valid message, with every default applied. */
+    public record DecodedMessage(String id, String question, String context, int topK, String correlationId) {}
+}

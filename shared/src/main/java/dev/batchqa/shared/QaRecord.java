@@ -1,0 +1,30 @@
+package dev.batchqa.shared;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The stored state of one question. The context is not stored: it travels only in the SQS message, which keeps
+ * the item far below DynamoDB's 400 KB limit.
+ *
+ * @param answers best first; empty when DONE without an answer (or not DONE)
+ */
+public record QaRecord(
+        String id,
+        QaStatus status,
+        String question,
+        int topK,
+        List<Answer> answers,
+        ErrorInfo error,
+        String correlationId,
+        Instant createdAt,
+        Instant completedAt) {
+
+    public QaRecord {
+        answers = answers == null ? List.of() : List.copyOf(answers);
+    }
+
+    public static QaRecord pending(String id, String question, int topK, String correlationId, Instant createdAt) {
+        return new QaRecord(id, QaStatus.PENDING, question, topK, List.of(), null, correlationId, createdAt, null);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.batchqa.shared;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Configuration shared by both functions, read from environment variables (the Lambda way). Endpoints and
+ * region are not here: the AWS SDK reads {@code AWS_REGION}, {@code AWS_ENDPOINT_URL} and
+ * {@code AWS_ENDPOINT_URL_SQS} / {@code AWS_ENDPOINT_URL_DYNAMODB} itself.
+ */
+public record Settings(
+        String tableName, String queueUrl, Duration resultTtl, int maxContextChars, int maxQuestionChars) {
+
+    public static final String TABLE_NAME = "QA_TABLE_NAME";
+    public static final String QUEUE_URL = "QA_QUEUE_URL";
+    public static final String RESULT_TTL_HOURS = "QA_RESULT_TTL_HOURS";
+    public static final String MAX_CONTEXT_CHARS = "QA_MAX_CONTEXT_CHARS";
+    public static final String MAX_QUESTION_CHARS = "QA_MAX_QUESTION_CHARS";
+
+    public static Settings fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    public static Settings from(Map<String, String> env) {
+        return new Settings(
+                env.getOrDefault(TABLE_NAME, "qa-requests"),
+                env.get(QUEUE_URL),
+                Duration.ofHours(intValue(env, RESULT_TTL_HOURS, 24, 1, 24 * 365)),
+                intValue(env, MAX_CONTEXT_CHARS, Limits.MAX_CONTEXT_CHARS, 1, Limits.MAX_CONTEXT_CHARS),
+                intValue(env, MAX_QUESTION_CHARS, Limits.MAX_QUESTION_CHARS, 1, Limits.MAX_QUESTION_CHARS));
+    }
+
+    public Settings withQueueUrl(String url) {
+        return new Settings(tableName, url, resultTtl, maxContextChars, maxQuestionChars);
+    }
+
+    public Settings withTableName(String name) {
+        return new Settings(name, queueUrl, resultTtl, maxContextChars, maxQuestionChars);
+    }
+
+    public String requireQueueUrl() {
+        if (queueUrl == null || queueUrl.isBlank()) {
+            throw new IllegalStateException(QUEUE_URL + " is not set");
+        }
+        return queueUrl;
+    }
+
+    private static int intValue(Map<String, String> env, String name, int fallback, int min, int max) {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) return fallback;
+        try {
+            int value = Integer.parseInt(raw.trim());
+            if (value < min || value > max) {
+                throw new IllegalStateException(name + " must be between " + min + " and " + max + ", was " + raw);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(name + " must be an integer, was '" + raw + "'", e);
+        }
+    }
+}
