@@ -35,11 +35,30 @@ public final class QaValidator {
         if (context.length() > maxContextChars) {
             return error("context", "TOO_LARGE", "'context' exceeds " + maxContextChars + " characters");
         }
+        if (hasLoneSurrogate(question)) return error("question", "INVALID_TEXT", "'question' holds an unpaired surrogate");
+        if (hasLoneSurrogate(context)) return error("context", "INVALID_TEXT", "'context' holds an unpaired surrogate");
         if (topK != null && (topK < Limits.MIN_TOP_K || topK > Limits.MAX_TOP_K)) {
             return error("topK", "OUT_OF_RANGE",
                     "'topK' must be between " + Limits.MIN_TOP_K + " and " + Limits.MAX_TOP_K);
         }
         return Optional.empty();
+    }
+
+    /** Escaped JSON can carry half a surrogate pair; no tokenizer or UTF-8 store can represent it. */
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return true;
+                }
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Optional<FieldError> error(String field, String code, String message) {

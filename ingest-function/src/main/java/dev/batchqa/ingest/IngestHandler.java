@@ -1,0 +1,47 @@
+package dev.batchqa.ingest;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.batchqa.shared.AwsClients;
+import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.SqsRequestQueue;
+import java.time.Clock;
+import org.slf4j.MDC;
+
+/** Lambda entry point for the HTTP API. Everything is built once per container, in the constructor. */
+public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    private final IngestApi api;
+
+    /** Used by the Lambda runtime: configuration from the environment. */
+    public IngestHandler() {
+        this(fromEnvironment(Settings.fromEnvironment()));
+    }
+
+    public IngestHandler(IngestApi api) {
+        this.api = api;
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        if (context != null) MDC.put("awsRequestId", context.getAwsRequestId());
+        try {
+            return api.handle(event);
+        } finally {
+            MDC.clear(); // containers are reused: nothing of this request may leak into the next one's logs
+        }
+    }
+
+    public static IngestApi fromEnvironment(Settings settings) {
+        QaValidator validator = QaValidator.fromSettings(settings);
+        return new IngestApi(
+                new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),
+                new SqsRequestQueue(AwsClients.sqs(), settings.requireQueueUrl(), new MessageCodec(validator)),
+                validator,
+                Clock.systemUTC());
+    }
+}

@@ -1,0 +1,34 @@
+package dev.batchqa.ingest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.QaRecord;
+import java.util.List;
+
+/**
+ * The body of {@code GET /qa/{id}}. {@code answer} is the best answer or null (no answer, or not DONE);
+ * {@code answers} holds the top-k answers, best first.
+ */
+record RecordView(
+        String id,
+        String status,
+        String question,
+        @JsonInclude(JsonInclude.Include.ALWAYS) Answer answer,
+        List<Answer> answers,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ErrorInfo error,
+        String createdAt,
+        @JsonInclude(JsonInclude.Include.ALWAYS) String completedAt) {
+
+    static RecordView of(QaRecord r) {
+        return new RecordView(
+                r.id(),
+                r.status().name(),
+                r.question(),
+                r.answers().isEmpty() ? null : r.answers().getFirst(),
+                r.answers(),
+                r.error(),
+                r.createdAt() == null ? null : r.createdAt().toString(),
+                r.completedAt() == null ? null : r.completedAt().toString());
+    }
+}

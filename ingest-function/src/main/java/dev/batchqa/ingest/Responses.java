@@ -1,0 +1,45 @@
+package dev.batchqa.ingest;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.batchqa.shared.Json;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** JSON responses in the shape API Gateway HTTP API (payload v2) expects. */
+final class Responses {
+    private Responses() {}
+
+    static APIGatewayV2HTTPResponse json(int status, Object body, Map<String, String> extraHeaders) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Cache-Control", "no-store");
+        headers.putAll(extraHeaders);
+        try {
+            return APIGatewayV2HTTPResponse.builder()
+                    .withStatusCode(status)
+                    .withHeaders(headers)
+                    .withBody(Json.MAPPER.writeValueAsString(body))
+                    .withIsBase64Encoded(false)
+                    .build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write response", e);
+        }
+    }
+
+    static APIGatewayV2HTTPResponse json(int status, Object body) {
+        return json(status, body, Map.of());
+    }
+
+    static APIGatewayV2HTTPResponse error(ApiException e) {
+        return error(e.status(), e.code(), e.getMessage(), e.field());
+    }
+
+    static APIGatewayV2HTTPResponse error(int status, String code, String message, String field) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code);
+        error.put("message", message);
+        if (field != null) error.put("field", field);
+        return json(status, Map.of("error", error));
+    }
+}

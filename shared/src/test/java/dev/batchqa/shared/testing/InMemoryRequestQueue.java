@@ -1,0 +1,26 @@
+package dev.batchqa.shared.testing;
+
+import dev.batchqa.shared.QaMessage;
+import dev.batchqa.shared.RequestQueue;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A {@link RequestQueue} that keeps what was sent; for handler unit tests. */
+public final class InMemoryRequestQueue implements RequestQueue {
+    private final List<QaMessage> sent = new CopyOnWriteArrayList<>();
+    private volatile boolean unavailable;
+
+    public void setUnavailable(boolean unavailable) {
+        this.unavailable = unavailable;
+    }
+
+    public List<QaMessage> sent() {
+        return List.copyOf(sent);
+    }
+
+    @Override
+    public void send(QaMessage message) {
+        if (unavailable) throw new IllegalStateException("queue unavailable");
+        sent.add(message);
+    }
+}

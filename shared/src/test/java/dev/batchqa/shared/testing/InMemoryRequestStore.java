@@ -1,0 +1,87 @@
+package dev.batchqa.shared.testing;
+
+import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.QaStatus;
+import dev.batchqa.shared.RequestStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A {@link RequestStore} in a map, with the same write-once rule as the DynamoDB one; for handler unit tests. */
+public final class InMemoryRequestStore implements RequestStore {
+    private final Map<String, QaRecord> records = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final AtomicInteger completions = new AtomicInteger();
+    private volatile RuntimeException failNextWrite;
+
+    public InMemoryRequestStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    public InMemoryRequestStore() {
+        this(Clock.systemUTC());
+    }
+
+    /** Makes the next write throw, as an unreachable or throttling DynamoDB would. */
+    public void failNextWrite(RuntimeException e) {
+        failNextWrite = e;
+    }
+
+    public int completions() {
+        return completions.get();
+    }
+
+    public Map<String, QaRecord> records() {
+        return Map.copyOf(records);
+    }
+
+    @Override
+    public boolean createPending(QaRecord record) {
+        maybeFail();
+        return records.putIfAbsent(record.id(), record) == null;
+    }
+
+    @Override
+    public Optional<QaRecord> find(String id) {
+        return Optional.ofNullable(records.get(id));
+    }
+
+    @Override
+    public boolean complete(Completion c, List<Answer> answers) {
+        return finish(c, QaStatus.DONE, answers, null);
+    }
+
+    @Override
+    public boolean fail(Completion c, ErrorInfo error) {
+        return finish(c, QaStatus.FAILED, List.of(), error);
+    }
+
+    private synchronized boolean finish(Completion c, QaStatus status, List<Answer> answers, ErrorInfo error) {
+        maybeFail();
+        QaRecord existing = records.get(c.id());
+        if (existing != null && existing.status() != QaStatus.PENDING) return false;
+        var now = clock.instant();
+        records.put(c.id(), new QaRecord(c.id(), status,
+                existing != null ? existing.question() : c.question(),
+                existing != null ? existing.topK() : c.topK(),
+                answers, error,
+                existing != null ? existing.correlationId() : c.correlationId(),
+                existing != null ? existing.createdAt() : now,
+                now));
+        completions.incrementAndGet();
+        return true;
+    }
+
+    private void maybeFail() {
+        RuntimeException e = failNextWrite;
+        if (e != null) {
+            failNextWrite = null;
+            throw e;
+        }
+    }
+}
