@@ -1,0 +1,199 @@
+package dev.batchqa.inference;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.inference.engine.QaQuery;
+import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.inference.engine.Span;
+import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.InvalidMessageException;
+import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.MessageCodec.DecodedMessage;
+import dev.batchqa.shared.RequestStore;
+import dev.batchqa.shared.RequestStore.Completion;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Answers one SQS batch: decode every message, answer the valid ones in one call to the engine, write each
+ * result, and report in {@code batchItemFailures} exactly the messages that must come back (transient
+ * failures, and poison messages with no id to record a failure under). Everything else is deleted by SQS.
+ */
+public final class BatchProcessor {
+    private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
+
+    private final QaEngine engine;
+    private final RequestStore store;
+    private final MessageCodec codec;
+    private final BatchMetrics metrics;
+    private final Clock clock;
+
+    public BatchProcessor(QaEngine engine, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock) {
+        this.engine = engine;
+        this.store = store;
+        this.codec = codec;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    public SQSBatchResponse process(SQSEvent event) {
+        List<SQSEvent.SQSMessage> messages = event.getRecords() == null ? List.of() : event.getRecords();
+        Outcome outcome = new Outcome(messages.size(), clock.millis());
+        List<Pending> valid = new ArrayList<>();
+        for (SQSEvent.SQSMessage message : messages) {
+            outcome.observeAge(message);
+            try {
+                valid.add(new Pending(message.getMessageId(), codec.decode(message.getBody(), message.getMessageId())));
+            } catch (InvalidMessageException e) {
+                rejectPoison(message, e, outcome);
+            }
+        }
+        long started = System.nanoTime();
+        List<QaResult> results = answer(valid, outcome);
+        outcome.inferenceMillis = (System.nanoTime() - started) / 1_000_000;
+        for (int i = 0; i < valid.size(); i++) {
+            if (results.get(i) != null) store(valid.get(i), results.get(i), outcome);
+        }
+        metrics.record(outcome);
+        log.atInfo()
+                .addKeyValue("batchSize", outcome.batchSize)
+                .addKeyValue("answered", outcome.answered)
+                .addKeyValue("noAnswer", outcome.noAnswer)
+                .addKeyValue("failed", outcome.failed)
+                .addKeyValue("retried", outcome.retry.size())
+                .addKeyValue("inferenceMs", outcome.inferenceMillis)
+                .addKeyValue("maxQueueAgeMs", outcome.maxQueueAgeMillis)
+                .log("batch processed");
+        return SQSBatchResponse.builder()
+                .withBatchItemFailures(outcome.retry.stream()
+                        .map(id -> SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(id).build())
+                        .toList())
+                .build();
+    }
+
+    /** One engine call for the whole batch; if it throws, answer one by one so a bad input fails alone. */
+    private List<QaResult> answer(List<Pending> valid, Outcome outcome) {
+        List<QaQuery> queries = valid.stream()
+                .map(p -> new QaQuery(p.message.question(), p.message.context(), p.message.topK()))
+                .toList();
+        if (queries.isEmpty()) return List.of();
+        try {
+            return engine.answerAll(queries);
+        } catch (RuntimeException batchError) {
+            log.warn("batch inference failed; isolating the failing messages", batchError);
+        }
+        List<QaResult> results = new ArrayList<>();
+        for (int i = 0; i < valid.size(); i++) {
+            Pending p = valid.get(i);
+            try {
+                results.add(engine.answer(queries.get(i)));
+            } catch (RuntimeException e) {
+                withIds(p.message, () -> log.error("inference failed for one message", e));
+                failRecord(p.sqsMessageId, completion(p.message),
+                        new ErrorInfo("INFERENCE_ERROR", "the model could not answer this question"), outcome);
+                results.add(null);
+            }
+        }
+        return results;
+    }
+
+    private void store(Pending p, QaResult result, Outcome outcome) {
+        List<Answer> answers = result.answers().stream().map(BatchProcessor::toAnswer).toList();
+        try {
+            boolean written = store.complete(completion(p.message), answers);
+            if (!written) {
+                withIds(p.message, () -> log.info("already completed; duplicate delivery ignored"));
+            }
+            if (answers.isEmpty()) outcome.noAnswer++;
+            else outcome.answered++;
+        } catch (RuntimeException e) {
+            withIds(p.message, () -> log.warn("storing the answer failed; the message will be retried", e));
+            outcome.retry.add(p.sqsMessageId);
+        }
+    }
+
+    private void rejectPoison(SQSEvent.SQSMessage message, InvalidMessageException e, Outcome outcome) {
+        if (e.requestId() == null) {
+            // Without an id there is no record to fail: let SQS retry it into the dead-letter queue.
+            log.atWarn().addKeyValue("sqsMessageId", message.getMessageId()).addKeyValue("reason", e.code())
+                    .log("unreadable message left for the dead-letter queue");
+            outcome.retry.add(message.getMessageId());
+            outcome.failed++;
+            return;
+        }
+        log.atWarn().addKeyValue("qaId", e.requestId()).addKeyValue("reason", e.code()).log("invalid message");
+        failRecord(message.getMessageId(), new Completion(e.requestId(), null, 1, null), e.toErrorInfo(), outcome);
+    }
+
+    private void failRecord(String sqsMessageId, Completion completion, ErrorInfo error, Outcome outcome) {
+        try {
+            store.fail(completion, error);
+            outcome.failed++;
+        } catch (RuntimeException storeError) {
+            log.warn("recording a failure failed; the message will be retried", storeError);
+            outcome.retry.add(sqsMessageId);
+        }
+    }
+
+    private static Completion completion(DecodedMessage m) {
+        return new Completion(m.id(), m.question(), m.topK(), m.correlationId());
+    }
+
+    private static Answer toAnswer(Span span) {
+        return new Answer(span.text(), span.start(), span.end(), span.score());
+    }
+
+    private static void withIds(DecodedMessage m, Runnable logging) {
+        MDC.put("qaId", m.id());
+        MDC.put("correlationId", m.correlationId());
+        try {
+            logging.run();
+        } finally {
+            MDC.remove("qaId");
+            MDC.remove("correlationId");
+        }
+    }
+
+    private record Pending(String sqsMessageId, DecodedMessage message) {}
+
+    /** What happened to one batch; read by the metrics. */
+    public static final class Outcome {
+        final int batchSize;
+        final long receivedAtMillis;
+        final List<String> retry = new ArrayList<>();
+        int answered;
+        int noAnswer;
+        int failed;
+        long inferenceMillis;
+        long maxQueueAgeMillis;
+
+        Outcome(int batchSize, long receivedAtMillis) {
+            this.batchSize = batchSize;
+            this.receivedAtMillis = receivedAtMillis;
+        }
+
+        void observeAge(SQSEvent.SQSMessage message) {
+            String sent = message.getAttributes() == null ? null : message.getAttributes().get("SentTimestamp");
+            if (sent == null) return;
+            try {
+                maxQueueAgeMillis = Math.max(maxQueueAgeMillis, receivedAtMillis - Long.parseLong(sent));
+            } catch (NumberFormatException ignored) {
+                // a malformed attribute only costs us the age metric
+            }
+        }
+
+        public int batchSize() { return batchSize; }
+        public int answered() { return answered; }
+        public int noAnswer() { return noAnswer; }
+        public int failed() { return failed; }
+        public int retried() { return retry.size(); }
+        public long inferenceMillis() { return inferenceMillis; }
+        public long maxQueueAgeMillis() { return maxQueueAgeMillis; }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.batchqa.inference;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.batchqa.inference.engine.EngineConfig;
+import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.shared.AwsClients;
+import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.Settings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import org.slf4j.MDC;
+
+/**
+ * Lambda entry point for the SQS event source (with {@code ReportBatchItemFailures}). The model and tokenizer
+ * are loaded once per container, in the constructor, never per invocation.
+ */
+public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private final BatchProcessor processor;
+
+    /** Used by the Lambda runtime: configuration from the environment. */
+    public InferenceHandler() {
+        this(fromEnvironment());
+    }
+
+    public InferenceHandler(BatchProcessor processor) {
+        this.processor = processor;
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        if (context != null) MDC.put("awsRequestId", context.getAwsRequestId());
+        try {
+            return processor.process(event);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private static BatchProcessor fromEnvironment() {
+        Settings settings = Settings.fromEnvironment();
+        try {
+            return new BatchProcessor(
+                    QaEngine.load(EngineConfig.fromEnvironment(System.getenv())),
+                    new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),
+                    new MessageCodec(QaValidator.fromSettings(settings)),
+                    BatchMetrics.toStdout(),
+                    Clock.systemUTC());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the QA model", e);
+        }
+    }
+}

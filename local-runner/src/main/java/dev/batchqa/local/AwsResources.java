@@ -1,0 +1,54 @@
+package dev.batchqa.local;
+
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/** Creates the queue, its dead-letter queue and the table as template.yaml defines them, if missing. */
+final class AwsResources {
+    private AwsResources() {}
+
+    record Queue(String url, String arn) {}
+
+    static Queue ensureQueue(SqsClient sqs, String name, int visibilityTimeoutSeconds, int maxReceiveCount) {
+        String dlqUrl = sqs.createQueue(r -> r.queueName(name + "-dlq")
+                        .attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600")))
+                .queueUrl();
+        String dlqArn = arn(sqs, dlqUrl);
+        String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}";
+        String url = sqs.createQueue(r -> r.queueName(name).attributes(Map.of(
+                        QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds),
+                        QueueAttributeName.REDRIVE_POLICY, redrive)))
+                .queueUrl();
+        return new Queue(url, arn(sqs, url));
+    }
+
+    static Queue existingQueue(SqsClient sqs, String url) {
+        return new Queue(url, arn(sqs, url));
+    }
+
+    static void ensureTable(DynamoDbClient dynamo, String table) {
+        try {
+            dynamo.createTable(r -> r.tableName(table)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(AttributeDefinition.builder()
+                            .attributeName("id").attributeType(ScalarAttributeType.S).build())
+                    .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build()));
+        } catch (ResourceInUseException alreadyThere) {
+            return;
+        }
+        dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
+    }
+
+    private static String arn(SqsClient sqs, String url) {
+        return sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+    }
+}

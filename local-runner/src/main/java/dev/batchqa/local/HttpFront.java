@@ -1,0 +1,147 @@
+package dev.batchqa.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * What API Gateway's HTTP API does in front of the ingest function: each HTTP request becomes a payload v2
+ * event (lower-cased headers, base64 for bodies that are not UTF-8 text, a request id), and the handler's
+ * response becomes the HTTP response.
+ */
+public final class HttpFront implements AutoCloseable {
+    /** API Gateway's own payload limit. */
+    static final int MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler;
+
+    private HttpFront(HttpServer server, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
+        this.server = server;
+        this.handler = handler;
+    }
+
+    public static HttpFront start(String host, int port,
+            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        HttpFront front = new HttpFront(server, handler);
+        server.createContext("/", front::serve);
+        server.setExecutor(front.executor);
+        server.start();
+        return front;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = readBody(exchange.getRequestBody());
+            APIGatewayV2HTTPResponse response = body == null
+                    ? tooLarge()
+                    : handler.handleRequest(toEvent(exchange, body), new LocalContext("ingest-function", 30_000));
+            byte[] bytes = response.getBody() == null ? new byte[0]
+                    : response.getIsBase64Encoded() ? Base64.getDecoder().decode(response.getBody())
+                    : response.getBody().getBytes(StandardCharsets.UTF_8);
+            if (response.getHeaders() != null) response.getHeaders().forEach(exchange.getResponseHeaders()::set);
+            exchange.sendResponseHeaders(response.getStatusCode(), bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        } catch (RuntimeException e) {
+            // the handler turns every failure into a response; this is the front's own failure
+            exchange.sendResponseHeaders(502, -1);
+        }
+    }
+
+    private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, byte[] body) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        exchange.getRequestHeaders().forEach((name, values) ->
+                headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getRawPath();
+        String query = exchange.getRequestURI().getRawQuery();
+        String text = utf8OrNull(body);
+        Instant now = Instant.now();
+        return APIGatewayV2HTTPEvent.builder()
+                .withVersion("2.0")
+                .withRouteKey("$default")
+                .withRawPath(path)
+                .withRawQueryString(query == null ? "" : query)
+                .withHeaders(headers)
+                .withBody(body.length == 0 ? null : text != null ? text : Base64.getEncoder().encodeToString(body))
+                .withIsBase64Encoded(body.length > 0 && text == null)
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                        .withRequestId(UUID.randomUUID().toString())
+                        .withRouteKey("$default")
+                        .withStage("$default")
+                        .withTimeEpoch(now.toEpochMilli())
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
+                                .withMethod(method)
+                                .withPath(path)
+                                .withProtocol(exchange.getProtocol())
+                                .withSourceIp(exchange.getRemoteAddress().getAddress().getHostAddress())
+                                .withUserAgent(headers.get("user-agent"))
+                                .build())
+                        .build())
+                .build();
+    }
+
+    /** The body, or null when it is larger than API Gateway accepts. */
+    private static byte[] readBody(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_PAYLOAD_BYTES + 1);
+        return bytes.length > MAX_PAYLOAD_BYTES ? null : bytes;
+    }
+
+    private static String utf8OrNull(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static APIGatewayV2HTTPResponse tooLarge() {
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(413)
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody("{\"error\":{\"code\":\"BODY_TOO_LARGE\",\"message\":\"request body exceeds 10 MB\"}}")
+                .build();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    static List<String> routes() {
+        return List.of("POST /qa", "GET /qa/{id}");
+    }
+}

@@ -1,0 +1,190 @@
+package dev.batchqa.local;
+
+import dev.batchqa.inference.BatchMetrics;
+import dev.batchqa.inference.BatchProcessor;
+import dev.batchqa.inference.InferenceHandler;
+import dev.batchqa.inference.engine.EngineConfig;
+import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.ingest.IngestApi;
+import dev.batchqa.ingest.IngestHandler;
+import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.SqsRequestQueue;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The whole pipeline in one JVM: emulators (or the endpoints configured), the queue and table, the HTTP front
+ * around the ingest handler and the SQS poller around the inference handler — the same handler classes that
+ * run on Lambda, wired with explicit clients.
+ */
+public final class LocalPipeline implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalPipeline.class);
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final LocalConfig config;
+    private HttpFront front;
+    private SqsPoller poller;
+    private String queueUrl;
+    private SqsClient sqs;
+    private DynamoDbClient dynamo;
+    private QaEngine engine;
+    private URI sqsEndpoint;
+    private URI dynamoEndpoint;
+
+    private LocalPipeline(LocalConfig config) {
+        this.config = config;
+    }
+
+    public static LocalPipeline start(LocalConfig config) throws IOException {
+        LocalPipeline pipeline = new LocalPipeline(config);
+        try {
+            pipeline.startAll();
+            return pipeline;
+        } catch (IOException | RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws IOException {
+        sqsEndpoint = config.sqsEndpoint();
+        dynamoEndpoint = config.dynamoEndpoint();
+        if (config.embeddedEmulators()) {
+            EmbeddedSqs embeddedSqs = EmbeddedSqs.start(0, config.region());
+            resources.push(embeddedSqs);
+            Dynalite dynalite = Dynalite.start(0);
+            resources.push(dynalite);
+            sqsEndpoint = embeddedSqs.endpoint();
+            dynamoEndpoint = dynalite.endpoint();
+        }
+        sqs = sqsClient();
+        resources.push(sqs);
+        dynamo = dynamoClient();
+        resources.push(dynamo);
+
+        AwsResources.Queue queue = config.queueUrl() != null
+                ? AwsResources.existingQueue(sqs, config.queueUrl())
+                : AwsResources.ensureQueue(sqs, config.queueName(), config.visibilityTimeoutSeconds(), config.maxReceiveCount());
+        queueUrl = queue.url();
+        AwsResources.ensureTable(dynamo, config.tableName());
+
+        Map<String, String> env = new HashMap<>(config.env());
+        env.put(Settings.TABLE_NAME, config.tableName());
+        env.put(Settings.QUEUE_URL, queueUrl);
+        env.put("QA_MODEL_DIR", config.modelLocation());
+        Settings settings = Settings.from(env);
+        QaValidator validator = QaValidator.fromSettings(settings);
+        MessageCodec codec = new MessageCodec(validator);
+        DynamoDbRequestStore store = new DynamoDbRequestStore(dynamo, settings);
+
+        engine = QaEngine.load(EngineConfig.fromEnvironment(env));
+        resources.push(engine);
+        InferenceHandler inference = new InferenceHandler(new BatchProcessor(engine, store, codec,
+                new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local"), Clock.systemUTC()));
+        poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), inference,
+                config.batchSize(), config.batchingWindow()).start(config.pollers());
+        resources.push(poller);
+
+        IngestHandler ingest = new IngestHandler(
+                new IngestApi(store, new SqsRequestQueue(sqs, queueUrl, codec), validator, Clock.systemUTC()));
+        front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
+        resources.push(front);
+    }
+
+    public URI apiUrl() {
+        return URI.create("http://" + config.httpHost() + ":" + front.port());
+    }
+
+    public String queueUrl() {
+        return queueUrl;
+    }
+
+    public URI sqsEndpoint() {
+        return sqsEndpoint;
+    }
+
+    public URI dynamoEndpoint() {
+        return dynamoEndpoint;
+    }
+
+    public SqsClient sqs() {
+        return sqs;
+    }
+
+    public DynamoDbClient dynamo() {
+        return dynamo;
+    }
+
+    public LocalConfig config() {
+        return config;
+    }
+
+    /** Stops the inference side only, as a crashed or scaled-in worker would. */
+    public void stopPoller() {
+        poller.close();
+    }
+
+    private SqsClient sqsClient() {
+        var builder = SqsClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(Region.of(config.region()));
+        if (sqsEndpoint != null) builder.endpointOverride(sqsEndpoint);
+        return builder.credentialsProvider(credentials()).build();
+    }
+
+    private DynamoDbClient dynamoClient() {
+        var builder = DynamoDbClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(Region.of(config.region()));
+        if (dynamoEndpoint != null) builder.endpointOverride(dynamoEndpoint);
+        return builder.credentialsProvider(credentials()).build();
+    }
+
+    /** Keys given in the configuration first (as for LocalStack), then any for the emulators, then the SDK's chain. */
+    private AwsCredentialsProvider credentials() {
+        String key = config.env().get("AWS_ACCESS_KEY_ID");
+        String secret = config.env().get("AWS_SECRET_ACCESS_KEY");
+        if (key != null && secret != null) {
+            String token = config.env().get("AWS_SESSION_TOKEN");
+            return StaticCredentialsProvider.create(token == null
+                    ? AwsBasicCredentials.create(key, secret)
+                    : AwsSessionCredentials.create(key, secret, token));
+        }
+        if (config.embeddedEmulators()) {
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        }
+        return DefaultCredentialsProvider.builder().build();
+    }
+
+    @Override
+    public void close() {
+        while (!resources.isEmpty()) {
+            try {
+                resources.pop().close();
+            } catch (Exception e) {
+                log.warn("closing a local resource failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.batchqa.local;
+
+import java.util.concurrent.CountDownLatch;
+
+/** {@code scripts/run-local}: the pipeline on loopback until Ctrl-C. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        LocalConfig config = LocalConfig.fromEnvironment(System.getenv());
+        System.err.printf("Starting the pipeline (model: %s, %s)...%n", config.modelLocation(),
+                config.embeddedEmulators() ? "embedded ElasticMQ + dynalite" : "endpoints from the environment");
+        LocalPipeline pipeline = LocalPipeline.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            pipeline.close();
+            stopped.countDown();
+        }));
+        String api = pipeline.apiUrl().toString();
+        System.err.printf("""
+
+                Ready. HTTP API on %1$s   (queue %2$s)
+                  curl -s -X POST %1$s/qa -H 'Content-Type: application/json' \\
+                       -d '{"context": "The SQuAD v2.0 Test F1 reached 83.1.", "question": "What was the F1?"}'
+                  curl -s %1$s/qa/<id>
+                Ctrl-C stops it.
+                """, api, pipeline.queueUrl());
+        stopped.await();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.batchqa.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * What Lambda's SQS event source mapping does: gather up to {@code batchSize} messages within the batching
+ * window, invoke the handler with an {@link SQSEvent}, delete the messages that succeeded and leave the ones
+ * in {@code batchItemFailures} (or the whole batch, if the handler throws) to reappear after the visibility
+ * timeout; the queue's redrive policy moves them to the dead-letter queue after maxReceiveCount.
+ */
+public final class SqsPoller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SqsPoller.class);
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final String queueArn;
+    private final String region;
+    private final RequestHandler<SQSEvent, SQSBatchResponse> handler;
+    private final int batchSize;
+    private final Duration batchingWindow;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<Thread> workers = new ArrayList<>();
+
+    public SqsPoller(SqsClient sqs, String queueUrl, String queueArn, String region,
+            RequestHandler<SQSEvent, SQSBatchResponse> handler, int batchSize, Duration batchingWindow) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.queueArn = queueArn;
+        this.region = region;
+        this.handler = handler;
+        this.batchSize = batchSize;
+        this.batchingWindow = batchingWindow;
+    }
+
+    /** Starts {@code concurrency} pollers, like the mapping's concurrent invocations. */
+    public SqsPoller start(int concurrency) {
+        for (int i = 0; i < concurrency; i++) {
+            Thread worker = Thread.ofPlatform().name("sqs-poller-" + i).daemon().start(this::pollLoop);
+            workers.add(worker);
+        }
+        return this;
+    }
+
+    private void pollLoop() {
+        while (running.get()) {
+            try {
+                List<Message> batch = gather();
+                if (!batch.isEmpty() && running.get()) invoke(batch);
+            } catch (RuntimeException e) {
+                if (!running.get()) return;
+                log.warn("poll failed; retrying", e);
+                sleep(1000);
+            }
+        }
+    }
+
+    /** Long-polls until the batch is full or the batching window has passed since the first message. */
+    private List<Message> gather() {
+        List<Message> batch = new ArrayList<>();
+        long deadline = Long.MAX_VALUE;
+        while (running.get() && batch.size() < batchSize) {
+            long remaining = deadline == Long.MAX_VALUE ? 1000 : (deadline - System.nanoTime()) / 1_000_000;
+            if (remaining <= 0) break;
+            int waitSeconds = batch.isEmpty() ? 1 : (int) Math.min(20, remaining / 1000);
+            List<Message> received = sqs.receiveMessage(r -> r.queueUrl(queueUrl)
+                            .maxNumberOfMessages(Math.min(10, batchSize - batch.size()))
+                            .waitTimeSeconds(waitSeconds)
+                            .messageSystemAttributeNames(MessageSystemAttributeName.ALL))
+                    .messages();
+            if (received.isEmpty() && batch.isEmpty()) continue;
+            if (batch.isEmpty()) deadline = System.nanoTime() + batchingWindow.toNanos();
+            batch.addAll(received);
+            if (received.isEmpty() && waitSeconds == 0) break;
+        }
+        return batch;
+    }
+
+    private void invoke(List<Message> batch) {
+        SQSBatchResponse response;
+        try {
+            response = handler.handleRequest(toEvent(batch), new LocalContext("inference-function", 900_000));
+        } catch (RuntimeException e) {
+            log.error("inference handler failed; the whole batch will be retried", e);
+            return;
+        }
+        Set<String> failed = response == null || response.getBatchItemFailures() == null ? Set.of()
+                : response.getBatchItemFailures().stream()
+                        .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
+                        .collect(Collectors.toCollection(HashSet::new));
+        List<DeleteMessageBatchRequestEntry> done = batch.stream()
+                .filter(m -> !failed.contains(m.messageId()))
+                .map(m -> DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(m.receiptHandle()).build())
+                .toList();
+        for (int i = 0; i < done.size(); i += 10) {
+            List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
+            sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(chunk));
+        }
+    }
+
+    private SQSEvent toEvent(List<Message> batch) {
+        SQSEvent event = new SQSEvent();
+        event.setRecords(batch.stream().map(this::toRecord).toList());
+        return event;
+    }
+
+    private SQSEvent.SQSMessage toRecord(Message m) {
+        SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
+        record.setMessageId(m.messageId());
+        record.setReceiptHandle(m.receiptHandle());
+        record.setBody(m.body());
+        record.setMd5OfBody(m.md5OfBody());
+        record.setAttributes(m.attributesAsStrings() == null ? Map.of() : Map.copyOf(m.attributesAsStrings()));
+        record.setMessageAttributes(Map.of());
+        record.setEventSource("aws:sqs");
+        record.setEventSourceArn(queueArn);
+        record.setAwsRegion(region);
+        return record;
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        for (Thread worker : workers) {
+            try {
+                worker.join(25_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
