@@ -1,0 +1,38 @@
+package dev.batchqa.inference.engine;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Groups windows into forward passes. Windows are sorted longest first, so each pass is padded only to its first
+ * (longest) window and similar lengths share a pass; a pass is closed when one more window would exceed
+ * maxTokensPerPass (batch * padded length) or maxWindowsPerPass.
+ */
+final class BatchPlanner {
+
+    private BatchPlanner() {}
+
+    /** A pass: the window indices it runs and the length every row is padded to. */
+    record Pass(int[] windows, int paddedLength) {}
+
+    static List<Pass> plan(int[] lengths, ModelSettings settings) {
+        int[] order = IntStream.range(0, lengths.length).boxed()
+                .sorted(Comparator.comparingInt((Integer i) -> lengths[i]).reversed().thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue)
+                .toArray();
+        List<Pass> passes = new ArrayList<>();
+        int from = 0;
+        while (from < order.length) {
+            int padded = settings.padToMaxLength() ? settings.maxSeqLength() : lengths[order[from]];
+            int maxRows = Math.max(1, Math.min(settings.maxWindowsPerPass(), settings.maxTokensPerPass() / padded));
+            int to = Math.min(order.length, from + maxRows);
+            int[] rows = new int[to - from];
+            System.arraycopy(order, from, rows, 0, rows.length);
+            passes.add(new Pass(rows, padded));
+            from = to;
+        }
+        return passes;
+    }
+}

@@ -1,0 +1,258 @@
+package dev.batchqa.inference.engine;
+
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Extractive question answering on a TorchScript span model (DJL PyTorch) with a HuggingFace tokenizer.
+ *
+ * <pre>{@code
+ * try (QaEngine engine = QaEngine.load(EngineConfig.builder().modelLocation("/opt/model").build())) {
+ *     QaResult r = engine.answer(new QaQuery("What is the score?", context, 3));
+ * }
+ * }</pre>
+ *
+ * <p>{@link #answerAll} splits every context into overlapping windows, runs the windows of all queries together in as
+ * few forward passes as the caps allow (length-sorted, each pass padded only to its longest window), then decodes
+ * each query as the SQuAD reference does.
+ *
+ * <p>Thread-safety: one engine is meant to be shared per process. All methods may be called from any thread;
+ * tokenization and decoding run concurrently, forward passes are serialized (each already uses all intra-op threads).
+ */
+public final class QaEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QaEngine.class);
+    private static final String ENGINE = "PyTorch";
+
+    private final ModelSettings settings;
+    private final ZooModel<NDList, NDList> model;
+    private final Predictor<NDList, NDList> predictor;
+    private final WindowEncoder encoder;
+    private final SpanDecoder decoder;
+    private final ReentrantLock passLock = new ReentrantLock();
+    private final LongAdder queries = new LongAdder();
+    private final LongAdder windows = new LongAdder();
+    private final LongAdder passes = new LongAdder();
+    private final LongAdder tokens = new LongAdder();
+    private final LongAdder paddedTokens = new LongAdder();
+    private volatile boolean closed;
+
+    private QaEngine(ModelSettings settings, ZooModel<NDList, NDList> model, WindowEncoder encoder) {
+        this.settings = settings;
+        this.model = model;
+        this.predictor = model.newPredictor();
+        this.encoder = encoder;
+        this.decoder = new SpanDecoder(settings);
+    }
+
+    /**
+     * Loads a model directory ({@code config.json}, the TorchScript file, {@code tokenizer.json}) or a DJL model-zoo
+     * URL such as {@code djl://ai.djl.huggingface.pytorch/deepset/minilm-uncased-squad2}.
+     *
+     * @throws IOException if the model or tokenizer is missing, invalid or cannot be loaded
+     */
+    public static QaEngine load(EngineConfig config) throws IOException {
+        String location = config.modelLocation();
+        boolean url = location.contains("://");
+        Path dir = url ? null : Path.of(location).toAbsolutePath();
+        ModelSettings settings = url ? null : ModelSettings.resolve(config, dir, "model.pt", null);
+        if (!url) {
+            checkModelDir(dir, settings);
+        }
+        setThreads(config);
+        ZooModel<NDList, NDList> model = loadModel(url ? location : null, dir, settings);
+        try {
+            if (url) { // zoo models: the HF config.json (if any) has none of our keys, so defaults apply
+                dir = model.getModelPath();
+                String hint = model.getProperty("includeTokenTypes");
+                settings = ModelSettings.resolve(config, dir, model.getName() + ".pt",
+                        hint == null ? null : Boolean.parseBoolean(hint));
+            }
+            Path tokenizer = dir.resolve(settings.tokenizerFile());
+            if (!Files.isRegularFile(tokenizer)) {
+                throw new IOException("Tokenizer file not found: " + tokenizer);
+            }
+            JniUtils.setNumThreads(settings.threads()); // process-wide, like torch.set_num_threads
+            QaEngine engine = new QaEngine(settings, model, WindowEncoder.create(tokenizer, settings));
+            LOG.info("QA engine loaded: {}", settings);
+            return engine;
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Answers one query; see {@link #answerAll}. */
+    public QaResult answer(QaQuery query) {
+        return answerAll(List.of(query)).get(0);
+    }
+
+    /** Answers all queries, batching the windows of all of them; results are in query order. */
+    public List<QaResult> answerAll(List<QaQuery> batch) {
+        if (closed) {
+            throw new IllegalStateException("QaEngine is closed");
+        }
+        List<List<Window>> perQuery = new ArrayList<>(batch.size());
+        List<Window> all = new ArrayList<>();
+        for (int q = 0; q < batch.size(); q++) {
+            List<Window> ws = encoder.encode(q, batch.get(q).question(), batch.get(q).context());
+            perQuery.add(ws);
+            all.addAll(ws);
+        }
+        infer(all);
+        List<QaResult> results = new ArrayList<>(batch.size());
+        for (int q = 0; q < batch.size(); q++) {
+            results.add(decoder.decode(batch.get(q), perQuery.get(q)));
+        }
+        queries.add(batch.size());
+        return results;
+    }
+
+    /** The effective settings (config overrides, model config.json, defaults). */
+    public ModelSettings settings() {
+        return settings;
+    }
+
+    /** Cumulative counters since load. */
+    public EngineStats stats() {
+        return new EngineStats(queries.sum(), windows.sum(), passes.sum(), tokens.sum(), paddedTokens.sum());
+    }
+
+    @Override
+    public void close() {
+        passLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            predictor.close();
+            model.close();
+            encoder.close();
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    /** Runs all windows through the model and stores each window's start/end logits in it. */
+    private void infer(List<Window> all) {
+        int[] lengths = all.stream().mapToInt(Window::length).toArray();
+        List<BatchPlanner.Pass> plan = BatchPlanner.plan(lengths, settings);
+        passLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("QaEngine is closed");
+            }
+            for (BatchPlanner.Pass pass : plan) {
+                forward(all, pass);
+            }
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    private void forward(List<Window> all, BatchPlanner.Pass pass) {
+        int rows = pass.windows().length;
+        int len = pass.paddedLength();
+        long[] ids = new long[rows * len]; // zeros: [PAD] id 0, attention 0, token type 0
+        long[] mask = new long[rows * len];
+        long[] types = new long[rows * len];
+        for (int r = 0; r < rows; r++) {
+            Window w = all.get(pass.windows()[r]);
+            System.arraycopy(w.ids, 0, ids, r * len, w.length());
+            System.arraycopy(w.typeIds, 0, types, r * len, w.length());
+            java.util.Arrays.fill(mask, r * len, r * len + w.length(), 1L);
+            tokens.add(w.length());
+        }
+        // one scope per pass: every native array of this pass is freed when it closes
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            Shape shape = new Shape(rows, len);
+            NDList inputs = new NDList(scope.create(ids, shape), scope.create(mask, shape));
+            if (settings.tokenTypeIds()) {
+                inputs.add(scope.create(types, shape));
+            }
+            NDList outputs = predictor.predict(inputs);
+            float[] start = logits(outputs.get(0), rows, len);
+            float[] end = logits(outputs.get(1), rows, len);
+            for (int r = 0; r < rows; r++) {
+                Window w = all.get(pass.windows()[r]);
+                w.startLogits = java.util.Arrays.copyOfRange(start, r * len, r * len + w.length());
+                w.endLogits = java.util.Arrays.copyOfRange(end, r * len, r * len + w.length());
+            }
+            outputs.close();
+        } catch (TranslateException e) {
+            throw new IllegalStateException("Forward pass failed: " + e.getMessage(), e);
+        }
+        passes.increment();
+        windows.add(rows);
+        paddedTokens.add((long) rows * len);
+    }
+
+    private static float[] logits(NDArray array, int rows, int len) {
+        if (array.size() != (long) rows * len) {
+            throw new IllegalStateException("Model output shape " + array.getShape() + ", expected (" + rows + ", "
+                    + len + "): the model must return (start_logits, end_logits) of shape [batch, seq]");
+        }
+        return array.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    }
+
+    private static void checkModelDir(Path dir, ModelSettings settings) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("Model directory not found: " + dir
+                    + " (expected config.json, " + settings.modelFile() + ", " + settings.tokenizerFile() + ")");
+        }
+        for (String file : List.of(settings.modelFile(), settings.tokenizerFile())) {
+            if (!Files.isRegularFile(dir.resolve(file))) {
+                throw new IOException("Model directory " + dir + " has no " + file);
+            }
+        }
+    }
+
+    /** libtorch's intra-op pool is process-wide; the system property covers the engine's first initialization. */
+    private static void setThreads(EngineConfig config) {
+        if (config.threads() != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
+        }
+    }
+
+    private static ZooModel<NDList, NDList> loadModel(String url, Path dir, ModelSettings settings)
+            throws IOException {
+        Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optEngine(ENGINE)
+                .optTranslator(new NoopTranslator())
+                .optOption("mapLocation", "true");
+        if (url != null) {
+            criteria.optModelUrls(url);
+        } else {
+            String file = settings.modelFile();
+            criteria.optModelPath(dir).optModelName(file.endsWith(".pt") ? file.substring(0, file.length() - 3) : file);
+        }
+        try {
+            Engine.getEngine(ENGINE); // fail early with DJL's own message if libtorch cannot load
+            return criteria.build().loadModel();
+        } catch (ModelNotFoundException | MalformedModelException e) {
+            throw new IOException("Cannot load QA model from " + (url != null ? url : dir) + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.batchqa.inference.engine;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns (question, context) into overlapping windows with the HuggingFace tokenizer itself: "only_second" truncation
+ * with stride and overflow, so the question is repeated in every window and only the context is split.
+ * Thread-safe (the native tokenizer is).
+ */
+final class WindowEncoder implements AutoCloseable {
+
+    private final HuggingFaceTokenizer pairs;
+    private final HuggingFaceTokenizer questions;
+    private final int maxQueryLength;
+
+    private WindowEncoder(HuggingFaceTokenizer pairs, HuggingFaceTokenizer questions, int maxQueryLength) {
+        this.pairs = pairs;
+        this.questions = questions;
+        this.maxQueryLength = maxQueryLength;
+    }
+
+    /** Settings in tokenizer.json (e.g. truncation 128, padding Fixed 128) are overridden here on purpose. */
+    static WindowEncoder create(Path tokenizerFile, ModelSettings settings) throws IOException {
+        HuggingFaceTokenizer pairs = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(tokenizerFile)
+                .optAddSpecialTokens(true)
+                .optTruncateSecondOnly()
+                .optMaxLength(settings.maxSeqLength())
+                .optStride(settings.docStride())
+                .optWithOverflowingTokens(true)
+                .optPadding(false) // the engine pads per forward pass
+                .build();
+        try {
+            HuggingFaceTokenizer questions = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(tokenizerFile)
+                    .optAddSpecialTokens(false)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
+            return new WindowEncoder(pairs, questions, settings.maxQueryLength());
+        } catch (IOException | RuntimeException e) {
+            pairs.close();
+            throw e;
+        }
+    }
+
+    /** All windows of one query, in context order. */
+    List<Window> encode(int query, String question, String context) {
+        Encoding first = pairs.encode(truncateQuestion(question), context, true, true);
+        OffsetMap offsets = OffsetMap.of(context);
+        List<Window> windows = new ArrayList<>();
+        windows.add(toWindow(query, first, offsets));
+        for (Encoding overflow : first.getOverflowing()) {
+            windows.add(toWindow(query, overflow, offsets));
+        }
+        return windows;
+    }
+
+    /** Cuts the question text after its first maxQueryLength tokens (as the SQuAD reference does). */
+    String truncateQuestion(String question) {
+        String text = question;
+        CharSpan[] spans = questions.encode(text, false, false).getCharTokenSpans();
+        // re-check: a word cut between pieces could, in theory, re-tokenize into more pieces
+        while (spans.length > maxQueryLength) {
+            text = text.substring(0, OffsetMap.of(text).toUtf16(spans[maxQueryLength - 1].getEnd()));
+            spans = questions.encode(text, false, false).getCharTokenSpans();
+        }
+        return text;
+    }
+
+    private static Window toWindow(int query, Encoding encoding, OffsetMap offsets) {
+        long[] ids = encoding.getIds();
+        long[] typeIds = encoding.getTypeIds();
+        long[] special = encoding.getSpecialTokenMask();
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        int[] start = new int[ids.length];
+        int[] end = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            boolean context = typeIds[i] == 1 && special[i] == 0 && spans[i] != null;
+            start[i] = context ? offsets.toUtf16(spans[i].getStart()) : -1;
+            end[i] = context ? offsets.toUtf16(spans[i].getEnd()) : -1;
+        }
+        return new Window(query, ids, typeIds, start, end);
+    }
+
+    @Override
+    public void close() {
+        pairs.close();
+        questions.close();
+    }
+
+    /** DJL's CharSpan offsets count Unicode code points; Java strings index UTF-16 chars. */
+    static final class OffsetMap {
+
+        private final int[] utf16; // null when the text has no surrogate pairs (offsets are equal)
+
+        private OffsetMap(int[] utf16) {
+            this.utf16 = utf16;
+        }
+
+        static OffsetMap of(String text) {
+            int codePoints = text.codePointCount(0, text.length());
+            if (codePoints == text.length()) {
+                return new OffsetMap(null);
+            }
+            int[] map = new int[codePoints + 1];
+            int index = 0;
+            for (int cp = 0; cp < codePoints; cp++) {
+                map[cp] = index;
+                index += Character.charCount(text.codePointAt(index));
+            }
+            map[codePoints] = index;
+            return new OffsetMap(map);
+        }
+
+        int toUtf16(int codePointIndex) {
+            return utf16 == null ? codePointIndex : utf16[codePointIndex];
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.batchqa.inference.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The committed tiny constructed model, model/fixtures/tiny-qa (see model/fixtures/README.md). */
+final class Fixture {
+
+    private Fixture() {}
+
+    static Path dir() {
+        String configured = System.getProperty("qa.fixture.dir");
+        Path dir = configured != null ? Path.of(configured) : Path.of("../model/fixtures/tiny-qa");
+        if (!Files.isRegularFile(dir.resolve("model.pt"))) {
+            throw new IllegalStateException("fixture model not found at " + dir.toAbsolutePath());
+        }
+        return dir;
+    }
+
+    static EngineConfig.Builder config() {
+        return EngineConfig.builder().modelLocation(dir().toString()).threads(1);
+    }
+
+    static QaEngine load(EngineConfig.Builder config) {
+        try {
+            return QaEngine.load(config.build());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
