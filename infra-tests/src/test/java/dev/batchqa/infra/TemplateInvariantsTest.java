@@ -1,0 +1,550 @@
+package dev.batchqa.infra;
+
+import static dev.batchqa.infra.CfnTemplate.list;
+import static dev.batchqa.infra.CfnTemplate.map;
+import static dev.batchqa.infra.CfnTemplate.number;
+import static dev.batchqa.infra.CfnTemplate.path;
+import static dev.batchqa.infra.CfnTemplate.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Invariants of template.yaml that must hold for every allowed parameter value. */
+class TemplateInvariantsTest {
+
+  static final String INGEST = "IngestFunction";
+  static final String INFERENCE = "InferenceFunction";
+  static final String QUEUE = "QaQueue";
+  static final String DLQ = "QaDeadLetterQueue";
+  static final String TABLE = "QaTable";
+  static final String API = "QaHttpApi";
+
+  /** Exactly the calls each function makes (SendMessageBatch is authorized by sqs:SendMessage). */
+  static final Set<String> INGEST_ACTIONS = Set.of(
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage");
+  static final Set<String> INFERENCE_ACTIONS = Set.of(
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+      // the SQS event source mapping polls with the function's role
+      "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
+
+  static CfnTemplate t;
+
+  @BeforeAll
+  static void load() {
+    t = CfnTemplate.load(CfnTemplate.repoRoot().resolve("template.yaml"));
+  }
+
+  // ------------------------------------------------------------------ basics
+
+  @Test
+  void isSamTemplateWithExpectedResources() {
+    Object transform = t.root().get("Transform");
+    assertTrue(transform.equals("AWS::Serverless-2016-10-31")
+        || list(transform).contains("AWS::Serverless-2016-10-31"), "SAM transform: " + transform);
+    assertEquals("AWS::Serverless::Function", t.resource(INGEST).get("Type"));
+    assertEquals("AWS::Serverless::Function", t.resource(INFERENCE).get("Type"));
+    assertEquals("AWS::Serverless::HttpApi", t.resource(API).get("Type"));
+    assertEquals("AWS::SQS::Queue", t.resource(QUEUE).get("Type"));
+    assertEquals("AWS::SQS::Queue", t.resource(DLQ).get("Type"));
+    assertEquals("AWS::DynamoDB::Table", t.resource(TABLE).get("Type"));
+  }
+
+  @Test
+  void everyRefAndGetAttPointsToSomething() {
+    Set<String> known = new TreeSet<>(t.section("Resources").keySet());
+    known.addAll(t.section("Parameters").keySet());
+    List<String> missing = new ArrayList<>();
+    walk(t.root(), node -> {
+      Map<String, Object> m = map(node);
+      if (m.size() == 1 && m.get("Ref") instanceof String ref
+          && !ref.startsWith("AWS::") && !known.contains(ref)) {
+        missing.add("Ref " + ref);
+      }
+      if (m.size() == 1 && m.containsKey("Fn::GetAtt")) {
+        String target = scalar(list(m.get("Fn::GetAtt")).get(0));
+        if (!t.section("Resources").containsKey(target)) {
+          missing.add("GetAtt " + target);
+        }
+      }
+      if (m.size() == 1 && m.get("Fn::If") instanceof List<?> args
+          && !t.section("Conditions").containsKey(scalar(args.get(0)))) {
+        missing.add("condition " + args.get(0));
+      }
+    });
+    assertEquals(List.of(), missing);
+  }
+
+  @Test
+  void parameterDefaultsAreAllowedValues() {
+    t.section("Parameters").forEach((name, p) -> {
+      Map<String, Object> param = map(p);
+      Object def = param.get("Default");
+      if (def != null && param.containsKey("AllowedValues")) {
+        assertTrue(t.allowedValues(name).contains(scalar(def)), name + " default not allowed");
+      }
+      if (def != null && param.get("AllowedPattern") instanceof String pattern) {
+        assertTrue(Pattern.matches(pattern, scalar(def)), name + " default does not match pattern");
+      }
+      if (def != null && param.containsKey("MinValue")) {
+        assertTrue(number(def) >= number(param.get("MinValue")), name + " default < MinValue");
+      }
+      if (def != null && param.containsKey("MaxValue")) {
+        assertTrue(number(def) <= number(param.get("MaxValue")), name + " default > MaxValue");
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ queue / event source
+
+  @Test
+  void visibilityTimeoutIsAtLeastSixTimesTheInferenceTimeoutPlusTheBatchingWindow() {
+    List<String> timeouts = t.allowedValues("InferenceTimeoutSeconds");
+    List<String> windows = t.allowedValues("QueueBatchingWindowSeconds");
+    assertFalse(timeouts.isEmpty(), "InferenceTimeoutSeconds must be AllowedValues (tabulated)");
+    assertFalse(windows.isEmpty(), "QueueBatchingWindowSeconds must be AllowedValues (tabulated)");
+    int checked = 0;
+    for (String timeout : timeouts) {
+      for (String window : windows) {
+        Map<String, String> p = t.params(
+            "InferenceTimeoutSeconds", timeout, "QueueBatchingWindowSeconds", window);
+        long functionTimeout = number(t.resolve(t.properties(INFERENCE).get("Timeout"), p));
+        long batchingWindow = number(t.resolve(sqsEvent().get("MaximumBatchingWindowInSeconds"), p));
+        long visibility = number(t.resolve(t.properties(QUEUE).get("VisibilityTimeout"), p));
+        assertTrue(visibility >= 6 * functionTimeout + batchingWindow,
+            "visibility " + visibility + " < 6 x " + functionTimeout + " + " + batchingWindow);
+        assertTrue(visibility <= 43_200, "SQS maximum visibility timeout is 12 h");
+        assertTrue(functionTimeout <= 900, "Lambda maximum timeout is 900 s");
+        checked++;
+      }
+    }
+    assertEquals(timeouts.size() * windows.size(), checked);
+    // and with the defaults, the numbers the README quotes
+    Map<String, String> d = t.defaults();
+    assertEquals(722L, number(t.resolve(t.properties(QUEUE).get("VisibilityTimeout"), d)));
+  }
+
+  @Test
+  void sqsEventSourceReportsBatchItemFailuresAndIsParameterised() {
+    Map<String, Object> ev = sqsEvent();
+    assertEquals(List.of("ReportBatchItemFailures"), ev.get("FunctionResponseTypes"));
+    assertEquals(Map.of("Fn::GetAtt", List.of(QUEUE, "Arn")), ev.get("Queue"));
+    assertEquals(Map.of("Ref", "QueueBatchSize"), ev.get("BatchSize"));
+    assertEquals(Map.of("Ref", "QueueBatchingWindowSeconds"), ev.get("MaximumBatchingWindowInSeconds"));
+    assertEquals(Map.of("Ref", "QueueMaximumConcurrency"), path(ev, "ScalingConfig", "MaximumConcurrency"));
+    Map<String, String> d = t.defaults();
+    long batch = number(t.resolve(ev.get("BatchSize"), d));
+    long window = number(t.resolve(ev.get("MaximumBatchingWindowInSeconds"), d));
+    long maxConcurrency = number(t.resolve(path(ev, "ScalingConfig", "MaximumConcurrency"), d));
+    assertTrue(batch >= 1 && batch <= 10 || window > 0, "BatchSize > 10 needs a batching window");
+    assertTrue(maxConcurrency >= 2 && maxConcurrency <= 1000, "MaximumConcurrency is 2..1000");
+    // reserved concurrency is optional ("none")
+    assertNull(map(t.resolve(t.properties(INFERENCE), d)).get("ReservedConcurrentExecutions"));
+    assertEquals("20", scalar(map(t.resolve(t.properties(INFERENCE),
+        t.params("InferenceReservedConcurrency", "20"))).get("ReservedConcurrentExecutions")));
+  }
+
+  @Test
+  void queueHasDeadLetterQueueRedrive() {
+    Map<String, String> d = t.defaults();
+    Map<String, Object> redrive = map(t.properties(QUEUE).get("RedrivePolicy"));
+    assertEquals(Map.of("Fn::GetAtt", List.of(DLQ, "Arn")), redrive.get("deadLetterTargetArn"));
+    assertEquals(Map.of("Ref", "QueueMaxReceiveCount"), redrive.get("maxReceiveCount"));
+    assertTrue(number(t.resolve(redrive.get("maxReceiveCount"), d)) >= 1);
+    // a standard queue's message keeps its enqueue time in the DLQ: the DLQ must keep it longer
+    long queueRetention = number(t.properties(QUEUE).getOrDefault("MessageRetentionPeriod", 345_600));
+    long dlqRetention = number(t.properties(DLQ).getOrDefault("MessageRetentionPeriod", 345_600));
+    assertTrue(dlqRetention > queueRetention, "DLQ retention must exceed the source queue's");
+  }
+
+  @Test
+  void queuesAndTableAreEncrypted() {
+    for (String q : List.of(QUEUE, DLQ)) {
+      Map<String, Object> p = t.properties(q);
+      assertTrue(Boolean.TRUE.equals(p.get("SqsManagedSseEnabled")) || p.containsKey("KmsMasterKeyId"),
+          q + " must use SSE");
+    }
+    assertEquals(Boolean.TRUE, path(t.properties(TABLE), "SSESpecification", "SSEEnabled"));
+  }
+
+  // ------------------------------------------------------------------ table
+
+  @Test
+  void tableIsOnDemandWithTtlOnExpiresAt() {
+    Map<String, Object> p = t.properties(TABLE);
+    assertEquals("PAY_PER_REQUEST", p.get("BillingMode"));
+    assertEquals(List.of(Map.of("AttributeName", "id", "KeyType", "HASH")), p.get("KeySchema"));
+    assertEquals(List.of(Map.of("AttributeName", "id", "AttributeType", "S")), p.get("AttributeDefinitions"));
+    assertEquals("expiresAt", path(p, "TimeToLiveSpecification", "AttributeName"));
+    assertEquals(Boolean.TRUE, path(p, "TimeToLiveSpecification", "Enabled"));
+    Object pitr = path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled");
+    assertEquals(Boolean.FALSE, t.resolve(pitr, t.defaults()));
+    assertEquals(Boolean.TRUE, t.resolve(pitr, t.params("EnablePointInTimeRecovery", "true")));
+  }
+
+  // ------------------------------------------------------------------ IAM
+
+  @Test
+  void noIamStatementHasAWildcardOrNegation() {
+    List<Map<String, Object>> statements = allIamStatements();
+    assertFalse(statements.isEmpty());
+    List<String> bad = new ArrayList<>();
+    for (Map<String, Object> st : statements) {
+      for (String forbidden : List.of("NotAction", "NotResource", "NotPrincipal")) {
+        if (st.containsKey(forbidden)) {
+          bad.add(forbidden + " in " + st);
+        }
+      }
+      for (String key : List.of("Action", "Resource")) {
+        walkStrings(st.get(key), s -> {
+          if (s.contains("*")) {
+            bad.add(key + " '" + s + "' in " + st);
+          }
+        });
+      }
+    }
+    assertEquals(List.of(), bad);
+  }
+
+  @Test
+  void functionsUseExplicitStatementsOnlyNoSamPolicyTemplatesOrManagedPoliciesBeyondBasicExecution() {
+    for (String fn : List.of(INGEST, INFERENCE)) {
+      for (Object policy : list(t.properties(fn).get("Policies"))) {
+        assertTrue(policy instanceof Map && map(policy).containsKey("Statement"),
+            fn + ": only explicit policy documents, no SAM policy template / managed policy: " + policy);
+      }
+    }
+    walk(t.root(), node -> {
+      for (Object arn : list(map(node).get("ManagedPolicyArns"))) {
+        String s = arn instanceof Map ? scalar(map(arn).get("Fn::Sub")) : scalar(arn);
+        assertTrue(s.endsWith(":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+            "only the basic execution role may be attached: " + s);
+      }
+    });
+  }
+
+  @Test
+  void ingestFunctionMayOnlyCallWhatItCallsOnItsOwnResources() {
+    Map<String, Object> p = t.properties(INGEST);
+    assertNull(p.get("Role"), "ingest uses the SAM-generated role");
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object doc : list(p.get("Policies"))) {
+      list(map(doc).get("Statement")).forEach(s -> statements.add(map(s)));
+    }
+    assertEquals(INGEST_ACTIONS, actions(statements));
+    assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", QUEUE));
+    // HttpApi events add no role policy in SAM; no other event types that would
+    for (Object ev : map(p.get("Events")).values()) {
+      assertEquals("HttpApi", map(ev).get("Type"));
+    }
+  }
+
+  @Test
+  void inferenceFunctionMayOnlyCallWhatItCallsOnItsOwnResources() {
+    Map<String, Object> p = t.properties(INFERENCE);
+    // With an SQS event, SAM would attach AWSLambdaSQSQueueExecutionRole (sqs:* on Resource "*")
+    // to a role it generates; the function therefore brings its own role.
+    Object role = p.get("Role");
+    assertEquals(Map.of("Fn::GetAtt", List.of("InferenceRole", "Arn")), role);
+    assertNull(p.get("Policies"), "policies go to InferenceRole");
+    Map<String, Object> roleProps = t.properties("InferenceRole");
+    assertEquals("lambda.amazonaws.com",
+        path(list(path(roleProps, "AssumeRolePolicyDocument", "Statement")).get(0), "Principal", "Service"));
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object pol : list(roleProps.get("Policies"))) {
+      list(path(pol, "PolicyDocument", "Statement")).forEach(s -> statements.add(map(s)));
+    }
+    assertEquals(INFERENCE_ACTIONS, actions(statements));
+    assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", QUEUE));
+  }
+
+  // ------------------------------------------------------------------ functions
+
+  @Test
+  void ingestFunctionIsJava21ZipWithSnapStartOnPublishedVersions() {
+    Map<String, Object> r = t.resource(INGEST);
+    Map<String, Object> p = t.properties(INGEST);
+    assertEquals("java21", p.get("Runtime"));
+    assertEquals("dev.batchqa.ingest.IngestHandler::handleRequest", p.get("Handler"));
+    assertTrue(p.get("PackageType") == null || "Zip".equals(p.get("PackageType")));
+    assertEquals("ingest-function/target/ingest-function-0.1.0-SNAPSHOT-lambda.jar", p.get("CodeUri"));
+    assertEquals(Boolean.TRUE, path(r, "Metadata", "SkipBuild"), "prebuilt jar: sam build must not rebuild it");
+    assertEquals("PublishedVersions", path(p, "SnapStart", "ApplyOn"));
+    assertNotNull(p.get("AutoPublishAlias"), "SnapStart needs a published version (AutoPublishAlias)");
+    assertEquals(1, list(p.get("Architectures")).size());
+    String jto = scalar(path(p, "Environment", "Variables", "JAVA_TOOL_OPTIONS"));
+    assertTrue(jto.contains("-XX:TieredStopAtLevel=1"), jto);
+    assertEquals(Map.of("Ref", QUEUE), path(p, "Environment", "Variables", "QA_QUEUE_URL"));
+  }
+
+  @Test
+  void inferenceFunctionIsAnX86ImageBuiltFromTheRootDockerfile() {
+    Map<String, Object> r = t.resource(INFERENCE);
+    Map<String, Object> p = t.properties(INFERENCE);
+    assertEquals("Image", p.get("PackageType"));
+    assertEquals(".", path(r, "Metadata", "DockerContext"));
+    assertEquals("Dockerfile", path(r, "Metadata", "Dockerfile"));
+    assertNotNull(path(r, "Metadata", "DockerTag"));
+    assertEquals(List.of("x86_64"), p.get("Architectures"), "libtorch jar in use is linux-x86_64");
+    assertNull(p.get("Handler"), "the image CMD names the handler");
+    assertNull(p.get("Runtime"));
+    Map<String, String> d = t.defaults();
+    assertEquals(3008L, number(t.resolve(p.get("MemorySize"), d)));
+    assertTrue(number(t.resolve(path(p, "EphemeralStorage", "Size"), d)) >= 512);
+    assertNull(path(p, "Environment", "Variables", "JAVA_TOOL_OPTIONS"),
+        "C1-only JIT is an ingest choice, not for the inference loop");
+    assertEquals("true", scalar(path(p, "Environment", "Variables", "DJL_OFFLINE")));
+    assertEquals("/tmp/djl", scalar(path(p, "Environment", "Variables", "DJL_CACHE_DIR")));
+  }
+
+  @Test
+  void globalsCarryTheSharedEnvironment() {
+    Map<String, Object> vars = map(path(t.section("Globals"), "Function", "Environment", "Variables"));
+    assertEquals(Map.of("Ref", TABLE), vars.get("QA_TABLE_NAME"));
+    for (String v : List.of("QA_RESULT_TTL_HOURS", "QA_MAX_CONTEXT_CHARS", "QA_MAX_QUESTION_CHARS", "LOG_LEVEL")) {
+      assertNotNull(vars.get(v), v);
+    }
+    assertEquals("24", t.defaults().get("ResultTtlHours"));
+  }
+
+  // ------------------------------------------------------------------ HTTP API
+
+  @Test
+  void httpApiRoutesMatchTheIngestEvents() {
+    Set<String> eventRoutes = new TreeSet<>();
+    for (Object ev : map(t.properties(INGEST).get("Events")).values()) {
+      Map<String, Object> props = map(map(ev).get("Properties"));
+      assertEquals(Map.of("Ref", API), props.get("ApiId"));
+      assertEquals("2.0", scalar(props.get("PayloadFormatVersion")));
+      eventRoutes.add(scalar(props.get("Method")).toLowerCase() + " " + props.get("Path"));
+    }
+    assertEquals(Set.of("post /qa", "get /qa/{id}", "post /qa/batch"), eventRoutes);
+    assertEquals(eventRoutes, bodyRoutes(t.defaults()).keySet());
+  }
+
+  @Test
+  void httpApiDefaultAuthorizationIsIam() {
+    assertEquals("IAM", t.defaults().get("ApiAuthMode"));
+    Map<String, Object> apiProps = t.properties(API);
+    Object auth = apiProps.get("Auth");
+    if (auth != null) { // if SAM's Auth is ever used, its default must be IAM
+      assertEquals("AWS_IAM", map(auth).get("DefaultAuthorizer"));
+      assertEquals(Boolean.TRUE, map(auth).get("EnableIamAuthorizer"));
+    }
+    Map<String, String> d = t.defaults();
+    bodyRoutes(d).forEach((route, op) ->
+        assertEquals(List.of(Map.of("AWS_IAM", List.of())), map(op).get("security"), route));
+    Map<String, Object> schemes = map(path(t.resolve(apiProps.get("DefinitionBody"), d),
+        "components", "securitySchemes"));
+    assertEquals("awsSigv4", path(schemes, "AWS_IAM", "x-amazon-apigateway-authtype"));
+    assertEquals(Set.of("AWS_IAM"), schemes.keySet());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"IAM", "JWT", "NONE"})
+  void everyAuthModeSecuresEveryRouteConsistently(String mode) {
+    Map<String, String> p = t.params("ApiAuthMode", mode,
+        "JwtIssuer", "https://issuer.example.com", "JwtAudience", "client-1");
+    Object expected = switch (mode) {
+      case "IAM" -> List.of(Map.of("AWS_IAM", List.of()));
+      case "JWT" -> List.of(Map.of("JwtAuthorizer", List.of()));
+      default -> List.of();
+    };
+    bodyRoutes(p).forEach((route, op) -> assertEquals(expected, map(op).get("security"), route));
+    Map<String, Object> schemes = map(path(t.resolve(t.properties(API).get("DefinitionBody"), p),
+        "components", "securitySchemes"));
+    if (mode.equals("JWT")) {
+      Map<String, Object> jwt = map(path(schemes, "JwtAuthorizer", "x-amazon-apigateway-authorizer"));
+      assertEquals("jwt", jwt.get("type"));
+      assertEquals("https://issuer.example.com", path(jwt, "jwtConfiguration", "issuer"));
+      assertEquals(List.of("client-1"), path(jwt, "jwtConfiguration", "audience"));
+    } else {
+      assertFalse(schemes.containsKey("JwtAuthorizer"), "no JWT authorizer without JWT mode");
+    }
+  }
+
+  @Test
+  void corsIsOffByDefaultAndNeverAWildcardWithCredentials() {
+    Map<String, Object> apiProps = t.properties(API);
+    Object samCors = apiProps.get("CorsConfiguration");
+    if (samCors != null) {
+      checkCors(map(samCors), "AllowOrigins", "AllowCredentials");
+    }
+    assertNull(map(t.resolve(apiProps.get("DefinitionBody"), t.defaults())).get("x-amazon-apigateway-cors"));
+
+    String pattern = scalar(path(t.section("Parameters"), "CorsAllowedOrigin", "AllowedPattern"));
+    assertNotNull(pattern, "CorsAllowedOrigin must be constrained");
+    for (String bad : List.of("*", "https://*", "https://*.example.com", "null", "https://a.com,https://b.com")) {
+      assertFalse(Pattern.matches(pattern, bad), "origin must be rejected: " + bad);
+    }
+    assertTrue(Pattern.matches(pattern, "https://app.example.com"));
+    assertTrue(Pattern.matches(pattern, "http://localhost:5173"));
+
+    for (String credentials : List.of("true", "false")) {
+      Map<String, String> p = t.params("CorsAllowedOrigin", "https://app.example.com",
+          "CorsAllowCredentials", credentials);
+      Map<String, Object> cors = map(map(t.resolve(apiProps.get("DefinitionBody"), p))
+          .get("x-amazon-apigateway-cors"));
+      assertEquals(List.of("https://app.example.com"), cors.get("allowOrigins"));
+      assertEquals(Boolean.valueOf(credentials), cors.get("allowCredentials"));
+      checkCors(cors, "allowOrigins", "allowCredentials");
+    }
+  }
+
+  // ------------------------------------------------------------------ alarms and outputs
+
+  @Test
+  void alarmsOnDlqDepthAndOnErrorsOfBothFunctions() {
+    List<Map<String, Object>> alarms = new ArrayList<>();
+    for (String id : t.resourcesOfType("AWS::CloudWatch::Alarm")) {
+      alarms.add(t.properties(id));
+    }
+    assertTrue(alarms.stream().anyMatch(a -> "AWS/SQS".equals(a.get("Namespace"))
+        && "ApproximateNumberOfMessagesVisible".equals(a.get("MetricName"))
+        && "GreaterThanThreshold".equals(a.get("ComparisonOperator"))
+        && number(a.get("Threshold")) == 0
+        && dimension(a, "QueueName").equals(Map.of("Fn::GetAtt", List.of(DLQ, "QueueName")))),
+        "DLQ depth alarm");
+    for (String fn : List.of(INGEST, INFERENCE)) {
+      assertTrue(alarms.stream().anyMatch(a -> "AWS/Lambda".equals(a.get("Namespace"))
+          && "Errors".equals(a.get("MetricName"))
+          && dimension(a, "FunctionName").equals(Map.of("Ref", fn))), fn + " errors alarm");
+    }
+    Map<String, String> without = t.defaults();
+    Map<String, String> with = t.params("AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:ops");
+    for (String id : t.resourcesOfType("AWS::CloudWatch::Alarm")) {
+      assertNull(map(t.resolve(t.properties(id), without)).get("AlarmActions"), id);
+      assertEquals(List.of("arn:aws:sns:eu-west-1:123456789012:ops"),
+          map(t.resolve(t.properties(id), with)).get("AlarmActions"), id);
+    }
+  }
+
+  @Test
+  void outputsNameApiQueueDlqAndTable() {
+    Map<String, Object> outputs = t.section("Outputs");
+    assertTrue(outputs.keySet().containsAll(Set.of("ApiUrl", "QueueUrl", "DeadLetterQueueUrl", "TableName")),
+        outputs.keySet().toString());
+    assertEquals(Map.of("Ref", QUEUE), path(outputs, "QueueUrl", "Value"));
+    assertEquals(Map.of("Ref", DLQ), path(outputs, "DeadLetterQueueUrl", "Value"));
+    assertEquals(Map.of("Ref", TABLE), path(outputs, "TableName", "Value"));
+    assertTrue(scalar(path(outputs, "ApiUrl", "Value", "Fn::Sub")).contains("${" + API + "}"));
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  static Map<String, Object> sqsEvent() {
+    List<Map<String, Object>> sqs = new ArrayList<>();
+    for (Object ev : map(t.properties(INFERENCE).get("Events")).values()) {
+      if ("SQS".equals(map(ev).get("Type"))) {
+        sqs.add(map(map(ev).get("Properties")));
+      }
+    }
+    assertEquals(1, sqs.size(), "exactly one SQS event source");
+    return sqs.get(0);
+  }
+
+  /** "method path" -> operation of the resolved OpenAPI body. */
+  static Map<String, Object> bodyRoutes(Map<String, String> params) {
+    Map<String, Object> body = map(t.resolve(t.properties(API).get("DefinitionBody"), params));
+    Map<String, Object> routes = new java.util.TreeMap<>();
+    map(body.get("paths")).forEach((p, item) ->
+        map(item).forEach((method, op) -> routes.put(method + " " + p, op)));
+    return routes;
+  }
+
+  static void checkCors(Map<String, Object> cors, String originsKey, String credentialsKey) {
+    boolean wildcard = false;
+    for (Object o : list(cors.get(originsKey))) {
+      wildcard |= scalar(o).contains("*");
+    }
+    if (wildcard) {
+      assertFalse(CfnTemplate.truthy(cors.get(credentialsKey)), "wildcard origin with credentials: " + cors);
+    }
+  }
+
+  static Object dimension(Map<String, Object> alarm, String name) {
+    for (Object d : list(alarm.get("Dimensions"))) {
+      if (name.equals(map(d).get("Name"))) {
+        return map(d).get("Value");
+      }
+    }
+    return Map.of();
+  }
+
+  static Set<String> actions(List<Map<String, Object>> statements) {
+    Set<String> actions = new TreeSet<>();
+    for (Map<String, Object> st : statements) {
+      assertEquals("Allow", st.get("Effect"));
+      Object a = st.get("Action");
+      if (a instanceof String s) {
+        actions.add(s);
+      } else {
+        list(a).forEach(x -> actions.add(scalar(x)));
+      }
+    }
+    return actions;
+  }
+
+  /** Each statement's resources are exactly the ARN of the one resource its service prefix maps to. */
+  static void assertResources(List<Map<String, Object>> statements, Map<String, String> prefixToResource) {
+    for (Map<String, Object> st : statements) {
+      Set<String> services = new TreeSet<>();
+      actions(List.of(st)).forEach(a -> services.add(a.substring(0, a.indexOf(':') + 1)));
+      assertEquals(1, services.size(), "one service per statement: " + st);
+      String target = prefixToResource.get(services.iterator().next());
+      if (target == null) {
+        fail("unexpected service in " + st);
+      }
+      Object res = st.get("Resource");
+      List<Object> resources = res instanceof List ? list(res) : List.of(res);
+      assertEquals(List.of(Map.of("Fn::GetAtt", List.of(target, "Arn"))), resources,
+          "resource of " + st);
+    }
+  }
+
+  static List<Map<String, Object>> allIamStatements() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    walk(t.root(), node -> {
+      Map<String, Object> m = map(node);
+      if (m.containsKey("Statement") && (m.containsKey("Version") || m.size() == 1)) {
+        for (Object s : list(m.get("Statement"))) {
+          out.add(map(s));
+        }
+      }
+    });
+    return out;
+  }
+
+  static void walk(Object node, java.util.function.Consumer<Object> visitor) {
+    visitor.accept(node);
+    if (node instanceof Map<?, ?> m) {
+      m.values().forEach(v -> walk(v, visitor));
+    } else if (node instanceof List<?> l) {
+      l.forEach(v -> walk(v, visitor));
+    }
+  }
+
+  static void walkStrings(Object node, java.util.function.Consumer<String> visitor) {
+    if (node instanceof String s) {
+      visitor.accept(s);
+    } else if (node instanceof Map<?, ?> m) {
+      m.keySet().forEach(k -> visitor.accept(String.valueOf(k)));
+      m.values().forEach(v -> walkStrings(v, visitor));
+    } else if (node instanceof List<?> l) {
+      l.forEach(v -> walkStrings(v, visitor));
+    }
+  }
+}
