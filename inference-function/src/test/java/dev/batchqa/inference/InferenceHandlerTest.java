@@ -1,0 +1,138 @@
+package dev.batchqa.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.inference.engine.EngineConfig;
+import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.shared.Json;
+import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.QaStatus;
+import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.testing.InMemoryRequestStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+
+/** The SQS batch contract, replayed from recorded SQS events, with the real engine on the fixture model. */
+class InferenceHandlerTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T10:15:31Z"), ZoneOffset.UTC);
+    private static QaEngine engine;
+
+    private final InMemoryRequestStore store = new InMemoryRequestStore(CLOCK);
+    private final ByteArrayOutputStream metricsOut = new ByteArrayOutputStream();
+    private final InferenceHandler handler = new InferenceHandler(new BatchProcessor(engine, store,
+            new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS)),
+            new BatchMetrics(new PrintStream(metricsOut, true, StandardCharsets.UTF_8), "inference-test"), CLOCK));
+
+    @BeforeAll
+    static void loadEngine() throws Exception {
+        engine = QaEngine.load(EngineConfig.builder().modelLocation(System.getProperty("qa.fixture.dir")).build());
+    }
+
+    @AfterAll
+    static void closeEngine() {
+        engine.close();
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
+    void everyMessageOfTheBatchIsAnsweredAndStored(SQSEvent event) {
+        SQSBatchResponse response = handler.handleRequest(event, null);
+
+        assertEquals(List.of(), response.getBatchItemFailures());
+        QaRecord score = store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow();
+        assertEquals(QaStatus.DONE, score.status());
+        assertEquals("83.1", score.answers().getFirst().text());
+        assertEquals(21, score.answers().getFirst().start());
+        assertEquals(25, score.answers().getFirst().end());
+        assertEquals("Fv3Q1hNjDoEEJbA=", score.correlationId());
+        assertEquals("paris", store.find("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d").orElseThrow().answers().getFirst().text());
+
+        QaRecord noAnswer = store.find("c8a1f0e2-5b7d-4c3a-9e6f-1d2b3c4a5e6f").orElseThrow();
+        assertEquals(QaStatus.DONE, noAnswer.status(), "a message without id is stored under its SQS message id");
+        assertTrue(noAnswer.answers().isEmpty());
+        assertEquals("What color?", noAnswer.question());
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-with-poison.json", type = SQSEvent.class)
+    void poisonMessagesFailAloneAndOnlyIdlessOnesAreRetried(SQSEvent event) {
+        SQSBatchResponse response = handler.handleRequest(event, null);
+
+        assertEquals(List.of("0a1b2c3d-0000-4000-8000-000000000001", "0a1b2c3d-0000-4000-8000-000000000006"),
+                failures(response), "unparseable messages and bad ids have no record: they go to the DLQ");
+        assertEquals(Map.of(
+                        "missing-context-1", "MISSING_FIELD",
+                        "future-version-1", "UNSUPPORTED_VERSION",
+                        "too-long-1", "TOO_LARGE",
+                        "wrong-type-1", "WRONG_TYPE"),
+                store.records().values().stream().filter(r -> r.status() == QaStatus.FAILED)
+                        .collect(Collectors.toMap(QaRecord::id, r -> r.error().code())));
+        assertEquals("83.1", store.find("good-1").orElseThrow().answers().getFirst().text());
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
+    void aStoreFailureRetriesOnlyThatMessage(SQSEvent event) {
+        store.failNextWrite(new IllegalStateException("ProvisionedThroughputExceeded"));
+
+        SQSBatchResponse response = handler.handleRequest(event, null);
+
+        assertEquals(List.of("059f36b4-87a3-44ab-83d2-661975830a7d"), failures(response));
+        assertEquals(QaStatus.DONE, store.find("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d").orElseThrow().status());
+
+        SQSBatchResponse redelivered = handler.handleRequest(event, null);
+        assertEquals(List.of(), failures(redelivered));
+        assertEquals(QaStatus.DONE, store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow().status());
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
+    void redeliveryNeverAnswersTwice(SQSEvent event) {
+        handler.handleRequest(event, null);
+        QaRecord first = store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow();
+
+        SQSBatchResponse again = handler.handleRequest(event, null);
+
+        assertEquals(List.of(), failures(again), "duplicates are acknowledged, not retried");
+        assertEquals(3, store.completions(), "three questions, three completions, whatever the deliveries");
+        assertEquals(first, store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow());
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-with-poison.json", type = SQSEvent.class)
+    void eachBatchEmitsEmbeddedMetricFormat(SQSEvent event) throws Exception {
+        handler.handleRequest(event, null);
+
+        JsonNode emf = Json.MAPPER.readTree(metricsOut.toString(StandardCharsets.UTF_8));
+        assertEquals("BatchQa", emf.at("/_aws/CloudWatchMetrics/0/Namespace").asText());
+        assertEquals("inference-test", emf.get("FunctionName").asText());
+        assertEquals(7, emf.get("BatchSize").asInt());
+        assertEquals(1, emf.get("Answered").asInt());
+        assertEquals(6, emf.get("Failed").asInt());
+        assertEquals(2, emf.get("Retried").asInt());
+        assertEquals(1_000, emf.get("QueueAge").asLong(), "clock minus SentTimestamp");
+        assertFalse(metricsOut.toString(StandardCharsets.UTF_8).contains("83.1"), "no user text in metrics");
+    }
+
+    private static List<String> failures(SQSBatchResponse response) {
+        return response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList();
+    }
+}
