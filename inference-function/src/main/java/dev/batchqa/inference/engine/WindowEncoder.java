@@ -77,12 +77,14 @@ final class WindowEncoder implements AutoCloseable {
     private static Window toWindow(int query, Encoding encoding, OffsetMap offsets) {
         long[] ids = encoding.getIds();
         long[] typeIds = encoding.getTypeIds();
-        long[] special = encoding.getSpecialTokenMask();
+        // sequence id 1 = a token of the context; -1 marks [CLS]/[SEP]. Unlike token type ids, this also works for
+        // tokenizers without segments (RoBERTa), and unlike the special-token mask it keeps [UNK] answerable.
+        long[] sequence = encoding.getSequenceIds();
         CharSpan[] spans = encoding.getCharTokenSpans();
         int[] start = new int[ids.length];
         int[] end = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            boolean context = typeIds[i] == 1 && special[i] == 0 && spans[i] != null;
+            boolean context = sequence[i] == 1 && spans[i] != null;
             start[i] = context ? offsets.toUtf16(spans[i].getStart()) : -1;
             end[i] = context ? offsets.toUtf16(spans[i].getEnd()) : -1;
         }
