@@ -27,7 +27,12 @@ public record LocalConfig(
         int maxReceiveCount,
         int pollers,
         String modelLocation,
+        Role role,
+        Duration ackDelay,
         Map<String, String> env) {
+
+    /** Which parts run in this process: both handlers, only the HTTP side, or only the SQS worker. */
+    public enum Role { ALL, API, WORKER }
 
     /** A QA model from DJL's HuggingFace model zoo, fetched on first use (needs internet). */
     public static final String DEFAULT_MODEL = "djl://ai.djl.huggingface.pytorch/deepset/minilm-uncased-squad2";
@@ -56,6 +61,10 @@ public record LocalConfig(
                 integer(env, "QA_MAX_RECEIVE_COUNT", 3),
                 integer(env, "QA_POLLERS", 1),
                 modelLocation(env),
+                Role.valueOf(env.getOrDefault("QA_ROLE", "all").trim().toUpperCase(java.util.Locale.ROOT)),
+                // fault injection: a pause between answering a batch and deleting it, the window in which a
+                // crashed worker leaves answered messages to be delivered again
+                Duration.ofMillis(integer(env, "QA_ACK_DELAY_MS", 0)),
                 Map.copyOf(env));
     }
 

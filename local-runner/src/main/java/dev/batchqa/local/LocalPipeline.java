@@ -49,6 +49,7 @@ public final class LocalPipeline implements AutoCloseable {
     private SqsClient sqs;
     private DynamoDbClient dynamo;
     private QaEngine engine;
+    private CountingRequestStore store;
     private URI sqsEndpoint;
     private URI dynamoEndpoint;
 
@@ -96,23 +97,28 @@ public final class LocalPipeline implements AutoCloseable {
         Settings settings = Settings.from(env);
         QaValidator validator = QaValidator.fromSettings(settings);
         MessageCodec codec = new MessageCodec(validator);
-        DynamoDbRequestStore store = new DynamoDbRequestStore(dynamo, settings);
+        store = new CountingRequestStore(new DynamoDbRequestStore(dynamo, settings));
 
-        engine = QaEngine.load(EngineConfig.fromEnvironment(env));
-        resources.push(engine);
-        InferenceHandler inference = new InferenceHandler(new BatchProcessor(engine, store, codec,
-                new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local"), Clock.systemUTC()));
-        poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), inference,
-                config.batchSize(), config.batchingWindow()).start(config.pollers());
-        resources.push(poller);
-
-        IngestHandler ingest = new IngestHandler(
-                new IngestApi(store, new SqsRequestQueue(sqs, queueUrl, codec), validator, Clock.systemUTC()));
-        front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
-        resources.push(front);
+        if (config.role() != LocalConfig.Role.API) {
+            engine = QaEngine.load(EngineConfig.fromEnvironment(env));
+            resources.push(engine);
+            InferenceHandler inference = new InferenceHandler(new BatchProcessor(engine, store, codec,
+                    new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local"), Clock.systemUTC()));
+            poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), inference,
+                    config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
+            resources.push(poller);
+        }
+        if (config.role() != LocalConfig.Role.WORKER) {
+            IngestHandler ingest = new IngestHandler(
+                    new IngestApi(store, new SqsRequestQueue(sqs, queueUrl, codec), validator, Clock.systemUTC()));
+            front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
+            resources.push(front);
+        }
     }
 
+    /** The HTTP API's base URL; null in the worker role. */
     public URI apiUrl() {
+        if (front == null) return null;
         return URI.create("http://" + config.httpHost() + ":" + front.port());
     }
 
@@ -136,13 +142,18 @@ public final class LocalPipeline implements AutoCloseable {
         return dynamo;
     }
 
+    /** What the handlers of this pipeline wrote since start. */
+    public CountingRequestStore.Stats storeStats() {
+        return store.stats();
+    }
+
     public LocalConfig config() {
         return config;
     }
 
     /** Stops the inference side only, as a crashed or scaled-in worker would. */
     public void stopPoller() {
-        poller.close();
+        if (poller != null) poller.close();
     }
 
     private SqsClient sqsClient() {

@@ -16,15 +16,21 @@ public final class Main {
             pipeline.close();
             stopped.countDown();
         }));
+        if (pipeline.apiUrl() == null) {
+            System.err.printf("%nReady. Worker polling %s%n", pipeline.queueUrl());
+            stopped.await();
+            return;
+        }
         String api = pipeline.apiUrl().toString();
         System.err.printf("""
 
-                Ready. HTTP API on %1$s   (queue %2$s)
+                Ready. HTTP API on %1$s
+                  SQS %2$s (endpoint %3$s), DynamoDB table %4$s (endpoint %5$s)
                   curl -s -X POST %1$s/qa -H 'Content-Type: application/json' \\
                        -d '{"context": "The SQuAD v2.0 Test F1 reached 83.1.", "question": "What was the F1?"}'
                   curl -s %1$s/qa/<id>
                 Ctrl-C stops it.
-                """, api, pipeline.queueUrl());
+                """, api, pipeline.queueUrl(), pipeline.sqsEndpoint(), config.tableName(), pipeline.dynamoEndpoint());
         stopped.await();
     }
 }

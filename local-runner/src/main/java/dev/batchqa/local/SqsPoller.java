@@ -34,11 +34,13 @@ public final class SqsPoller implements AutoCloseable {
     private final RequestHandler<SQSEvent, SQSBatchResponse> handler;
     private final int batchSize;
     private final Duration batchingWindow;
+    private final Duration ackDelay;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> workers = new ArrayList<>();
 
     public SqsPoller(SqsClient sqs, String queueUrl, String queueArn, String region,
-            RequestHandler<SQSEvent, SQSBatchResponse> handler, int batchSize, Duration batchingWindow) {
+            RequestHandler<SQSEvent, SQSBatchResponse> handler, int batchSize, Duration batchingWindow,
+            Duration ackDelay) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.queueArn = queueArn;
@@ -46,6 +48,7 @@ public final class SqsPoller implements AutoCloseable {
         this.handler = handler;
         this.batchSize = batchSize;
         this.batchingWindow = batchingWindow;
+        this.ackDelay = ackDelay;
     }
 
     /** Starts {@code concurrency} pollers, like the mapping's concurrent invocations. */
@@ -99,6 +102,7 @@ public final class SqsPoller implements AutoCloseable {
             log.error("inference handler failed; the whole batch will be retried", e);
             return;
         }
+        if (!ackDelay.isZero()) sleep(ackDelay.toMillis());
         Set<String> failed = response == null || response.getBatchItemFailures() == null ? Set.of()
                 : response.getBatchItemFailures().stream()
                         .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier)

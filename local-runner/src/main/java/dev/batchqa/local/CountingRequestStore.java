@@ -1,0 +1,60 @@
+package dev.batchqa.local;
+
+import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.RequestStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counts what the handlers write, so that the local runner can report (and the load test check) that every
+ * question was completed once: {@code completed} counts writes that took effect, {@code duplicates} the
+ * completions the store refused because the record was already DONE or FAILED.
+ */
+public final class CountingRequestStore implements RequestStore {
+    private final RequestStore delegate;
+    private final LongAdder created = new LongAdder();
+    private final LongAdder done = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+
+    public CountingRequestStore(RequestStore delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public boolean createPending(QaRecord record) {
+        boolean created = delegate.createPending(record);
+        if (created) this.created.increment();
+        return created;
+    }
+
+    @Override
+    public Optional<QaRecord> find(String id) {
+        return delegate.find(id);
+    }
+
+    @Override
+    public boolean complete(Completion completion, List<Answer> answers) {
+        return count(delegate.complete(completion, answers), done);
+    }
+
+    @Override
+    public boolean fail(Completion completion, ErrorInfo error) {
+        return count(delegate.fail(completion, error), failed);
+    }
+
+    private boolean count(boolean written, LongAdder counter) {
+        (written ? counter : duplicates).increment();
+        return written;
+    }
+
+    public Stats stats() {
+        return new Stats(created.sum(), done.sum(), failed.sum(), duplicates.sum());
+    }
+
+    /** Totals since start. */
+    public record Stats(long created, long done, long failed, long duplicatesRefused) {}
+}
