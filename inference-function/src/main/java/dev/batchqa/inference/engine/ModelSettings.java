@@ -53,17 +53,17 @@ public record ModelSettings(
     public static final int DEFAULT_N_BEST = 20;
     public static final int DEFAULT_MAX_TOKENS_PER_PASS = 8192;
     public static final int DEFAULT_MAX_WINDOWS_PER_PASS = 64;
-    /** [CLS] question [SEP] context [SEP]. */
-    static final int SPECIAL_TOKENS = 3;
+    /** Special tokens around a pair: 3 for BERT ([CLS] q [SEP] c [SEP]), 4 for RoBERTa (<s> q </s></s> c </s>). */
+    static final int MAX_SPECIAL_TOKENS = 4;
 
     public ModelSettings {
         require(maxSeqLength >= 8, "maxSeqLength must be >= 8");
         require(maxQueryLength >= 1, "maxQueryLength must be >= 1");
         require(docStride >= 0, "docStride must be >= 0");
         // HF tokenizers need room for more than `stride` context tokens in every window, else it cannot advance
-        require(maxQueryLength + SPECIAL_TOKENS + docStride < maxSeqLength,
-                "maxQueryLength + 3 + docStride must be < maxSeqLength (" + maxQueryLength + " + 3 + " + docStride
-                        + " >= " + maxSeqLength + ")");
+        require(maxQueryLength + MAX_SPECIAL_TOKENS + docStride < maxSeqLength,
+                "maxQueryLength + " + MAX_SPECIAL_TOKENS + " + docStride must be < maxSeqLength (" + maxQueryLength
+                        + " + " + MAX_SPECIAL_TOKENS + " + " + docStride + " >= " + maxSeqLength + ")");
         require(maxAnswerLength >= 1, "maxAnswerLength must be >= 1");
         require(nBest >= 1, "nBest must be >= 1");
         require(!Double.isNaN(nullThreshold), "nullThreshold must be a number");
@@ -97,11 +97,6 @@ public record ModelSettings(
                 config.maxWindowsPerPass() != null ? config.maxWindowsPerPass() : DEFAULT_MAX_WINDOWS_PER_PASS,
                 config.padToMaxLength(),
                 config.threads() != null ? config.threads() : Runtime.getRuntime().availableProcessors());
-    }
-
-    /** Context tokens per window for a question of {@code questionTokens} tokens. */
-    int contextBudget(int questionTokens) {
-        return maxSeqLength - questionTokens - SPECIAL_TOKENS;
     }
 
     private static JsonObject readConfig(Path file) throws IOException {

@@ -6,6 +6,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.Criteria;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -181,7 +183,7 @@ public final class QaEngine implements AutoCloseable {
             Window w = all.get(pass.windows()[r]);
             System.arraycopy(w.ids, 0, ids, r * len, w.length());
             System.arraycopy(w.typeIds, 0, types, r * len, w.length());
-            java.util.Arrays.fill(mask, r * len, r * len + w.length(), 1L);
+            Arrays.fill(mask, r * len, r * len + w.length(), 1L);
             tokens.add(w.length());
         }
         // one scope per pass: every native array of this pass is freed when it closes
@@ -196,8 +198,8 @@ public final class QaEngine implements AutoCloseable {
             float[] end = logits(outputs.get(1), rows, len);
             for (int r = 0; r < rows; r++) {
                 Window w = all.get(pass.windows()[r]);
-                w.startLogits = java.util.Arrays.copyOfRange(start, r * len, r * len + w.length());
-                w.endLogits = java.util.Arrays.copyOfRange(end, r * len, r * len + w.length());
+                w.startLogits = Arrays.copyOfRange(start, r * len, r * len + w.length());
+                w.endLogits = Arrays.copyOfRange(end, r * len, r * len + w.length());
             }
             outputs.close();
         } catch (TranslateException e) {
@@ -213,7 +215,7 @@ public final class QaEngine implements AutoCloseable {
             throw new IllegalStateException("Model output shape " + array.getShape() + ", expected (" + rows + ", "
                     + len + "): the model must return (start_logits, end_logits) of shape [batch, seq]");
         }
-        return array.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        return array.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
     private static void checkModelDir(Path dir, ModelSettings settings) throws IOException {
