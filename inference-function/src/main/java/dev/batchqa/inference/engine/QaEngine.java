@@ -1,7 +1,6 @@
 package dev.batchqa.inference.engine;
 
 import ai.djl.MalformedModelException;
-import ai.djl.engine.Engine;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -72,24 +71,51 @@ public final class QaEngine implements AutoCloseable {
      * URL such as {@code djl://ai.djl.huggingface.pytorch/deepset/minilm-uncased-squad2}.
      *
      * @throws IOException if the model or tokenizer is missing, invalid or cannot be loaded
+     * @throws IllegalArgumentException if the effective settings are inconsistent (see {@link ModelSettings})
      */
     public static QaEngine load(EngineConfig config) throws IOException {
-        String location = config.modelLocation();
-        boolean url = location.contains("://");
-        Path dir = url ? null : Path.of(location).toAbsolutePath();
-        ModelSettings settings = url ? null : ModelSettings.resolve(config, dir, "model.pt", null);
-        if (!url) {
-            checkModelDir(dir, settings);
+        if (config.threads() != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            // read by DJL when it first initializes libtorch; set again per engine below
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
         }
-        setThreads(config);
-        ZooModel<NDList, NDList> model = loadModel(url ? location : null, dir, settings);
-        try {
-            if (url) { // zoo models: the HF config.json (if any) has none of our keys, so defaults apply
-                dir = model.getModelPath();
-                String hint = model.getProperty("includeTokenTypes");
-                settings = ModelSettings.resolve(config, dir, model.getName() + ".pt",
-                        hint == null ? null : Boolean.parseBoolean(hint));
+        return config.modelLocation().contains("://") ? loadZoo(config) : loadDirectory(config);
+    }
+
+    private static QaEngine loadDirectory(EngineConfig config) throws IOException {
+        Path dir = Path.of(config.modelLocation()).toAbsolutePath();
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("Model directory not found: " + dir
+                    + " (expected config.json, model.pt and tokenizer.json)");
+        }
+        ModelSettings settings = ModelSettings.resolve(config, dir, "model.pt", null);
+        for (String file : List.of(settings.modelFile(), settings.tokenizerFile())) {
+            if (!Files.isRegularFile(dir.resolve(file))) {
+                throw new IOException("Model directory " + dir + " has no " + file);
             }
+        }
+        String name = settings.modelFile().replaceFirst("\\.pt$", "");
+        ZooModel<NDList, NDList> model = loadModel(criteria().optModelPath(dir).optModelName(name), dir.toString());
+        return create(settings, model, dir);
+    }
+
+    /** Zoo artifacts carry the HF config.json (none of our keys: defaults apply) and serving.properties. */
+    private static QaEngine loadZoo(EngineConfig config) throws IOException {
+        String url = config.modelLocation();
+        ZooModel<NDList, NDList> model = loadModel(criteria().optModelUrls(url), url);
+        try {
+            String tokenTypes = model.getProperty("includeTokenTypes");
+            ModelSettings settings = ModelSettings.resolve(config, model.getModelPath(), model.getName() + ".pt",
+                    tokenTypes == null ? null : Boolean.parseBoolean(tokenTypes));
+            return create(settings, model, model.getModelPath());
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static QaEngine create(ModelSettings settings, ZooModel<NDList, NDList> model, Path dir)
+            throws IOException {
+        try {
             Path tokenizer = dir.resolve(settings.tokenizerFile());
             if (!Files.isRegularFile(tokenizer)) {
                 throw new IOException("Tokenizer file not found: " + tokenizer);
@@ -117,7 +143,7 @@ public final class QaEngine implements AutoCloseable {
         List<List<Window>> perQuery = new ArrayList<>(batch.size());
         List<Window> all = new ArrayList<>();
         for (int q = 0; q < batch.size(); q++) {
-            List<Window> ws = encoder.encode(q, batch.get(q).question(), batch.get(q).context());
+            List<Window> ws = encoder.encode(batch.get(q).question(), batch.get(q).context());
             perQuery.add(ws);
             all.addAll(ws);
         }
@@ -218,43 +244,20 @@ public final class QaEngine implements AutoCloseable {
         return array.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
-    private static void checkModelDir(Path dir, ModelSettings settings) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new IOException("Model directory not found: " + dir
-                    + " (expected config.json, " + settings.modelFile() + ", " + settings.tokenizerFile() + ")");
-        }
-        for (String file : List.of(settings.modelFile(), settings.tokenizerFile())) {
-            if (!Files.isRegularFile(dir.resolve(file))) {
-                throw new IOException("Model directory " + dir + " has no " + file);
-            }
-        }
-    }
-
-    /** libtorch's intra-op pool is process-wide; the system property covers the engine's first initialization. */
-    private static void setThreads(EngineConfig config) {
-        if (config.threads() != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
-        }
-    }
-
-    private static ZooModel<NDList, NDList> loadModel(String url, Path dir, ModelSettings settings)
-            throws IOException {
-        Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
+    private static Criteria.Builder<NDList, NDList> criteria() {
+        return Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optEngine(ENGINE)
-                .optTranslator(new NoopTranslator())
+                .optTranslator(new NoopTranslator()) // tokenization and decoding are ours, batched across queries
                 .optOption("mapLocation", "true");
-        if (url != null) {
-            criteria.optModelUrls(url);
-        } else {
-            String file = settings.modelFile();
-            criteria.optModelPath(dir).optModelName(file.endsWith(".pt") ? file.substring(0, file.length() - 3) : file);
-        }
+    }
+
+    private static ZooModel<NDList, NDList> loadModel(Criteria.Builder<NDList, NDList> criteria, String where)
+            throws IOException {
         try {
-            Engine.getEngine(ENGINE); // fail early with DJL's own message if libtorch cannot load
             return criteria.build().loadModel();
         } catch (ModelNotFoundException | MalformedModelException e) {
-            throw new IOException("Cannot load QA model from " + (url != null ? url : dir) + ": " + e.getMessage(), e);
+            throw new IOException("Cannot load QA model from " + where + ": " + e.getMessage(), e);
         }
     }
 }

@@ -6,7 +6,6 @@ package dev.batchqa.inference.engine;
  */
 final class Window {
 
-    final int query;
     final long[] ids;
     final long[] typeIds;
     /** UTF-16 offsets into the context of each token; -1 for question, special and padding tokens. */
@@ -15,8 +14,7 @@ final class Window {
     float[] startLogits;
     float[] endLogits;
 
-    Window(int query, long[] ids, long[] typeIds, int[] charStart, int[] charEnd) {
-        this.query = query;
+    Window(long[] ids, long[] typeIds, int[] charStart, int[] charEnd) {
         this.ids = ids;
         this.typeIds = typeIds;
         this.charStart = charStart;

@@ -51,13 +51,13 @@ final class WindowEncoder implements AutoCloseable {
     }
 
     /** All windows of one query, in context order. */
-    List<Window> encode(int query, String question, String context) {
+    List<Window> encode(String question, String context) {
         Encoding first = pairs.encode(truncateQuestion(question), context, true, true);
         OffsetMap offsets = OffsetMap.of(context);
         List<Window> windows = new ArrayList<>();
-        windows.add(toWindow(query, first, offsets));
+        windows.add(toWindow(first, offsets));
         for (Encoding overflow : first.getOverflowing()) {
-            windows.add(toWindow(query, overflow, offsets));
+            windows.add(toWindow(overflow, offsets));
         }
         return windows;
     }
@@ -74,7 +74,7 @@ final class WindowEncoder implements AutoCloseable {
         return text;
     }
 
-    private static Window toWindow(int query, Encoding encoding, OffsetMap offsets) {
+    private static Window toWindow(Encoding encoding, OffsetMap offsets) {
         long[] ids = encoding.getIds();
         long[] typeIds = encoding.getTypeIds();
         // sequence id 1 = a token of the context; -1 marks [CLS]/[SEP]. Unlike token type ids, this also works for
@@ -88,7 +88,7 @@ final class WindowEncoder implements AutoCloseable {
             start[i] = context ? offsets.toUtf16(spans[i].getStart()) : -1;
             end[i] = context ? offsets.toUtf16(spans[i].getEnd()) : -1;
         }
-        return new Window(query, ids, typeIds, start, end);
+        return new Window(ids, typeIds, start, end);
     }
 
     @Override

@@ -61,7 +61,7 @@ class RealModelTest {
         QaQuery query = new QaQuery(expected.get("question").getAsString(), expected.get("context").getAsString(), 3);
         try (WindowEncoder encoder = WindowEncoder.create(dir.resolve(engine.settings().tokenizerFile()),
                 engine.settings())) {
-            Window window = encoder.encode(0, query.question(), query.context()).get(0);
+            Window window = encoder.encode(query.question(), query.context()).get(0);
             assertTrue(Arrays.equals(longs(row(expected, "input_ids")), window.ids), "token ids differ from Python");
             window.startLogits = floats(row(expected, "start_logits"));
             window.endLogits = floats(row(expected, "end_logits"));
