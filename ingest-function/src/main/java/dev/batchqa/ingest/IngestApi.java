@@ -6,11 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.ErrorInfo;
 import dev.batchqa.shared.QaMessage;
 import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.QaValidator;
 import dev.batchqa.shared.RequestQueue;
 import dev.batchqa.shared.RequestStore;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -24,7 +29,9 @@ import org.slf4j.MDC;
 public final class IngestApi {
     private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
     private static final Pattern STATUS_PATH = Pattern.compile("/qa/([^/]+)");
-    private static final Set<String> REQUEST_FIELDS = Set.of("question", "context", "topK");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    /** Items of one POST /qa/batch: 100 questions of typical size fit the 5 MiB body limit. */
+    static final int MAX_BATCH_ITEMS = 100;
     private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
     private final RequestStore store;
@@ -55,7 +62,7 @@ public final class IngestApi {
         }
         log.atInfo()
                 .addKeyValue("method", method)
-                .addKeyValue("path", path.startsWith("/qa/") ? "/qa/{id}" : path)
+                .addKeyValue("path", path.startsWith("/qa/") && !path.equals("/qa/batch") ? "/qa/{id}" : path)
                 .addKeyValue("status", response.getStatusCode())
                 .addKeyValue("latencyMs", (System.nanoTime() - started) / 1_000_000)
                 .log("http request");
@@ -67,6 +74,10 @@ public final class IngestApi {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
             return submit(event);
         }
+        if (path.equals("/qa/batch")) {
+            if (!method.equals("POST")) throw methodNotAllowed(method, path);
+            return submitBatch(event);
+        }
         Matcher status = STATUS_PATH.matcher(path);
         if (status.matches()) {
             if (!method.equals("GET")) throw methodNotAllowed(method, path);
@@ -76,41 +87,155 @@ public final class IngestApi {
     }
 
     private APIGatewayV2HTTPResponse submit(APIGatewayV2HTTPEvent event) {
-        JsonNode body = JsonBody.read(event);
-        if (!body.isObject()) throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!REQUEST_FIELDS.contains(name)) {
-                throw new ApiException(400, "UNKNOWN_FIELD",
-                        "unknown field '" + name + "'; accepted fields are " + REQUEST_FIELDS, name);
+        QuestionInput input = QuestionInput.parse(JsonBody.read(event, JsonBody.MAX_BODY_BYTES), "", validator);
+        String correlationId = correlationId(event);
+        String key = JsonBody.header(event.getHeaders(), "idempotency-key");
+        if (key == null) {
+            return accepted(accept(UUID.randomUUID().toString(), input, correlationId), false);
+        }
+        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
+                    "Idempotency-Key must be 1 to 255 printable ASCII characters", "Idempotency-Key");
+        }
+        String keyHash = Digests.sha256(caller(event) + "\n" + key);
+        String newId = UUID.randomUUID().toString();
+        var earlier = store.claimIdempotencyKey(keyHash, newId, input.sha256());
+        if (earlier.isEmpty()) {
+            try {
+                return accepted(accept(newId, input, correlationId), false);
+            } catch (ApiException e) {
+                store.releaseIdempotencyKey(keyHash); // not accepted: a retry with this key starts afresh
+                throw e;
             }
         }
-        String question = text(body, "question");
-        String context = text(body, "context");
-        Integer topK = integer(body, "topK");
-        validator.check(question, context, topK).ifPresent(problem -> {
-            int status = problem.code().equals("TOO_LARGE") ? 413 : 400;
-            throw new ApiException(status, problem.code(), problem.message(), problem.field());
-        });
+        if (!earlier.get().bodyHash().equals(input.sha256())) {
+            throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
+                    "this Idempotency-Key was used for a different request", "Idempotency-Key");
+        }
+        return accepted(replay(earlier.get().requestId(), input, correlationId), true);
+    }
 
-        String id = UUID.randomUUID().toString(); // 122 random bits from SecureRandom
-        String correlationId = correlationId(event, id);
+    /** Stores the question as PENDING, then queues it; a question that cannot be queued ends FAILED. */
+    private String accept(String id, QuestionInput input, String correlationId) {
         MDC.put("qaId", id);
-        MDC.put("correlationId", correlationId);
-        int k = topK == null ? 1 : topK;
-        QaRecord pending = QaRecord.pending(id, question, k, correlationId, clock.instant());
+        QaRecord pending = QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant());
         if (!store.createPending(pending)) {
             throw new IllegalStateException("id collision on " + id); // 2^-122: a bug, not bad luck
         }
         try {
-            queue.send(QaMessage.of(id, question, context, k, correlationId));
+            queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), correlationId));
         } catch (RuntimeException e) {
             log.error("enqueue failed; marking the request FAILED", e);
-            store.fail(new RequestStore.Completion(id, question, k, correlationId),
-                    new ErrorInfo("QUEUE_UNAVAILABLE", "the request could not be queued"));
+            failQueued(id, input, correlationId);
             throw new ApiException(503, "QUEUE_UNAVAILABLE", "the request could not be queued; try again later");
         }
-        return Responses.json(202, Map.of("id", id, "status", "PENDING"), Map.of("Location", "/qa/" + id));
+        return id;
+    }
+
+    /**
+     * The same key and body again: the same id. If the first attempt died before queueing, the record is
+     * missing or PENDING; queue it (again): the inference side completes a record once, whatever it receives.
+     */
+    private String replay(String id, QuestionInput input, String correlationId) {
+        MDC.put("qaId", id);
+        var record = store.find(id);
+        if (record.isEmpty()) return accept(id, input, correlationId);
+        if (record.get().status() == QaStatus.PENDING) {
+            queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), record.get().correlationId()));
+        }
+        return id;
+    }
+
+    private APIGatewayV2HTTPResponse accepted(String id, boolean replayed) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Location", "/qa/" + id);
+        if (replayed) headers.put("Idempotent-Replayed", "true");
+        return Responses.json(202, Map.of("id", id, "status", "PENDING"), headers);
+    }
+
+    /**
+     * Up to {@link #MAX_BATCH_ITEMS} questions in one call. Each item is accepted or rejected on its own;
+     * the response lists, in order, an id or an error for every item.
+     */
+    private APIGatewayV2HTTPResponse submitBatch(APIGatewayV2HTTPEvent event) {
+        JsonNode body = JsonBody.read(event, JsonBody.MAX_BATCH_BODY_BYTES);
+        if (!body.isObject()) throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("items")) {
+                throw new ApiException(400, "UNKNOWN_FIELD", "unknown field '" + name + "'; accepted fields are [items]", name);
+            }
+        }
+        JsonNode items = body.get("items");
+        if (items == null || items.isNull()) throw new ApiException(400, "MISSING_FIELD", "'items' is required", "items");
+        if (!items.isArray()) throw new ApiException(400, "WRONG_TYPE", "'items' must be an array", "items");
+        if (items.isEmpty()) throw new ApiException(400, "EMPTY_FIELD", "'items' must not be empty", "items");
+        if (items.size() > MAX_BATCH_ITEMS) {
+            throw new ApiException(413, "TOO_MANY_ITEMS", "'items' holds more than " + MAX_BATCH_ITEMS + " questions", "items");
+        }
+        String correlationId = correlationId(event);
+        List<Map<String, Object>> results = new ArrayList<>();
+        Map<String, QuestionInput> pending = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> resultById = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("index", i);
+            try {
+                QuestionInput input = QuestionInput.parse(items.get(i), "items[" + i + "].", validator);
+                String id = UUID.randomUUID().toString();
+                if (!store.createPending(QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant()))) {
+                    throw new IllegalStateException("id collision on " + id);
+                }
+                pending.put(id, input);
+                result.put("id", id);
+                result.put("status", "PENDING");
+                resultById.put(id, result);
+            } catch (ApiException e) {
+                result.put("error", errorBody(e));
+            }
+            results.add(result);
+        }
+        Set<String> notQueued = queue.sendAll(pending.entrySet().stream()
+                .map(e -> QaMessage.of(e.getKey(), e.getValue().question(), e.getValue().context(), e.getValue().topK(), correlationId))
+                .toList());
+        for (String id : notQueued) {
+            failQueued(id, pending.get(id), correlationId);
+            Map<String, Object> result = resultById.get(id);
+            result.remove("status");
+            result.put("error", Map.of("code", "QUEUE_UNAVAILABLE", "message", "the question could not be queued; try again later"));
+        }
+        long accepted = results.stream().filter(r -> r.containsKey("id") && !r.containsKey("error")).count();
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("accepted", accepted);
+        response.put("rejected", results.size() - accepted);
+        response.put("items", results);
+        return Responses.json(200, response);
+    }
+
+    private void failQueued(String id, QuestionInput input, String correlationId) {
+        store.fail(new RequestStore.Completion(id, input.question(), input.topK(), correlationId),
+                new ErrorInfo("QUEUE_UNAVAILABLE", "the request could not be queued"));
+    }
+
+    private static Map<String, Object> errorBody(ApiException e) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", e.code());
+        error.put("message", e.getMessage());
+        if (e.field() != null) error.put("field", e.field());
+        return error;
+    }
+
+    /** Idempotency keys are per caller: another principal's key never reveals this caller's request. */
+    private static String caller(APIGatewayV2HTTPEvent event) {
+        var rc = event.getRequestContext();
+        var authorizer = rc == null ? null : rc.getAuthorizer();
+        if (authorizer != null && authorizer.getIam() != null && authorizer.getIam().getUserArn() != null) {
+            return "iam:" + authorizer.getIam().getUserArn();
+        }
+        if (authorizer != null && authorizer.getJwt() != null && authorizer.getJwt().getClaims() != null) {
+            return "jwt:" + authorizer.getJwt().getClaims().get("iss") + "|" + authorizer.getJwt().getClaims().get("sub");
+        }
+        return "anonymous";
     }
 
     private APIGatewayV2HTTPResponse status(String id) {
@@ -123,12 +248,14 @@ public final class IngestApi {
                 .orElseThrow(() -> new ApiException(404, "NOT_FOUND", "no question with id " + id, "id"));
     }
 
-    private static String correlationId(APIGatewayV2HTTPEvent event, String fallback) {
+    private static String correlationId(APIGatewayV2HTTPEvent event) {
         String header = JsonBody.header(event.getHeaders(), "x-correlation-id");
-        if (header != null && CORRELATION_ID.matcher(header).matches()) return header;
-        var requestContext = event.getRequestContext();
-        if (requestContext != null && requestContext.getRequestId() != null) return requestContext.getRequestId();
-        return fallback;
+        String id = header != null && CORRELATION_ID.matcher(header).matches() ? header
+                : event.getRequestContext() != null && event.getRequestContext().getRequestId() != null
+                        ? event.getRequestContext().getRequestId()
+                        : UUID.randomUUID().toString();
+        MDC.put("correlationId", id);
+        return id;
     }
 
     private static String method(APIGatewayV2HTTPEvent event) {
@@ -141,24 +268,6 @@ public final class IngestApi {
 
     private static ApiException methodNotAllowed(String method, String path) {
         return new ApiException(405, "METHOD_NOT_ALLOWED", method + " is not allowed on " + path);
-    }
-
-    private static String text(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) return null;
-        if (!node.isTextual()) {
-            throw new ApiException(400, "WRONG_TYPE", "'" + field + "' must be a string", field);
-        }
-        return node.textValue();
-    }
-
-    private static Integer integer(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) return null;
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new ApiException(400, "WRONG_TYPE", "'" + field + "' must be an integer", field);
-        }
-        return node.intValue();
     }
 
     private static String abbreviate(String s) {

@@ -16,22 +16,24 @@ import java.util.Map;
 
 /** Turns the body of an HTTP API event into a JSON tree, or a 400/413/415 saying what is wrong with it. */
 final class JsonBody {
-    /** Largest body accepted: the largest valid request is well below it (see {@link dev.batchqa.shared.Limits}). */
+    /** Largest body of POST /qa: the largest valid request is well below it (see {@link dev.batchqa.shared.Limits}). */
     static final int MAX_BODY_BYTES = 256 * 1024;
+    /** Largest body of POST /qa/batch: under Lambda's 6 MB limit for a synchronous invocation. */
+    static final int MAX_BATCH_BODY_BYTES = 5 * 1024 * 1024;
 
     private static final ObjectReader READER = Json.MAPPER.reader()
             .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private JsonBody() {}
 
-    static JsonNode read(APIGatewayV2HTTPEvent event) {
+    static JsonNode read(APIGatewayV2HTTPEvent event, int maxBytes) {
         requireJsonContentType(event.getHeaders());
         byte[] bytes = bytes(event);
         if (bytes.length == 0) {
             throw new ApiException(400, "EMPTY_BODY", "request body is empty; expected a JSON object");
         }
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new ApiException(413, "BODY_TOO_LARGE", "request body exceeds " + MAX_BODY_BYTES + " bytes");
+        if (bytes.length > maxBytes) {
+            throw new ApiException(413, "BODY_TOO_LARGE", "request body exceeds " + maxBytes + " bytes");
         }
         String text = strictUtf8(bytes);
         try {

@@ -19,6 +19,15 @@ public final class InMemoryRequestQueue implements RequestQueue {
     }
 
     @Override
+    public java.util.Set<String> sendAll(List<QaMessage> messages) {
+        if (unavailable) {
+            return messages.stream().map(QaMessage::id).collect(java.util.stream.Collectors.toSet());
+        }
+        sent.addAll(messages);
+        return java.util.Set.of();
+    }
+
+    @Override
     public void send(QaMessage message) {
         if (unavailable) throw new IllegalStateException("queue unavailable");
         sent.add(message);

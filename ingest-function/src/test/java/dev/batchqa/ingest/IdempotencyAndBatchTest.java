@@ -1,0 +1,159 @@
+package dev.batchqa.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.shared.Json;
+import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.QaStatus;
+import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.testing.InMemoryRequestQueue;
+import dev.batchqa.shared.testing.InMemoryRequestStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Idempotency-Key on POST /qa, and POST /qa/batch. */
+class IdempotencyAndBatchTest {
+    private final InMemoryRequestStore store = new InMemoryRequestStore();
+    private final InMemoryRequestQueue queue = new InMemoryRequestQueue();
+    private final IngestHandler handler = new IngestHandler(new IngestApi(store, queue,
+            new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), Clock.systemUTC()));
+
+    @Test
+    void sameKeyAndBodyReturnTheSameIdAndQueueOnce() throws Exception {
+        APIGatewayV2HTTPResponse first = handler.handleRequest(idempotent(), null);
+        APIGatewayV2HTTPResponse second = handler.handleRequest(idempotent(), null);
+
+        assertEquals(202, first.getStatusCode());
+        assertEquals(202, second.getStatusCode());
+        assertEquals(id(first), id(second));
+        assertNull(first.getHeaders().get("Idempotent-Replayed"));
+        assertEquals("true", second.getHeaders().get("Idempotent-Replayed"));
+        assertEquals(1, store.records().size());
+    }
+
+    @Test
+    void replayOfAPendingRequestQueuesItAgainSoNothingIsLost() throws Exception {
+        handler.handleRequest(idempotent(), null);
+        handler.handleRequest(idempotent(), null);
+        // the second message is harmless: completion is write-once on the inference side
+        assertEquals(2, queue.sent().size());
+        assertEquals(queue.sent().get(0).id(), queue.sent().get(1).id());
+    }
+
+    @Test
+    void sameKeyWithAnotherBodyIs422() throws Exception {
+        handler.handleRequest(idempotent(), null);
+        APIGatewayV2HTTPEvent other = idempotent();
+        other.setBody(other.getBody().replace("Squadv2", "GLUE"));
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(other, null);
+
+        assertEquals(422, response.getStatusCode());
+        assertEquals("IDEMPOTENCY_KEY_REUSED", error(response).get("code").asText());
+        assertEquals("Idempotency-Key", error(response).get("field").asText());
+    }
+
+    @Test
+    void keysArePerCaller() throws Exception {
+        APIGatewayV2HTTPResponse alice = handler.handleRequest(idempotent(), null);
+        APIGatewayV2HTTPEvent bob = idempotent();
+        bob.getRequestContext().getAuthorizer().getIam().setUserArn("arn:aws:sts::123456789012:assumed-role/qa-client/bob");
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(bob, null);
+
+        assertEquals(202, response.getStatusCode());
+        assertNotEquals(id(alice), id(response));
+    }
+
+    @Test
+    void malformedKeyIs400() throws Exception {
+        APIGatewayV2HTTPEvent event = idempotent();
+        event.getHeaders().put("idempotency-key", "with space");
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+        assertEquals(400, response.getStatusCode());
+        assertEquals("INVALID_IDEMPOTENCY_KEY", error(response).get("code").asText());
+    }
+
+    @Test
+    void aKeyWhoseRequestCouldNotBeQueuedCanBeRetried() throws Exception {
+        queue.setUnavailable(true);
+        assertEquals(503, handler.handleRequest(idempotent(), null).getStatusCode());
+        queue.setUnavailable(false);
+
+        APIGatewayV2HTTPResponse retry = handler.handleRequest(idempotent(), null);
+
+        assertEquals(202, retry.getStatusCode());
+        assertNull(retry.getHeaders().get("Idempotent-Replayed"), "a fresh request, not the failed one");
+        assertEquals(QaStatus.PENDING, store.find(id(retry)).orElseThrow().status());
+    }
+
+    @Test
+    void batchAnswersEveryItemWithAnIdOrAnError() throws Exception {
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-batch.json");
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+
+        assertEquals(200, response.getStatusCode(), response.getBody());
+        JsonNode body = Json.MAPPER.readTree(response.getBody());
+        assertEquals(2, body.get("accepted").asInt());
+        assertEquals(2, body.get("rejected").asInt());
+        JsonNode items = body.get("items");
+        assertEquals("PENDING", items.get(0).get("status").asText());
+        assertEquals("MISSING_FIELD", items.get(1).get("error").get("code").asText());
+        assertEquals("items[1].question", items.get(1).get("error").get("field").asText());
+        assertEquals(2, queue.sent().stream().filter(m -> m.id().equals(items.get(2).get("id").asText())).findFirst()
+                .orElseThrow().topK());
+        assertEquals("UNKNOWN_FIELD", items.get(3).get("error").get("code").asText());
+        assertEquals("items[3].extra", items.get(3).get("error").get("field").asText());
+        assertEquals(2, queue.sent().size());
+        assertEquals(2, store.records().size(), "rejected items leave nothing behind");
+    }
+
+    @Test
+    void batchOverTheItemLimitIs413() throws Exception {
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i <= IngestApi.MAX_BATCH_ITEMS; i++) items.add(Map.of("context", "c", "question", "q?"));
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-batch.json");
+        event.setBody(Json.MAPPER.writeValueAsString(Map.of("items", items)));
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+
+        assertEquals(413, response.getStatusCode());
+        assertEquals("TOO_MANY_ITEMS", error(response).get("code").asText());
+        assertTrue(queue.sent().isEmpty());
+    }
+
+    @Test
+    void batchWhoseQueueFailsMarksItsItemsFailed() throws Exception {
+        queue.setUnavailable(true);
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-batch.json");
+
+        JsonNode body = Json.MAPPER.readTree(handler.handleRequest(event, null).getBody());
+
+        assertEquals(0, body.get("accepted").asInt());
+        assertEquals("QUEUE_UNAVAILABLE", body.get("items").get(0).get("error").get("code").asText());
+        assertTrue(store.records().values().stream().allMatch(r -> r.status() == QaStatus.FAILED));
+    }
+
+    private static APIGatewayV2HTTPEvent idempotent() {
+        return EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-idempotent.json");
+    }
+
+    private static String id(APIGatewayV2HTTPResponse response) throws Exception {
+        return Json.MAPPER.readTree(response.getBody()).get("id").asText();
+    }
+
+    private static JsonNode error(APIGatewayV2HTTPResponse response) throws Exception {
+        return Json.MAPPER.readTree(response.getBody()).get("error");
+    }
+}

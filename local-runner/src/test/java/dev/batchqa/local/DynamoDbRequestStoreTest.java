@@ -1,0 +1,125 @@
+package dev.batchqa.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.QaStatus;
+import dev.batchqa.shared.RequestStore.Completion;
+import dev.batchqa.shared.RequestStore.IdempotencyClaim;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** The DynamoDB store's write-once and expiry rules, against dynalite (no transactions, no TTL deletion). */
+class DynamoDbRequestStoreTest {
+    private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
+    private static Dynalite dynalite;
+    private static DynamoDbClient dynamo;
+
+    private final DynamoDbRequestStore store = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
+            Clock.fixed(NOW, ZoneOffset.UTC));
+
+    @BeforeAll
+    static void start() throws Exception {
+        dynalite = Dynalite.start(0);
+        dynamo = DynamoDbClient.builder()
+                .endpointOverride(dynalite.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .build();
+        AwsResources.ensureTable(dynamo, "records");
+    }
+
+    @AfterAll
+    static void stop() {
+        dynamo.close();
+        dynalite.close();
+    }
+
+    @Test
+    void pendingThenDoneOnceAndNeverOverwritten() {
+        String id = UUID.randomUUID().toString();
+        assertTrue(store.createPending(QaRecord.pending(id, "Which score?", 2, "corr-1", NOW)));
+        assertFalse(store.createPending(QaRecord.pending(id, "Other?", 1, null, NOW)), "ids are never reused");
+
+        Completion completion = new Completion(id, "Which score?", 2, "corr-1");
+        assertTrue(store.complete(completion, List.of(new Answer("83.1", 21, 25, 0.9), new Answer("test", 37, 41, 0.1))));
+        assertFalse(store.complete(completion, List.of(new Answer("other", 0, 5, 0.5))), "DONE is write-once");
+        assertFalse(store.fail(completion, new ErrorInfo("X", "y")), "DONE never turns FAILED");
+
+        QaRecord done = store.find(id).orElseThrow();
+        assertEquals(QaStatus.DONE, done.status());
+        assertEquals(List.of(new Answer("83.1", 21, 25, 0.9), new Answer("test", 37, 41, 0.1)), done.answers());
+        assertEquals("corr-1", done.correlationId());
+        assertEquals(NOW, done.createdAt());
+        assertEquals(NOW, done.completedAt());
+    }
+
+    @Test
+    void completionWithoutPendingRecordCreatesIt() {
+        String id = "bulk-" + UUID.randomUUID();
+        assertTrue(store.complete(new Completion(id, "Which capital?", 1, null), List.of()));
+
+        QaRecord record = store.find(id).orElseThrow();
+        assertEquals(QaStatus.DONE, record.status());
+        assertEquals("Which capital?", record.question());
+        assertTrue(record.answers().isEmpty());
+        assertEquals(id, record.correlationId());
+    }
+
+    @Test
+    void failedRecordKeepsItsReason() {
+        String id = UUID.randomUUID().toString();
+        assertTrue(store.fail(new Completion(id, null, 1, null), new ErrorInfo("MISSING_FIELD", "'context' is required")));
+        assertFalse(store.complete(new Completion(id, "q", 1, null), List.of()), "FAILED is final too");
+        QaRecord failed = store.find(id).orElseThrow();
+        assertEquals(new ErrorInfo("MISSING_FIELD", "'context' is required"), failed.error());
+    }
+
+    @Test
+    void expiredRecordsReadAsAbsent() {
+        String id = UUID.randomUUID().toString();
+        store.createPending(QaRecord.pending(id, "q?", 1, null, NOW));
+        var later = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
+                Clock.fixed(NOW.plus(Duration.ofHours(25)), ZoneOffset.UTC));
+        assertTrue(store.find(id).isPresent());
+        assertEquals(Optional.empty(), later.find(id));
+    }
+
+    @Test
+    void idempotencyClaimsAreFirstComeAndReleasable() {
+        String key = "k-" + UUID.randomUUID();
+        assertEquals(Optional.empty(), store.claimIdempotencyKey(key, "id-1", "hash-1"));
+        assertEquals(Optional.of(new IdempotencyClaim("id-1", "hash-1")), store.claimIdempotencyKey(key, "id-2", "hash-2"));
+
+        store.releaseIdempotencyKey(key);
+        assertEquals(Optional.empty(), store.claimIdempotencyKey(key, "id-3", "hash-3"));
+    }
+
+    @Test
+    void expiredIdempotencyClaimCanBeTakenAgain() {
+        String key = "k-" + UUID.randomUUID();
+        store.claimIdempotencyKey(key, "id-1", "hash-1");
+        var later = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
+                Clock.fixed(NOW.plus(Duration.ofHours(25)), ZoneOffset.UTC));
+        assertEquals(Optional.empty(), later.claimIdempotencyKey(key, "id-2", "hash-2"));
+    }
+}
