@@ -65,6 +65,24 @@ public final class EngineConfig {
         return new Builder();
     }
 
+    /** A builder holding this config's values, e.g. to override a few after {@link #fromEnvironment(Map)}. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.modelLocation = modelLocation;
+        b.modelFile = modelFile;
+        b.maxSeqLength = maxSeqLength;
+        b.docStride = docStride;
+        b.maxQueryLength = maxQueryLength;
+        b.maxAnswerLength = maxAnswerLength;
+        b.nBest = nBest;
+        b.nullThreshold = nullThreshold;
+        b.maxTokensPerPass = maxTokensPerPass;
+        b.maxWindowsPerPass = maxWindowsPerPass;
+        b.padToMaxLength = padToMaxLength;
+        b.threads = threads;
+        return b;
+    }
+
     /**
      * Reads the {@code QA_*} variables (see the {@code ENV_*} constants); only {@code QA_MODEL_DIR} is required.
      * {@code QA_NULL_THRESHOLD} is a number, or {@code never} for "never abstain". DJL itself reads
@@ -91,6 +109,8 @@ public final class EngineConfig {
         return b.build();
     }
 
+    // Getters return null for "not set": the model's config.json or the ModelSettings defaults apply.
+
     public String modelLocation() {
         return modelLocation;
     }
@@ -100,43 +120,43 @@ public final class EngineConfig {
         return modelFile;
     }
 
-    Integer maxSeqLength() {
+    public Integer maxSeqLength() {
         return maxSeqLength;
     }
 
-    Integer docStride() {
+    public Integer docStride() {
         return docStride;
     }
 
-    Integer maxQueryLength() {
+    public Integer maxQueryLength() {
         return maxQueryLength;
     }
 
-    Integer maxAnswerLength() {
+    public Integer maxAnswerLength() {
         return maxAnswerLength;
     }
 
-    Integer nBest() {
+    public Integer nBest() {
         return nBest;
     }
 
-    Double nullThreshold() {
+    public Double nullThreshold() {
         return nullThreshold;
     }
 
-    Integer maxTokensPerPass() {
+    public Integer maxTokensPerPass() {
         return maxTokensPerPass;
     }
 
-    Integer maxWindowsPerPass() {
+    public Integer maxWindowsPerPass() {
         return maxWindowsPerPass;
     }
 
-    boolean padToMaxLength() {
+    public boolean padToMaxLength() {
         return padToMaxLength;
     }
 
-    Integer threads() {
+    public Integer threads() {
         return threads;
     }
 

@@ -23,7 +23,7 @@ class EngineConfigTest {
                 "QA_NULL_THRESHOLD", "never",
                 "QA_MAX_TOKENS_PER_PASS", "480",
                 "QA_ENGINE_THREADS", "1");
-        try (QaEngine engine = Fixture.load(builderOf(EngineConfig.fromEnvironment(env)))) {
+        try (QaEngine engine = Fixture.load(EngineConfig.fromEnvironment(env).toBuilder())) {
             ModelSettings s = engine.settings();
             assertEquals(48, s.maxSeqLength());
             assertEquals(8, s.docStride());
@@ -72,16 +72,5 @@ class EngineConfigTest {
         assertTrue(e.getMessage().contains("docStride"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 0));
         assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 11));
-    }
-
-    private static EngineConfig.Builder builderOf(EngineConfig config) {
-        return EngineConfig.builder()
-                .modelLocation(config.modelLocation())
-                .maxSeqLength(config.maxSeqLength())
-                .docStride(config.docStride())
-                .maxAnswerLength(config.maxAnswerLength())
-                .nullThreshold(config.nullThreshold())
-                .maxTokensPerPass(config.maxTokensPerPass())
-                .threads(config.threads());
     }
 }
