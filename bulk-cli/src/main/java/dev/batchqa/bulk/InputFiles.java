@@ -1,0 +1,276 @@
+package dev.batchqa.bulk;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchqa.shared.QaMessage;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the two input formats of the bulk CLI, lazily, into {@link InputItem}s:
+ *
+ * <ul>
+ *   <li><b>JSONL</b>: one JSON object a line, {@code {"id"?, "question", "context", "topK"?, "correlationId"?}};
+ *       blank lines are skipped. Like the HTTP API, unknown fields and duplicate keys are rejected, so a typo
+ *       fails loudly instead of being ignored.
+ *   <li><b>SQuAD</b> v1.1/v2.0 ({@code data[].paragraphs[].qas[]}): each question becomes one message whose id
+ *       is the SQuAD question id; read one article at a time, so large files do not need a tree in memory.
+ * </ul>
+ *
+ * Either may be gzip-compressed (detected by its magic bytes). Only structure and types are checked here; the
+ * content rules (required fields, lengths, id pattern, topK range) are the shared validator's, applied by
+ * {@link BulkSubmitter}.
+ */
+public final class InputFiles {
+    public enum Format { JSONL, SQUAD }
+
+    static final Set<String> JSONL_FIELDS = Set.of("id", "question", "context", "topK", "correlationId");
+
+    private static final ObjectMapper STRICT = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private InputFiles() {}
+
+    /** {@code .json} / {@code .json.gz} is SQuAD; anything else ({@code .jsonl}, {@code .ndjson}, ...) JSONL. */
+    public static Format detect(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".gz")) name = name.substring(0, name.length() - 3);
+        return name.endsWith(".json") ? Format.SQUAD : Format.JSONL;
+    }
+
+    /**
+     * @param defaultTopK topK for items that name none (all SQuAD questions); null leaves it absent (= 1)
+     */
+    public static ItemSource open(Path file, Format format, Integer defaultTopK) throws IOException {
+        InputStream in = decompressed(Files.newInputStream(file));
+        try {
+            return format == Format.SQUAD ? squad(in, defaultTopK)
+                    : jsonl(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()), 1 << 16),
+                            defaultTopK);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** How many items the file holds, for the progress bar: its non-blank lines, or its SQuAD questions. */
+    public static long count(Path file, Format format) throws IOException {
+        try (InputStream in = decompressed(Files.newInputStream(file))) {
+            long n = 0;
+            if (format == Format.JSONL) {
+                byte[] buffer = new byte[1 << 16];
+                boolean content = false;
+                for (int r; (r = in.read(buffer)) > 0; ) {
+                    for (int i = 0; i < r; i++) {
+                        byte b = buffer[i];
+                        if (b == '\n') {
+                            if (content) n++;
+                            content = false;
+                        } else if (b != ' ' && b != '\t' && b != '\r') {
+                            content = true;
+                        }
+                    }
+                }
+                return content ? n + 1 : n;
+            }
+            try (JsonParser p = STRICT.createParser(in)) {
+                for (JsonToken t; (t = p.nextToken()) != null; ) {
+                    if (t == JsonToken.FIELD_NAME && "question".equals(p.currentName())) n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    static InputStream decompressed(InputStream raw) throws IOException {
+        InputStream in = new BufferedInputStream(raw, 1 << 16);
+        in.mark(2);
+        int b1 = in.read();
+        int b2 = in.read();
+        in.reset();
+        return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+    }
+
+    /** JSONL from a reader (a file, standard input, a test string). */
+    public static ItemSource jsonl(BufferedReader reader, Integer defaultTopK) {
+        return new ItemSource() {
+            private long lineNumber;
+            private InputItem next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null) {
+                    String line;
+                    try {
+                        line = reader.readLine();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("line " + (lineNumber + 1) + ": " + e.getMessage(), e);
+                    }
+                    if (line == null) return false;
+                    lineNumber++;
+                    if (lineNumber == 1 && line.startsWith("\uFEFF")) line = line.substring(1);
+                    if (line.isBlank()) continue;
+                    next = parseLine("line " + lineNumber, line, defaultTopK);
+                }
+                return true;
+            }
+
+            @Override
+            public InputItem next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                InputItem item = next;
+                next = null;
+                return item;
+            }
+
+            @Override
+            public void close() throws IOException {
+                reader.close();
+            }
+        };
+    }
+
+    static InputItem parseLine(String where, String line, Integer defaultTopK) {
+        JsonNode tree;
+        try {
+            tree = STRICT.readTree(line);
+        } catch (JsonProcessingException e) {
+            return InputItem.unreadable(where, "MALFORMED_JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        if (!(tree instanceof ObjectNode object)) {
+            return InputItem.unreadable(where, "INVALID_BODY: the line is not a JSON object");
+        }
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!JSONL_FIELDS.contains(name)) {
+                return InputItem.unreadable(where, "UNKNOWN_FIELD: '" + name
+                        + "' is not a field (id, question, context, topK, correlationId)");
+            }
+        }
+        for (String field : new String[] {"id", "question", "context", "correlationId"}) {
+            JsonNode node = object.get(field);
+            if (node != null && !node.isNull() && !node.isTextual()) {
+                return InputItem.unreadable(where, "WRONG_TYPE: '" + field + "' must be a string");
+            }
+        }
+        JsonNode topK = object.get("topK");
+        Integer k = defaultTopK;
+        if (topK != null && !topK.isNull()) {
+            if (!topK.canConvertToExactIntegral() || !topK.canConvertToInt()) {
+                return InputItem.unreadable(where, "WRONG_TYPE: 'topK' must be an integer");
+            }
+            k = topK.intValue();
+        }
+        return InputItem.of(where, new QaMessage(QaMessage.CURRENT_VERSION, text(object, "id"),
+                text(object, "question"), text(object, "context"), k, text(object, "correlationId")));
+    }
+
+    /** SQuAD JSON ({@code {"version": ..., "data": [...]}}) from a stream, one article at a time. */
+    public static ItemSource squad(InputStream in, Integer defaultTopK) throws IOException {
+        JsonParser parser = STRICT.createParser(in);
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+            parser.close();
+            throw new IOException("not a SQuAD file: the top level is not a JSON object");
+        }
+        boolean found = false;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if ("data".equals(name) && value == JsonToken.START_ARRAY) {
+                found = true;
+                break;
+            }
+            parser.skipChildren();
+        }
+        if (!found) {
+            parser.close();
+            throw new IOException("not a SQuAD file: no data[] array");
+        }
+        return new ItemSource() {
+            private final Deque<InputItem> buffer = new ArrayDeque<>();
+            private int article = -1;
+            private boolean exhausted;
+
+            @Override
+            public boolean hasNext() {
+                try {
+                    while (buffer.isEmpty() && !exhausted) {
+                        JsonToken t = parser.nextToken();
+                        if (t == null || t == JsonToken.END_ARRAY) {
+                            exhausted = true;
+                        } else {
+                            article++;
+                            expand(parser.readValueAsTree());
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("data[" + (article + 1) + "]: " + e.getMessage(), e);
+                }
+                return !buffer.isEmpty();
+            }
+
+            private void expand(JsonNode a) {
+                int p = 0;
+                for (JsonNode paragraph : a.path("paragraphs")) {
+                    String context = textOrNull(paragraph.get("context"));
+                    int q = 0;
+                    for (JsonNode qa : paragraph.path("qas")) {
+                        String where = "data[" + article + "].paragraphs[" + p + "].qas[" + q + "]";
+                        String id = textOrNull(qa.get("id"));
+                        if (id == null) {
+                            buffer.add(InputItem.unreadable(where, "MISSING_FIELD: the question has no 'id'"));
+                        } else {
+                            buffer.add(InputItem.of(where + " (id " + id + ")", new QaMessage(QaMessage.CURRENT_VERSION,
+                                    id, textOrNull(qa.get("question")), context, defaultTopK, null)));
+                        }
+                        q++;
+                    }
+                    p++;
+                }
+            }
+
+            @Override
+            public InputItem next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return buffer.poll();
+            }
+
+            @Override
+            public void close() throws IOException {
+                parser.close();
+                in.close();
+            }
+        };
+    }
+
+    private static String text(ObjectNode object, String field) {
+        return textOrNull(object.get(field));
+    }
+
+    private static String textOrNull(JsonNode node) {
+        return node == null || !node.isTextual() ? null : node.textValue();
+    }
+}
