@@ -1,0 +1,578 @@
+package dev.batchqa.bench.coldstart;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * Cold start, measured: launches {@link ColdStartProbe} in fresh JVMs, interleaved over the variants, and prints the
+ * median (min-max) of every phase per variant and the ratios to variant A.
+ *
+ * <ul>
+ *   <li><b>A pre-extracted</b> (the Dockerfile's way): libtorch unpacked once beforehand from the
+ *       {@code pytorch-native-cpu} jar into a directory, {@code PYTORCH_LIBRARY_PATH}/{@code PYTORCH_VERSION}/
+ *       {@code PYTORCH_FLAVOR} set, the native jar not on the child's classpath.
+ *   <li><b>B unpacked on first use</b>: the native jar on the classpath, no {@code PYTORCH_*} variable; DJL copies
+ *       libtorch (~450 MB) out of the jar into the empty cache at every cold start.
+ *   <li><b>C</b> = A with {@code -XX:+TieredCompilation -XX:TieredStopAtLevel=1} (C1 only).
+ *   <li><b>D</b> = A with {@code -Dai.djl.pytorch.graph_optimizer=false}: TorchScript's profiling graph executor
+ *       off, so the first calls are not profiling runs (and later calls not fused).
+ * </ul>
+ *
+ * <p>Every run gets a fresh, empty {@code DJL_CACHE_DIR} (a Lambda cold start with an empty /tmp) and
+ * {@code DJL_OFFLINE=true}. The child classpath is this JVM's own ({@code java.class.path}: the benchmarks module's
+ * runtime classpath), with or without the native jar.
+ *
+ * <pre>
+ * ColdStartBenchmark --model DIR [--runs 5] [--java PATH] [--variants A,B,C] [--modes handler,split]
+ *                    [--warmup 1] [--work DIR] [--keep] [--out results.jsonl] [--jvm-opt OPT]...
+ * </pre>
+ */
+public final class ColdStartBenchmark {
+
+    private static final String PROBE = ColdStartProbe.class.getName();
+    private static final long CHILD_TIMEOUT_SECONDS = 600;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Variant(String id, String label, boolean preExtracted, List<String> jvmFlags) {}
+
+    static final List<Variant> ALL_VARIANTS = List.of(
+            new Variant("A", "pre-extracted", true, List.of()),
+            new Variant("B", "unpacked on first use", false, List.of()),
+            new Variant("C", "A + C1 only", true, List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1")),
+            new Variant("D", "A + no graph optimizer", true, List.of("-Dai.djl.pytorch.graph_optimizer=false")));
+
+    /** One row of the table: the probe's field and its label. */
+    record Row(String field, String label) {}
+
+    static final List<Row> HANDLER_ROWS = List.of(
+            new Row("spawnToMainMs", "JVM start: spawn -> main (driver clock)"),
+            new Row("procStartToMainMs", "JVM start: ProcessHandle start -> main"),
+            new Row("jvmStartToMainMs", "JVM start: RuntimeMXBean start -> main"),
+            new Row("engineLoadMs", "engine load: Engine.getEngine(\"PyTorch\")"),
+            new Row("qaEngineLoadMs", "QaEngine.load (model + tokenizer)"),
+            new Row("firstAnswerMs", "first answer (QaEngine.answer)"),
+            new Row("mainToFirstAnswerMs", "main -> first answer"),
+            new Row("spawnToFirstAnswerMs", "TOTAL spawn -> first answer"),
+            new Row("procStartToFirstAnswerMs", "TOTAL ProcessHandle start -> first answer"),
+            new Row("secondAnswerMs", "second answer (same question)"),
+            new Row("thirdAnswerMs", "third answer (same question)"),
+            new Row("otherQuestionMs", "fourth: another question (new input length)"),
+            new Row("engineLoadCpuMs", "CPU: engine load"),
+            new Row("qaEngineLoadCpuMs", "CPU: QaEngine.load"),
+            new Row("firstAnswerCpuMs", "CPU: first answer"),
+            new Row("cpuToFirstAnswerMs", "CPU: process total to first answer"),
+            new Row("loadAvg1", "machine load average (1 min) before the run"),
+            new Row("driverWallMs", "spawn -> process exit (driver clock)"),
+            new Row("peakRssMb", "peak RSS, MB"),
+            new Row("djlCacheMb", "DJL_CACHE_DIR after the run, MB"));
+
+    static final List<Row> SPLIT_ROWS = List.of(
+            new Row("spawnToMainMs", "JVM start: spawn -> main (driver clock)"),
+            new Row("engineLoadMs", "engine load: Engine.getEngine(\"PyTorch\")"),
+            new Row("tokenizerLoadMs", "tokenizer load: HuggingFaceTokenizer (cold)"),
+            new Row("modelLoadMs", "model load: Criteria.loadModel (cold)"),
+            new Row("qaEngineLoadMs", "QaEngine.load after both (warm libs)"),
+            new Row("firstAnswerMs", "first answer (QaEngine.answer)"),
+            new Row("secondAnswerMs", "second answer (same question)"),
+            new Row("thirdAnswerMs", "third answer (same question)"));
+
+    private ColdStartBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        if (o.help) {
+            System.out.println(usage());
+            return;
+        }
+        new Runner(o, System.out, System.err).run();
+    }
+
+    static String usage() {
+        return """
+                usage: ColdStartBenchmark --model DIR [options]
+                  --model DIR        model directory (config.json, model.pt, tokenizer.json)
+                  --runs N           measured runs per variant and mode (default 5)
+                  --java PATH        java executable of the child JVMs (default: this JVM's)
+                  --variants LIST    any of A,B,C,D (default all; A first, as the ratios are to A)
+                  --modes LIST       handler (Lambda path) and/or split (tokenizer/model separately); default both
+                  --warmup N         unrecorded rounds first, to warm the page cache for JDK, jars, model (default 1)
+                  --work DIR         scratch directory (default: a new temp dir, deleted at the end)
+                  --keep             keep the scratch directory (extracted libtorch, last caches, logs)
+                  --out FILE         also write every run's figures as JSON lines
+                  --jvm-opt OPT      extra option for every child JVM (repeatable), e.g. -Xmx2g
+                """;
+    }
+
+    static final class Options {
+        Path model;
+        int runs = 5;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> variants = List.of("A", "B", "C", "D");
+        List<String> modes = List.of("handler", "split");
+        int warmup = 1;
+        Path work;
+        boolean keep;
+        Path out;
+        List<String> jvmOpts = new ArrayList<>();
+        boolean help;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--model" -> o.model = Path.of(value(args, ++i, a)).toAbsolutePath();
+                    case "--runs" -> o.runs = Integer.parseInt(value(args, ++i, a));
+                    case "--java" -> o.java = value(args, ++i, a);
+                    case "--variants" -> o.variants = list(value(args, ++i, a).toUpperCase(Locale.ROOT));
+                    case "--modes" -> o.modes = list(value(args, ++i, a).toLowerCase(Locale.ROOT));
+                    case "--warmup" -> o.warmup = Integer.parseInt(value(args, ++i, a));
+                    case "--work" -> o.work = Path.of(value(args, ++i, a)).toAbsolutePath();
+                    case "--keep" -> o.keep = true;
+                    case "--out" -> o.out = Path.of(value(args, ++i, a)).toAbsolutePath();
+                    case "--jvm-opt" -> o.jvmOpts.add(value(args, ++i, a));
+                    case "-h", "--help" -> o.help = true;
+                    default -> throw new IllegalArgumentException("unknown argument: " + a + "\n" + usage());
+                }
+            }
+            if (o.help) {
+                return o;
+            }
+            if (o.model == null) {
+                throw new IllegalArgumentException("--model DIR is required\n" + usage());
+            }
+            if (o.runs < 1 || o.warmup < 0) {
+                throw new IllegalArgumentException("--runs must be >= 1 and --warmup >= 0");
+            }
+            for (String v : o.variants) {
+                if (ALL_VARIANTS.stream().noneMatch(x -> x.id().equals(v))) {
+                    throw new IllegalArgumentException("unknown variant " + v + " (A, B, C, D)");
+                }
+            }
+            for (String m : o.modes) {
+                if (!m.equals("handler") && !m.equals("split")) {
+                    throw new IllegalArgumentException("unknown mode " + m + " (handler, split)");
+                }
+            }
+            return o;
+        }
+
+        private static String value(String[] args, int i, String name) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(name + " needs a value");
+            }
+            return args[i];
+        }
+
+        private static List<String> list(String s) {
+            return Arrays.stream(s.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        }
+    }
+
+    /** What was extracted for the pre-extracted variants. */
+    record Libtorch(Path dir, String version, String flavor, String classifier, double extractMs, long bytes) {}
+
+    static final class Runner {
+        private final Options o;
+        private final PrintStream out;
+        private final PrintStream log;
+        private final List<Variant> variants;
+        /** variant id -> mode -> field -> values */
+        private final Map<String, Map<String, Map<String, List<Double>>>> results = new LinkedHashMap<>();
+        private final Map<String, String> firstCacheListing = new HashMap<>();
+        private final List<String> answers = new ArrayList<>();
+
+        Runner(Options o, PrintStream out, PrintStream log) {
+            this.o = o;
+            this.out = out;
+            this.log = log;
+            this.variants = ALL_VARIANTS.stream().filter(v -> o.variants.contains(v.id())).toList();
+        }
+
+        void run() throws IOException, InterruptedException {
+            if (!Files.isDirectory(o.model)) {
+                throw new IllegalArgumentException("model directory not found: " + o.model);
+            }
+            List<String> classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                    .filter(e -> !e.isBlank())
+                    .filter(e -> !isTestOnly(e))
+                    .toList();
+            List<String> nativeJars = classpath.stream().filter(ColdStartBenchmark::isNativeJar).toList();
+            if (nativeJars.size() != 1) {
+                throw new IllegalStateException("expected exactly one pytorch-native-* jar on the classpath, found "
+                        + nativeJars + " (run through scripts/cold-start, which passes the benchmarks module's runtime"
+                        + " classpath)");
+            }
+            Path nativeJar = Path.of(nativeJars.get(0));
+            String withJar = String.join(File.pathSeparator, classpath);
+            String withoutJar = String.join(File.pathSeparator,
+                    classpath.stream().filter(e -> !isNativeJar(e)).toList());
+
+            Path work = o.work != null ? Files.createDirectories(o.work) : Files.createTempDirectory("cold-start-");
+            try {
+                Libtorch libtorch = null;
+                if (variants.stream().anyMatch(Variant::preExtracted)) {
+                    libtorch = extract(nativeJar, work.resolve("libtorch"));
+                    log.printf(Locale.ROOT, "libtorch %s (%s, %s) extracted from %s into %s: %.1f MB in %.0f ms%n",
+                            libtorch.version(), libtorch.flavor(), libtorch.classifier(), nativeJar.getFileName(),
+                            libtorch.dir(), mb(libtorch.bytes()), libtorch.extractMs());
+                }
+                String childJava = javaVersion(o.java);
+                log.println("child JVM: " + o.java + " (" + childJava + "); " + Runtime.getRuntime().availableProcessors()
+                        + " CPUs; model " + o.model);
+
+                for (int w = 1; w <= o.warmup; w++) {
+                    for (Variant v : variants) {
+                        Map<String, Object> r = launch(v, "handler", work, libtorch, withJar, withoutJar, "warmup" + w);
+                        log.printf(Locale.ROOT, "warmup %d %s handler: %s ms (not recorded)%n", w, v.id(),
+                                fmt(number(r, "spawnToFirstAnswerMs")));
+                    }
+                }
+                try (PrintStream jsonl = o.out == null ? null
+                        : new PrintStream(Files.newOutputStream(o.out), true, StandardCharsets.UTF_8)) {
+                    for (int round = 1; round <= o.runs; round++) {
+                        for (String mode : o.modes) {
+                            for (Variant v : variants) { // interleaved: A, B, C, A, B, C, ...
+                                Map<String, Object> r = launch(v, mode, work, libtorch, withJar, withoutJar,
+                                        "r" + round);
+                                record(v, mode, r);
+                                r.put("variant", v.id());
+                                r.put("round", round);
+                                if (jsonl != null) {
+                                    jsonl.println(JSON.writeValueAsString(r));
+                                }
+                                log.printf(Locale.ROOT, "run %d/%d %s %-7s spawn->first answer %s ms, engine %s ms,"
+                                                + " cache %s MB%n", round, o.runs, v.id(), mode,
+                                        fmt(number(r, "spawnToFirstAnswerMs")), fmt(number(r, "engineLoadMs")),
+                                        fmt(number(r, "djlCacheMb")));
+                            }
+                        }
+                    }
+                }
+                out.println(report(libtorch, childJava));
+            } finally {
+                if (o.keep) {
+                    log.println("kept " + work);
+                } else {
+                    deleteTree(work);
+                }
+            }
+        }
+
+        private Map<String, Object> launch(Variant v, String mode, Path work, Libtorch libtorch, String withJar,
+                String withoutJar, String tag) throws IOException, InterruptedException {
+            Path runDir = work.resolve("run-" + v.id() + "-" + mode + "-" + tag);
+            deleteTree(runDir);
+            Path cache = Files.createDirectories(runDir.resolve("djl-cache"));
+            Path logFile = runDir.resolve("probe.log");
+
+            List<String> cmd = new ArrayList<>();
+            cmd.add(o.java);
+            cmd.addAll(v.jvmFlags());
+            cmd.addAll(o.jvmOpts);
+            cmd.add("-cp");
+            cmd.add(v.preExtracted() ? withoutJar : withJar);
+            cmd.add(PROBE);
+            cmd.addAll(List.of("--model", o.model.toString(), "--mode", mode, "--spawn-epoch-us"));
+
+            ProcessBuilder pb = new ProcessBuilder().redirectErrorStream(true).redirectOutput(logFile.toFile());
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.startsWith("PYTORCH_") || k.startsWith("DJL_") || k.startsWith("QA_")
+                    || k.equals("ENGINE_CACHE_DIR") || k.equals("JAVA_TOOL_OPTIONS") || k.equals("JDK_JAVA_OPTIONS")
+                    || k.equals("_JAVA_OPTIONS") || k.equals("OMP_NUM_THREADS"));
+            env.put("DJL_OFFLINE", "true");
+            env.put("DJL_CACHE_DIR", cache.toString());
+            if (v.preExtracted()) {
+                env.put("PYTORCH_LIBRARY_PATH", libtorch.dir().toString());
+                env.put("PYTORCH_VERSION", libtorch.version());
+                env.put("PYTORCH_FLAVOR", libtorch.flavor());
+            }
+
+            Double load = loadAverage();
+            Instant spawn = Instant.now();
+            cmd.add(String.valueOf(spawn.getEpochSecond() * 1_000_000L + spawn.getNano() / 1_000));
+            long t0 = System.nanoTime();
+            Process p = pb.command(cmd).start();
+            if (!p.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("probe timed out after " + CHILD_TIMEOUT_SECONDS + " s; log: " + logFile);
+            }
+            double wallMs = (System.nanoTime() - t0) / 1e6;
+            String output = Files.readString(logFile, StandardCharsets.UTF_8);
+            String line = output.lines().filter(l -> l.startsWith(ColdStartProbe.MARKER)).reduce((a, b) -> b)
+                    .orElse(null);
+            if (p.exitValue() != 0 || line == null) {
+                throw new IllegalStateException("probe " + v.id() + "/" + mode + " failed (exit " + p.exitValue()
+                        + "); output:\n" + tail(output, 60));
+            }
+            Map<String, Object> r = JSON.readValue(line.substring(ColdStartProbe.MARKER.length()),
+                    new TypeReference<LinkedHashMap<String, Object>>() {});
+            r.put("driverWallMs", wallMs);
+            if (load != null) {
+                r.put("loadAvg1", load);
+            }
+            long cacheBytes = treeSize(cache);
+            r.put("djlCacheMb", mb(cacheBytes));
+            String key = v.id() + "/" + mode;
+            if (!firstCacheListing.containsKey(key)) {
+                firstCacheListing.put(key, listing(cache));
+            }
+            if (mode.equals("handler") && !answers.contains(String.valueOf(r.get("answer")))) {
+                answers.add(String.valueOf(r.get("answer")));
+            }
+            deleteTree(cache); // up to ~450 MB per run of variant B
+            return r;
+        }
+
+        private void record(Variant v, String mode, Map<String, Object> r) {
+            Map<String, List<Double>> byField = results.computeIfAbsent(v.id(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(mode, k -> new LinkedHashMap<>());
+            for (Map.Entry<String, Object> e : r.entrySet()) {
+                if (e.getValue() instanceof Number n) {
+                    byField.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(n.doubleValue());
+                }
+            }
+        }
+
+        String report(Libtorch libtorch, String childJava) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT,
+                    "%nCold start: %d measured runs per variant and mode, interleaved (%s), %d warm-up round(s);"
+                            + " model %s; child JVM %s; %d CPUs%n",
+                    o.runs, String.join(",", o.variants), o.warmup, o.model.getFileName(), childJava,
+                    Runtime.getRuntime().availableProcessors()));
+            for (Variant v : variants) {
+                sb.append(String.format(Locale.ROOT, "  %s = %s%s%n", v.id(), v.label(),
+                        v.jvmFlags().isEmpty() ? "" : " (" + String.join(" ", v.jvmFlags()) + ")"));
+            }
+            sb.append("Figures: median [min-max] in ms unless marked.\n");
+            for (String mode : o.modes) {
+                sb.append('\n').append(mode.equals("handler")
+                        ? "### handler path (Engine.getEngine, QaEngine.load, answer x2)\n\n"
+                        : "### split (tokenizer and model loaded separately with plain DJL, then QaEngine.load)\n\n");
+                sb.append("| phase |");
+                for (Variant v : variants) {
+                    sb.append(' ').append(v.id()).append(' ').append(v.label()).append(" |");
+                }
+                List<Variant> others = variants.stream().filter(v -> !v.id().equals("A")).toList();
+                boolean hasA = variants.stream().anyMatch(v -> v.id().equals("A"));
+                if (hasA) {
+                    for (Variant v : others) {
+                        sb.append(' ').append(v.id()).append("/A |");
+                    }
+                }
+                sb.append('\n').append("| --- |");
+                sb.append(" ---: |".repeat(variants.size() + (hasA ? others.size() : 0))).append('\n');
+                for (Row row : mode.equals("handler") ? HANDLER_ROWS : SPLIT_ROWS) {
+                    if (variants.stream().allMatch(v -> values(v.id(), mode, row.field()).isEmpty())) {
+                        continue;
+                    }
+                    sb.append("| ").append(row.label()).append(" |");
+                    for (Variant v : variants) {
+                        List<Double> xs = values(v.id(), mode, row.field());
+                        sb.append(' ').append(xs.isEmpty() ? "-" : fmt(median(xs)) + " [" + fmt(min(xs)) + "-"
+                                + fmt(max(xs)) + "]").append(" |");
+                    }
+                    if (hasA) {
+                        List<Double> a = values("A", mode, row.field());
+                        for (Variant v : others) {
+                            List<Double> xs = values(v.id(), mode, row.field());
+                            sb.append(' ').append(a.isEmpty() || xs.isEmpty() || median(a) == 0 ? "-"
+                                    : String.format(Locale.ROOT, "%.2f", median(xs) / median(a))).append(" |");
+                        }
+                    }
+                    sb.append('\n');
+                }
+            }
+            sb.append('\n');
+            if (libtorch != null) {
+                sb.append(String.format(Locale.ROOT,
+                        "libtorch %s %s %s extracted once (as the Dockerfile does): %.1f MB in %.0f ms%n",
+                        libtorch.version(), libtorch.flavor(), libtorch.classifier(), mb(libtorch.bytes()),
+                        libtorch.extractMs()));
+            }
+            for (Map.Entry<String, String> e : firstCacheListing.entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey()).toList()) {
+                sb.append("DJL_CACHE_DIR after ").append(e.getKey()).append(":\n").append(e.getValue());
+            }
+            sb.append("first answers: ").append(answers).append('\n');
+            return sb.toString();
+        }
+
+        private List<Double> values(String variant, String mode, String field) {
+            return results.getOrDefault(variant, Map.of()).getOrDefault(mode, Map.of())
+                    .getOrDefault(field, List.of());
+        }
+    }
+
+    static boolean isNativeJar(String entry) {
+        String name = Path.of(entry).getFileName().toString();
+        return name.startsWith("pytorch-native-") && name.endsWith(".jar");
+    }
+
+    private static boolean isTestOnly(String entry) {
+        String name = Path.of(entry).getFileName().toString();
+        return name.startsWith("junit-") || name.startsWith("opentest4j-") || name.startsWith("apiguardian-");
+    }
+
+    /**
+     * The Dockerfile's extraction: {@code pytorch/<flavor>/<classifier>/*} of the native jar into one directory, with
+     * the version and flavor of {@code native/lib/pytorch.properties}.
+     */
+    static Libtorch extract(Path jar, Path dir) throws IOException {
+        long t0 = System.nanoTime();
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        try (JarFile jf = new JarFile(jar.toFile())) {
+            JarEntry propsEntry = jf.getJarEntry("native/lib/pytorch.properties");
+            if (propsEntry == null) {
+                throw new IOException(jar + " has no native/lib/pytorch.properties");
+            }
+            Properties props = new Properties();
+            try (InputStream in = jf.getInputStream(propsEntry)) {
+                props.load(in);
+            }
+            String fullVersion = props.getProperty("version"); // e.g. 2.7.1-20250812
+            String version = fullVersion.contains("-") ? fullVersion.substring(0, fullVersion.indexOf('-')) : fullVersion;
+            String flavor = props.getProperty("flavor");
+            String classifier = props.getProperty("classifier");
+            String prefix = "pytorch/" + flavor + "/" + classifier + "/";
+            long bytes = 0;
+            for (JarEntry e : jf.stream().toList()) {
+                if (e.isDirectory() || !e.getName().startsWith(prefix)) {
+                    continue;
+                }
+                String rel = e.getName().substring(prefix.length());
+                Path target = dir.resolve(rel).normalize();
+                if (!target.startsWith(dir)) {
+                    throw new IOException("unexpected entry " + e.getName());
+                }
+                Files.createDirectories(target.getParent());
+                try (InputStream in = jf.getInputStream(e)) {
+                    bytes += Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (!Files.isRegularFile(dir.resolve("libtorch.so"))) {
+                throw new IOException("no libtorch.so under " + prefix + " in " + jar);
+            }
+            return new Libtorch(dir, version, flavor, classifier, (System.nanoTime() - t0) / 1e6, bytes);
+        }
+    }
+
+    private static String javaVersion(String java) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(java, "-XshowSettings:properties", "-version").redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        String vendor = prop(text, "java.vendor");
+        String version = prop(text, "java.vm.version");
+        return (vendor == null ? "" : vendor + " ") + (version == null ? "?" : version);
+    }
+
+    private static String prop(String settings, String key) {
+        return settings.lines().map(String::strip).filter(l -> l.startsWith(key + " = "))
+                .map(l -> l.substring(key.length() + 3)).findFirst().orElse(null);
+    }
+
+    static long treeSize(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        }
+    }
+
+    /** Every file of the cache with its size, relative to the cache. */
+    private static String listing(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                sb.append(String.format(Locale.ROOT, "  %10.1f MB  %s%n", mb(Files.size(f)), dir.relativize(f)));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "  %10.1f MB  total%n", mb(treeSize(dir))));
+        return sb.toString();
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static Double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String tail(String text, int lines) {
+        List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    private static Double number(Map<String, Object> r, String key) {
+        return r.get(key) instanceof Number n ? n.doubleValue() : null;
+    }
+
+    static double mb(long bytes) {
+        return bytes / (1024.0 * 1024.0);
+    }
+
+    static String fmt(Double v) {
+        if (v == null) {
+            return "-";
+        }
+        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = xs.stream().sorted().toList();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    static double min(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    static double max(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+}
