@@ -51,6 +51,10 @@ public final class InputFiles {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    /** For streaming SQuAD one article at a time (trailing tokens are the next articles). */
+    private static final ObjectMapper STREAMING = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private InputFiles() {}
 
@@ -96,7 +100,7 @@ public final class InputFiles {
                 }
                 return content ? n + 1 : n;
             }
-            try (JsonParser p = STRICT.createParser(in)) {
+            try (JsonParser p = STREAMING.createParser(in)) {
                 for (JsonToken t; (t = p.nextToken()) != null; ) {
                     if (t == JsonToken.FIELD_NAME && "question".equals(p.currentName())) n++;
                 }
@@ -190,7 +194,7 @@ public final class InputFiles {
 
     /** SQuAD JSON ({@code {"version": ..., "data": [...]}}) from a stream, one article at a time. */
     public static ItemSource squad(InputStream in, Integer defaultTopK) throws IOException {
-        JsonParser parser = STRICT.createParser(in);
+        JsonParser parser = STREAMING.createParser(in);
         if (parser.nextToken() != JsonToken.START_OBJECT) {
             parser.close();
             throw new IOException("not a SQuAD file: the top level is not a JSON object");
