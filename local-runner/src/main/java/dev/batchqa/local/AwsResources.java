@@ -15,7 +15,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 final class AwsResources {
     private AwsResources() {}
 
-    record Queue(String url, String arn) {}
+    record Queue(String url, String arn, String deadLetterUrl, String deadLetterArn) {}
 
     static Queue ensureQueue(SqsClient sqs, String name, int visibilityTimeoutSeconds, int maxReceiveCount) {
         String dlqUrl = sqs.createQueue(r -> r.queueName(name + "-dlq")
@@ -27,11 +27,26 @@ final class AwsResources {
                         QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds),
                         QueueAttributeName.REDRIVE_POLICY, redrive)))
                 .queueUrl();
-        return new Queue(url, arn(sqs, url));
+        return new Queue(url, arn(sqs, url), dlqUrl, dlqArn);
     }
 
+    /** A queue made elsewhere (template.yaml); its dead-letter queue is the one its redrive policy names. */
     static Queue existingQueue(SqsClient sqs, String url) {
-        return new Queue(url, arn(sqs, url));
+        var attributes = sqs.getQueueAttributes(r -> r.queueUrl(url)
+                .attributeNames(QueueAttributeName.QUEUE_ARN, QueueAttributeName.REDRIVE_POLICY)).attributes();
+        String redrive = attributes.get(QueueAttributeName.REDRIVE_POLICY);
+        String dlqArn = null;
+        String dlqUrl = null;
+        if (redrive != null) {
+            try {
+                dlqArn = dev.batchqa.shared.Json.MAPPER.readTree(redrive).path("deadLetterTargetArn").asText(null);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("unreadable RedrivePolicy on " + url, e);
+            }
+            String name = dlqArn.substring(dlqArn.lastIndexOf(':') + 1);
+            dlqUrl = sqs.getQueueUrl(r -> r.queueName(name)).queueUrl();
+        }
+        return new Queue(url, attributes.get(QueueAttributeName.QUEUE_ARN), dlqUrl, dlqArn);
     }
 
     static void ensureTable(DynamoDbClient dynamo, String table) {

@@ -2,6 +2,7 @@ package dev.batchqa.local;
 
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
+import dev.batchqa.inference.DeadLetterHandler;
 import dev.batchqa.inference.InferenceHandler;
 import dev.batchqa.inference.engine.EngineConfig;
 import dev.batchqa.inference.engine.QaEngine;
@@ -17,6 +18,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -107,6 +109,10 @@ public final class LocalPipeline implements AutoCloseable {
             poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), inference,
                     config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
             resources.push(poller);
+            if (queue.deadLetterUrl() != null) {
+                resources.push(new SqsPoller(sqs, queue.deadLetterUrl(), queue.deadLetterArn(), config.region(),
+                        new DeadLetterHandler(store), 10, Duration.ZERO, Duration.ZERO).start(1));
+            }
         }
         if (config.role() != LocalConfig.Role.WORKER) {
             IngestHandler ingest = new IngestHandler(

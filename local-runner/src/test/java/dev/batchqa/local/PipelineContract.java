@@ -157,6 +157,18 @@ abstract class PipelineContract {
     }
 
     @Test
+    void unreadableMessageReachesTheDeadLetterQueueAndReadsFailed() throws Exception {
+        LocalPipeline p = pipeline();
+        String messageId = p.sqs().sendMessage(r -> r.queueUrl(p.queueUrl()).messageBody("{\"question\": \"Which")).messageId();
+
+        // retried until maxReceiveCount (2 receives, 5 s visibility), then moved and recorded by the DLQ handler
+        JsonNode failed = awaitCompletion(messageId);
+
+        assertEquals("FAILED", failed.get("status").asText());
+        assertEquals("RETRIES_EXHAUSTED", failed.get("error").get("code").asText());
+    }
+
+    @Test
     void unknownIdIs404AndMalformedIdIs400() throws Exception {
         URI base = pipeline().apiUrl();
         HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(base.resolve("/qa/" + UUID.randomUUID())).build(),
