@@ -75,6 +75,7 @@ public final class ColdStartBenchmark {
             new Row("qaEngineLoadMs", "QaEngine.load (model + tokenizer)"),
             new Row("firstAnswerMs", "first answer (QaEngine.answer)"),
             new Row("mainToFirstAnswerMs", "main -> first answer"),
+            new Row("spawnToLoadedMs", "spawn -> QaEngine loaded (= Lambda init phase)"),
             new Row("spawnToFirstAnswerMs", "TOTAL spawn -> first answer"),
             new Row("procStartToFirstAnswerMs", "TOTAL ProcessHandle start -> first answer"),
             new Row("secondAnswerMs", "second answer (same question)"),
@@ -107,7 +108,12 @@ public final class ColdStartBenchmark {
             System.out.println(usage());
             return;
         }
-        new Runner(o, System.out, System.err).run();
+        Runner runner = new Runner(o, System.out, System.err);
+        if (o.reportFrom != null) {
+            runner.replay(o.reportFrom);
+        } else {
+            runner.run();
+        }
     }
 
     static String usage() {
@@ -123,6 +129,7 @@ public final class ColdStartBenchmark {
                   --keep             keep the scratch directory (extracted libtorch, last caches, logs)
                   --out FILE         also write every run's figures as JSON lines
                   --jvm-opt OPT      extra option for every child JVM (repeatable), e.g. -Xmx2g
+                  --report-from FILE print the table of a previous run's --out file (no runs; --model not needed)
                 """;
     }
 
@@ -137,6 +144,7 @@ public final class ColdStartBenchmark {
         boolean keep;
         Path out;
         List<String> jvmOpts = new ArrayList<>();
+        Path reportFrom;
         boolean help;
 
         static Options parse(String[] args) {
@@ -154,6 +162,7 @@ public final class ColdStartBenchmark {
                     case "--keep" -> o.keep = true;
                     case "--out" -> o.out = Path.of(value(args, ++i, a)).toAbsolutePath();
                     case "--jvm-opt" -> o.jvmOpts.add(value(args, ++i, a));
+                    case "--report-from" -> o.reportFrom = Path.of(value(args, ++i, a)).toAbsolutePath();
                     case "-h", "--help" -> o.help = true;
                     default -> throw new IllegalArgumentException("unknown argument: " + a + "\n" + usage());
                 }
@@ -161,7 +170,7 @@ public final class ColdStartBenchmark {
             if (o.help) {
                 return o;
             }
-            if (o.model == null) {
+            if (o.model == null && o.reportFrom == null) {
                 throw new IllegalArgumentException("--model DIR is required\n" + usage());
             }
             if (o.runs < 1 || o.warmup < 0) {
@@ -282,6 +291,37 @@ public final class ColdStartBenchmark {
             }
         }
 
+        /** The report of a previous run, from its JSON lines (variants and modes as given, or as found). */
+        void replay(Path jsonl) throws IOException {
+            String java = "?";
+            int rounds = 0;
+            String model = "?";
+            for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                Map<String, Object> r = JSON.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() {});
+                String id = String.valueOf(r.get("variant"));
+                Variant v = variants.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
+                if (v == null || !o.modes.contains(String.valueOf(r.get("mode")))) {
+                    continue;
+                }
+                record(v, String.valueOf(r.get("mode")), r);
+                java = String.valueOf(r.get("java"));
+                rounds = Math.max(rounds, ((Number) r.get("round")).intValue());
+                if (r.get("model") != null) {
+                    model = String.valueOf(r.get("model"));
+                }
+                if (r.get("answer") != null && !answers.contains(String.valueOf(r.get("answer")))) {
+                    answers.add(String.valueOf(r.get("answer")));
+                }
+            }
+            o.runs = rounds;
+            o.warmup = -1; // not recorded in the file
+            o.model = Path.of(model);
+            out.println(report(null, java + " (from " + jsonl.getFileName() + ")"));
+        }
+
         private Map<String, Object> launch(Variant v, String mode, Path work, Libtorch libtorch, String withJar,
                 String withoutJar, String tag) throws IOException, InterruptedException {
             Path runDir = work.resolve("run-" + v.id() + "-" + mode + "-" + tag);
@@ -331,6 +371,7 @@ public final class ColdStartBenchmark {
             Map<String, Object> r = JSON.readValue(line.substring(ColdStartProbe.MARKER.length()),
                     new TypeReference<LinkedHashMap<String, Object>>() {});
             r.put("driverWallMs", wallMs);
+            r.put("model", o.model.toString());
             if (load != null) {
                 r.put("loadAvg1", load);
             }
@@ -350,6 +391,12 @@ public final class ColdStartBenchmark {
         private void record(Variant v, String mode, Map<String, Object> r) {
             Map<String, List<Double>> byField = results.computeIfAbsent(v.id(), k -> new LinkedHashMap<>())
                     .computeIfAbsent(mode, k -> new LinkedHashMap<>());
+            Double total = number(r, "spawnToFirstAnswerMs");
+            Double first = number(r, "firstAnswerMs");
+            if (mode.equals("handler") && total != null && first != null) {
+                // what the handler's constructor covers: JVM start, engine, QaEngine.load
+                r.put("spawnToLoadedMs", total - first);
+            }
             for (Map.Entry<String, Object> e : r.entrySet()) {
                 if (e.getValue() instanceof Number n) {
                     byField.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(n.doubleValue());
@@ -360,15 +407,17 @@ public final class ColdStartBenchmark {
         String report(Libtorch libtorch, String childJava) {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT,
-                    "%nCold start: %d measured runs per variant and mode, interleaved (%s), %d warm-up round(s);"
+                    "%nCold start: %d measured runs per variant and mode, interleaved (%s)%s;"
                             + " model %s; child JVM %s; %d CPUs%n",
-                    o.runs, String.join(",", o.variants), o.warmup, o.model.getFileName(), childJava,
+                    o.runs, String.join(",", o.variants),
+                    o.warmup >= 0 ? ", " + o.warmup + " warm-up round(s)" : "", o.model.getFileName(), childJava,
                     Runtime.getRuntime().availableProcessors()));
             for (Variant v : variants) {
                 sb.append(String.format(Locale.ROOT, "  %s = %s%s%n", v.id(), v.label(),
                         v.jvmFlags().isEmpty() ? "" : " (" + String.join(" ", v.jvmFlags()) + ")"));
             }
-            sb.append("Figures: median [min-max] in ms unless marked.\n");
+            sb.append("Figures: median [min-max] in ms unless marked. X/A: ratio of the medians (in brackets: median"
+                    + " of the per-round ratios, each X run against the A run of the same round).\n");
             for (String mode : o.modes) {
                 sb.append('\n').append(mode.equals("handler")
                         ? "### handler path (Engine.getEngine, QaEngine.load, answer x2)\n\n"
@@ -401,7 +450,8 @@ public final class ColdStartBenchmark {
                         for (Variant v : others) {
                             List<Double> xs = values(v.id(), mode, row.field());
                             sb.append(' ').append(a.isEmpty() || xs.isEmpty() || median(a) == 0 ? "-"
-                                    : String.format(Locale.ROOT, "%.2f", median(xs) / median(a))).append(" |");
+                                    : String.format(Locale.ROOT, "%.2f (%s)", median(xs) / median(a),
+                                            paired(xs, a))).append(" |");
                         }
                     }
                     sb.append('\n');
@@ -566,6 +616,17 @@ public final class ColdStartBenchmark {
         List<Double> s = xs.stream().sorted().toList();
         int n = s.size();
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /** Median of x[i] / a[i] over the rounds (runs of one round were launched back to back). */
+    static String paired(List<Double> xs, List<Double> a) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(xs.size(), a.size()); i++) {
+            if (a.get(i) != 0) {
+                ratios.add(xs.get(i) / a.get(i));
+            }
+        }
+        return ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", median(ratios));
     }
 
     static double min(List<Double> xs) {
