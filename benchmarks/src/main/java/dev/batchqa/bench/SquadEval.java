@@ -10,6 +10,7 @@ import dev.batchqa.inference.engine.QaEngine;
 import dev.batchqa.inference.engine.QaQuery;
 import dev.batchqa.inference.engine.QaResult;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,6 +93,8 @@ public final class SquadEval {
         long tokens = 0;
         long padded = 0;
         long inferNanos = 0;
+        double loadStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        long cpuStart = processCpuNanos();
         long wallStart = System.nanoTime();
         int done = 0;
         for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
@@ -136,11 +139,15 @@ public final class SquadEval {
         }
         double wall = (System.nanoTime() - wallStart) / 1e9;
         double infer = inferNanos / 1e9;
+        double cpu = (processCpuNanos() - cpuStart) / 1e9;
         System.out.printf(Locale.ROOT, "engines: %d (one per overlap value)%n", groups.size());
         System.out.printf(Locale.ROOT, "windows %d, forward passes %d, real tokens %d, computed (padded) tokens %d "
                 + "(%.1f%% padding)%n", windows, passes, tokens, padded, 100.0 * (padded - tokens) / Math.max(1, padded));
         System.out.printf(Locale.ROOT, "time: %.1f s in answerAll (%.2f questions/s, %.2f windows/s), %.1f s wall "
                 + "including %d model loads%n", infer, predictions.length / infer, windows / infer, wall, groups.size());
+        System.out.printf(Locale.ROOT, "process CPU time %.0f s (%.2f of %d cores busy on average); system load "
+                        + "average %.1f at start, %.1f at end%n", cpu, cpu / wall, Runtime.getRuntime().availableProcessors(),
+                loadStart, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
         Map<String, String> finalTexts = new LinkedHashMap<>();
         Double fixed = args.doubleOrNull("threshold");
@@ -246,6 +253,11 @@ public final class SquadEval {
             items.add(new ThresholdSearch.Item(p.nullMinusSpan(), answered, abstained));
         }
         return items;
+    }
+
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0L;
     }
 
     private static List<Integer> allIndices(int n) {

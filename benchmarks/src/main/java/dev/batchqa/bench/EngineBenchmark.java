@@ -1,0 +1,185 @@
+package dev.batchqa.bench;
+
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchqa.inference.engine.EngineConfig;
+import dev.batchqa.inference.engine.EngineStats;
+import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.inference.engine.QaQuery;
+import dev.batchqa.inference.engine.QaResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Throughput of the batched engine against the naive approach (one question per forward pass, padded to
+ * maxSeqLength), side by side in one JVM: for every batch size B and sequence length L, B synthetic questions whose
+ * input is exactly L tokens (one window each) are answered by both, in alternating order, iteration after iteration.
+ */
+public final class EngineBenchmark {
+
+    private static final String USAGE = """
+            Usage: EngineBenchmark --model DIR [--batch-sizes 1,8,32] [--seq-lengths 128,256,384] [--iterations N]
+                   [--warmup N] [--threads N] [--model-file model-int8.pt] [--cell-seconds S]
+              --iterations: timed iterations per cell and mode (default 10); --warmup: untimed ones (default 1)
+              --cell-seconds: stop a cell early after this many seconds once 2 iterations are done (default: none)""";
+
+    private enum Mode { NAIVE, ENGINE }
+
+    public static void main(String[] argv) throws Exception {
+        Args args = new Args(argv, Set.of("model", "batch-sizes", "seq-lengths", "iterations", "warmup", "threads",
+                "model-file", "cell-seconds"), USAGE);
+        Path modelDir = Path.of(args.required("model"));
+        List<Integer> batchSizes = args.intList("batch-sizes", "1,8,32");
+        List<Integer> seqLengths = args.intList("seq-lengths", "128,256,384");
+        int iterations = args.getInt("iterations", 10);
+        int warmup = args.getInt("warmup", 1);
+        double cellSeconds = args.doubleOrNull("cell-seconds") != null ? args.doubleOrNull("cell-seconds")
+                : Double.POSITIVE_INFINITY;
+
+        EngineConfig.Builder naiveConfig = EngineConfig.builder().modelLocation(modelDir.toString())
+                .padToMaxLength(true).maxWindowsPerPass(1);
+        EngineConfig.Builder engineConfig = EngineConfig.builder().modelLocation(modelDir.toString());
+        for (EngineConfig.Builder b : List.of(naiveConfig, engineConfig)) {
+            if (args.intOrNull("threads") != null) {
+                b.threads(args.intOrNull("threads"));
+            }
+            if (args.get("model-file", null) != null) {
+                b.modelFile(args.get("model-file", null));
+            }
+        }
+        try (QaEngine naive = QaEngine.load(naiveConfig.build());
+                QaEngine engine = QaEngine.load(engineConfig.build());
+                SyntheticQuestions synthetic = SyntheticQuestions.create(
+                        modelDir.resolve(engine.settings().tokenizerFile()))) {
+            int maxSeq = engine.settings().maxSeqLength();
+            printEnvironment(modelDir, engine, iterations, warmup);
+            System.out.printf(Locale.ROOT, "%n%4s %4s | %9s %9s %7s | %9s %9s %9s %9s | %11s %11s | %s%n",
+                    "B", "L", "naive q/s", "engine q/s", "ratio", "naive p50", "naive p99", "engine p50",
+                    "engine p99", "naive pass", "engine pass", "iterations");
+            System.out.printf(Locale.ROOT, "%4s %4s | %9s %9s %7s | %9s %9s %9s %9s | %11s %11s |%n",
+                    "", "", "", "", "eng/nai", "ms/batch", "ms/batch", "ms/batch", "ms/batch", "per batch", "per batch");
+            for (int seq : seqLengths) {
+                if (seq > maxSeq) {
+                    System.out.printf(Locale.ROOT, "skip L=%d: above max_seq_length %d%n", seq, maxSeq);
+                    continue;
+                }
+                for (int batch : batchSizes) {
+                    List<QaQuery> queries = synthetic.questions(batch, seq, 31L * seq + batch);
+                    runCell(naive, engine, queries, seq, warmup, iterations, cellSeconds);
+                }
+            }
+            System.out.printf(Locale.ROOT, "%nload average at the end: %.2f%n",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    private static void runCell(QaEngine naive, QaEngine engine, List<QaQuery> queries, int seq, int warmup,
+            int iterations, double cellSeconds) {
+        for (int w = 0; w < warmup; w++) {
+            check(naive.answerAll(queries), seq);
+            check(engine.answerAll(queries), seq);
+        }
+        List<Double> naiveMs = new ArrayList<>();
+        List<Double> engineMs = new ArrayList<>();
+        EngineStats naiveBefore = naive.stats();
+        EngineStats engineBefore = engine.stats();
+        long cellStart = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            // alternate the order so that drift (other load, heat) hits both modes alike
+            Mode first = i % 2 == 0 ? Mode.NAIVE : Mode.ENGINE;
+            for (Mode mode : first == Mode.NAIVE ? List.of(Mode.NAIVE, Mode.ENGINE) : List.of(Mode.ENGINE, Mode.NAIVE)) {
+                QaEngine e = mode == Mode.NAIVE ? naive : engine;
+                long t0 = System.nanoTime();
+                List<QaResult> results = e.answerAll(queries);
+                double ms = (System.nanoTime() - t0) / 1e6;
+                check(results, seq);
+                (mode == Mode.NAIVE ? naiveMs : engineMs).add(ms);
+            }
+            if (i + 1 >= 2 && (System.nanoTime() - cellStart) / 1e9 > cellSeconds) {
+                break;
+            }
+        }
+        EngineStats n = naive.stats().minus(naiveBefore);
+        EngineStats g = engine.stats().minus(engineBefore);
+        LatencyStats ns = LatencyStats.of(naiveMs, queries.size());
+        LatencyStats es = LatencyStats.of(engineMs, queries.size());
+        System.out.printf(Locale.ROOT, "%4d %4d | %9.2f %9.2f %6.2fx | %9.0f %9.0f %9.0f %9.0f | %4.1f x %4d %4.1f x %4d | %d%n",
+                queries.size(), seq, ns.questionsPerSecond(), es.questionsPerSecond(),
+                es.questionsPerSecond() / ns.questionsPerSecond(), ns.percentile(50), ns.percentile(99),
+                es.percentile(50), es.percentile(99),
+                (double) n.forwardPasses() / ns.samples(), n.paddedTokens() / Math.max(1, n.windows()),
+                (double) g.forwardPasses() / es.samples(), g.paddedTokens() / Math.max(1, g.windows()),
+                ns.samples());
+    }
+
+    /** Every synthetic question must be exactly one window (else the cell measures something else). */
+    private static void check(List<QaResult> results, int seq) {
+        for (QaResult r : results) {
+            if (r.windows() != 1) {
+                throw new IllegalStateException("synthetic question of " + seq + " tokens took " + r.windows()
+                        + " windows");
+            }
+        }
+    }
+
+    private static void printEnvironment(Path modelDir, QaEngine engine, int iterations, int warmup)
+            throws IOException {
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf(Locale.ROOT, "machine: %d cores (%s), %.1f GB RAM, load average %.2f at start%n",
+                rt.availableProcessors(), cpuModel(), totalRamGb(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf(Locale.ROOT, "java %s, DJL %s, PyTorch (libtorch) %s, inference-function %s%n",
+                System.getProperty("java.version"), Engine.getDjlVersion(), Engine.getEngine("PyTorch").getVersion(),
+                artifactVersion());
+        Path config = modelDir.resolve("config.json");
+        String arch = Files.isRegularFile(config)
+                ? new ObjectMapper().readTree(config.toFile()).path("architecture").asText("?") : "?";
+        System.out.printf(Locale.ROOT, "model: %s (%s, %s), max_seq_length %d, threads %d%n", modelDir, arch,
+                engine.settings().modelFile(), engine.settings().maxSeqLength(), engine.settings().threads());
+        System.out.printf(Locale.ROOT, "NAIVE = one question per forward pass padded to %d (padToMaxLength, "
+                        + "maxWindowsPerPass 1); ENGINE = defaults (length-grouped passes, <= %d windows and <= %d "
+                        + "tokens per pass)%n", engine.settings().maxSeqLength(), engine.settings().maxWindowsPerPass(),
+                engine.settings().maxTokensPerPass());
+        System.out.printf(Locale.ROOT, "each cell: %d warm-up + up to %d timed iterations per mode, modes alternating; "
+                + "latency = one answerAll of the B questions; p99 is nearest-rank (= max below 100 samples)%n",
+                warmup, iterations);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static double totalRamGb() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize() / 1e9;
+        }
+        return Double.NaN;
+    }
+
+    private static String artifactVersion() {
+        try (InputStream in = QaEngine.class.getResourceAsStream(
+                "/META-INF/maven/dev.batchqa/inference-function/pom.properties")) {
+            if (in == null) {
+                return "(classes dir)";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}
