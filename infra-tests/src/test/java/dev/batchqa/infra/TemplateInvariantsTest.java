@@ -33,9 +33,14 @@ class TemplateInvariantsTest {
   static final String TABLE = "QaTable";
   static final String API = "QaHttpApi";
 
-  /** Exactly the calls each function makes (SendMessageBatch is authorized by sqs:SendMessage). */
+  /**
+   * Exactly the calls each function makes (SendMessageBatch is authorized by sqs:SendMessage). Ingest
+   * (DynamoDbRequestStore via IngestApi): PutItem (createPending, claimIdempotencyKey), GetItem (find,
+   * claim conflicts), UpdateItem (fail), DeleteItem (releaseIdempotencyKey).
+   */
   static final Set<String> INGEST_ACTIONS = Set.of(
-      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage");
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+      "sqs:SendMessage");
   static final Set<String> INFERENCE_ACTIONS = Set.of(
       "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
       // the SQS event source mapping polls with the function's role
