@@ -44,11 +44,12 @@ class LintTest {
       // AWS::SQS::Queue SqsManagedSseEnabled (2021)
       "SqsManagedSseEnabled on AWS::SQS::Queue",
       // AWS::Serverless::Function Architectures (2021), LoggingConfig (2023), SnapStart (2022),
-      // PackageType/ImageUri container images (2020), EphemeralStorage (2022)
+      // PackageType/ImageUri/ImageConfig container images (2020), EphemeralStorage (2022)
       "Architectures on AWS::Serverless::Function",
       "LoggingConfig on AWS::Serverless::Function",
       "SnapStart on AWS::Serverless::Function",
       "PackageType on AWS::Serverless::Function",
+      "ImageConfig on AWS::Serverless::Function",
       "EphemeralStorage on AWS::Serverless::Function",
       // HttpApi event source (2019-12): the linter validates it as an Api (REST) event
       "PayloadFormatVersion on AWS::Serverless::Function.ApiEvent",

@@ -28,6 +28,7 @@ class TemplateInvariantsTest {
 
   static final String INGEST = "IngestFunction";
   static final String INFERENCE = "InferenceFunction";
+  static final String DEAD_LETTER = "DeadLetterFunction";
   static final String QUEUE = "QaQueue";
   static final String DLQ = "QaDeadLetterQueue";
   static final String TABLE = "QaTable";
@@ -45,6 +46,11 @@ class TemplateInvariantsTest {
       "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
       // the SQS event source mapping polls with the function's role
       "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
+  /** DeadLetterHandler calls only RequestStore.fail (one conditional UpdateItem); the rest is polling. */
+  static final Set<String> DEAD_LETTER_ACTIONS = Set.of(
+      "dynamodb:UpdateItem",
+      "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
+  static final String DEAD_LETTER_HANDLER = "dev.batchqa.inference.DeadLetterHandler::handleRequest";
 
   static CfnTemplate t;
 
@@ -62,6 +68,7 @@ class TemplateInvariantsTest {
         || list(transform).contains("AWS::Serverless-2016-10-31"), "SAM transform: " + transform);
     assertEquals("AWS::Serverless::Function", t.resource(INGEST).get("Type"));
     assertEquals("AWS::Serverless::Function", t.resource(INFERENCE).get("Type"));
+    assertEquals("AWS::Serverless::Function", t.resource(DEAD_LETTER).get("Type"));
     assertEquals("AWS::Serverless::HttpApi", t.resource(API).get("Type"));
     assertEquals("AWS::SQS::Queue", t.resource(QUEUE).get("Type"));
     assertEquals("AWS::SQS::Queue", t.resource(DLQ).get("Type"));
@@ -163,6 +170,56 @@ class TemplateInvariantsTest {
   }
 
   @Test
+  void deadLetterQueueVisibilityTimeoutIsAtLeastSixTimesTheDeadLetterFunctionTimeout() {
+    Map<String, String> d = t.defaults();
+    long functionTimeout = number(t.resolve(t.properties(DEAD_LETTER).get("Timeout"), d));
+    Object window = sqsEvent(DEAD_LETTER).get("MaximumBatchingWindowInSeconds");
+    long batchingWindow = window == null ? 0 : number(t.resolve(window, d));
+    Object v = t.properties(DLQ).get("VisibilityTimeout");
+    assertNotNull(v, "the DLQ is an event source now: its visibility timeout must be set (default 30 s)");
+    long visibility = number(t.resolve(v, d));
+    assertTrue(visibility >= 6 * functionTimeout + batchingWindow,
+        "DLQ visibility " + visibility + " < 6 x " + functionTimeout + " + " + batchingWindow);
+    assertTrue(visibility <= 43_200, "SQS maximum visibility timeout is 12 h");
+    assertTrue(functionTimeout <= 60, "the dead-letter function makes one UpdateItem per message: short timeout");
+  }
+
+  @Test
+  void everySqsEventSourceReportsBatchItemFailuresAndEveryQueueHasOneConsumer() {
+    Map<String, String> consumers = new java.util.TreeMap<>();
+    for (String fn : t.resourcesOfType("AWS::Serverless::Function")) {
+      for (Object ev : map(t.properties(fn).get("Events")).values()) {
+        if (!"SQS".equals(map(ev).get("Type"))) {
+          continue;
+        }
+        Map<String, Object> props = map(map(ev).get("Properties"));
+        assertEquals(List.of("ReportBatchItemFailures"), props.get("FunctionResponseTypes"), fn);
+        String queue = scalar(list(map(props.get("Queue")).get("Fn::GetAtt")).get(0));
+        assertNull(consumers.put(queue, fn), queue + " has more than one consumer");
+        // with a SAM-generated role an SQS event attaches AWSLambdaSQSQueueExecutionRole (Resource "*")
+        assertNotNull(t.properties(fn).get("Role"), fn + " polls SQS: it needs its own scoped role");
+      }
+    }
+    assertEquals(Map.of(QUEUE, INFERENCE, DLQ, DEAD_LETTER), consumers);
+  }
+
+  @Test
+  void deadLetterEventSourceTakesBatchesOfTenFromTheDlq() {
+    Map<String, Object> ev = sqsEvent(DEAD_LETTER);
+    assertEquals(Map.of("Fn::GetAtt", List.of(DLQ, "Arn")), ev.get("Queue"));
+    assertEquals(List.of("ReportBatchItemFailures"), ev.get("FunctionResponseTypes"));
+    Map<String, String> d = t.defaults();
+    assertEquals(10L, number(t.resolve(ev.get("BatchSize"), d)));
+    Object maxConcurrency = path(ev, "ScalingConfig", "MaximumConcurrency");
+    if (maxConcurrency != null) {
+      long mc = number(t.resolve(maxConcurrency, d));
+      assertTrue(mc >= 2 && mc <= 1000, "MaximumConcurrency is 2..1000");
+    }
+    assertNull(map(t.resolve(t.properties(DEAD_LETTER), d)).get("ReservedConcurrentExecutions"),
+        "a reserved concurrency below the poller's concurrency throttles it");
+  }
+
+  @Test
   void queueHasDeadLetterQueueRedrive() {
     Map<String, String> d = t.defaults();
     Map<String, Object> redrive = map(t.properties(QUEUE).get("RedrivePolicy"));
@@ -173,6 +230,8 @@ class TemplateInvariantsTest {
     long queueRetention = number(t.properties(QUEUE).getOrDefault("MessageRetentionPeriod", 345_600));
     long dlqRetention = number(t.properties(DLQ).getOrDefault("MessageRetentionPeriod", 345_600));
     assertTrue(dlqRetention > queueRetention, "DLQ retention must exceed the source queue's");
+    // the DLQ keeps what its consumer cannot record (the alarms report it): no redrive of its own
+    assertNull(t.properties(DLQ).get("RedrivePolicy"), "the DLQ must not dead-letter onwards");
   }
 
   @Test
@@ -226,7 +285,7 @@ class TemplateInvariantsTest {
 
   @Test
   void functionsUseExplicitStatementsOnlyNoSamPolicyTemplatesOrManagedPoliciesBeyondBasicExecution() {
-    for (String fn : List.of(INGEST, INFERENCE)) {
+    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER)) {
       for (Object policy : list(t.properties(fn).get("Policies"))) {
         assertTrue(policy instanceof Map && map(policy).containsKey("Statement"),
             fn + ": only explicit policy documents, no SAM policy template / managed policy: " + policy);
@@ -276,6 +335,26 @@ class TemplateInvariantsTest {
     assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", QUEUE));
   }
 
+  @Test
+  void deadLetterFunctionMayOnlyCallWhatItCallsOnItsOwnResources() {
+    Map<String, Object> p = t.properties(DEAD_LETTER);
+    assertEquals(Map.of("Fn::GetAtt", List.of("DeadLetterRole", "Arn")), p.get("Role"),
+        "own role, not the inference function's (that one may read and write far more)");
+    assertNull(p.get("Policies"), "policies go to DeadLetterRole");
+    Map<String, Object> roleProps = t.properties("DeadLetterRole");
+    assertEquals("lambda.amazonaws.com",
+        path(list(path(roleProps, "AssumeRolePolicyDocument", "Statement")).get(0), "Principal", "Service"));
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object pol : list(roleProps.get("Policies"))) {
+      list(path(pol, "PolicyDocument", "Statement")).forEach(s -> statements.add(map(s)));
+    }
+    assertEquals(DEAD_LETTER_ACTIONS, actions(statements));
+    assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", DLQ));
+    for (Object ev : map(p.get("Events")).values()) {
+      assertEquals("SQS", map(ev).get("Type"), "the dead-letter function has only its DLQ event");
+    }
+  }
+
   // ------------------------------------------------------------------ functions
 
   @Test
@@ -313,6 +392,34 @@ class TemplateInvariantsTest {
         "C1-only JIT is an ingest choice, not for the inference loop");
     assertEquals("true", scalar(path(p, "Environment", "Variables", "DJL_OFFLINE")));
     assertEquals("/tmp/djl", scalar(path(p, "Environment", "Variables", "DJL_CACHE_DIR")));
+  }
+
+  @Test
+  void deadLetterFunctionRunsTheInferenceImageWithItsOwnHandlerAndLittleMemory() throws Exception {
+    Map<String, Object> r = t.resource(DEAD_LETTER);
+    Map<String, Object> p = t.properties(DEAD_LETTER);
+    // identical Metadata, package type and architecture: one SAM build definition, one image build
+    assertEquals(t.resource(INFERENCE).get("Metadata"), r.get("Metadata"),
+        "Metadata must equal InferenceFunction's, or sam build builds a second image");
+    assertEquals("Image", p.get("PackageType"));
+    assertEquals(t.properties(INFERENCE).get("Architectures"), p.get("Architectures"));
+    assertNull(p.get("ImageUri"), "sam build fills in the image");
+    assertNull(p.get("Handler"));
+    assertNull(p.get("Runtime"));
+    assertEquals(List.of(DEAD_LETTER_HANDLER), path(p, "ImageConfig", "Command"));
+    assertNull(path(t.properties(INFERENCE), "ImageConfig"), "the inference function uses the image CMD");
+    // the handler named exists, in the module the image is built from
+    String cls = DEAD_LETTER_HANDLER.substring(0, DEAD_LETTER_HANDLER.indexOf("::"));
+    java.nio.file.Path src = CfnTemplate.repoRoot()
+        .resolve("inference-function/src/main/java/" + cls.replace('.', '/') + ".java");
+    assertTrue(java.nio.file.Files.readString(src).contains("public SQSBatchResponse handleRequest("), src.toString());
+    Map<String, String> d = t.defaults();
+    long memory = number(t.resolve(p.get("MemorySize"), d));
+    assertTrue(memory >= 256 && memory <= 1024, "no model loaded: small memory, was " + memory);
+    assertNull(p.get("EphemeralStorage"), "no model, no DJL cache: default /tmp");
+    assertNull(path(p, "Environment", "Variables", "QA_QUEUE_URL"));
+    assertNull(path(p, "Environment", "Variables", "QA_MODEL_DIR"));
+    assertNotNull(path(p, "LoggingConfig", "LogGroup"));
   }
 
   @Test
@@ -423,11 +530,32 @@ class TemplateInvariantsTest {
         && number(a.get("Threshold")) == 0
         && dimension(a, "QueueName").equals(Map.of("Fn::GetAtt", List.of(DLQ, "QueueName")))),
         "DLQ depth alarm");
-    for (String fn : List.of(INGEST, INFERENCE)) {
+    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER)) {
       assertTrue(alarms.stream().anyMatch(a -> "AWS/Lambda".equals(a.get("Namespace"))
           && "Errors".equals(a.get("MetricName"))
           && dimension(a, "FunctionName").equals(Map.of("Ref", fn))), fn + " errors alarm");
     }
+    // every dead-letter invocation means questions failed after all retries
+    assertTrue(alarms.stream().anyMatch(a -> "AWS/Lambda".equals(a.get("Namespace"))
+        && "Invocations".equals(a.get("MetricName"))
+        && "Sum".equals(a.get("Statistic"))
+        && number(a.get("Period")) == 300
+        && "GreaterThanThreshold".equals(a.get("ComparisonOperator"))
+        && number(a.get("Threshold")) == 0
+        && dimension(a, "FunctionName").equals(Map.of("Ref", DEAD_LETTER))), "dead-letter invocations alarm");
+    // with a consumer on the DLQ, stuck messages are mostly in flight: an alarm must count those too
+    assertTrue(alarms.stream().anyMatch(a -> {
+      Set<String> metrics = new TreeSet<>();
+      for (Object m : list(a.get("Metrics"))) {
+        Object metric = path(m, "MetricStat", "Metric");
+        if (metric != null && "AWS/SQS".equals(map(metric).get("Namespace"))
+            && dimension(map(metric), "QueueName").equals(Map.of("Fn::GetAtt", List.of(DLQ, "QueueName")))) {
+          metrics.add(scalar(map(metric).get("MetricName")));
+        }
+      }
+      return metrics.equals(Set.of("ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible"))
+          && "GreaterThanThreshold".equals(a.get("ComparisonOperator")) && number(a.get("Threshold")) == 0;
+    }), "DLQ stuck-messages alarm (visible + in flight)");
     Map<String, String> without = t.defaults();
     Map<String, String> with = t.params("AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:ops");
     for (String id : t.resourcesOfType("AWS::CloudWatch::Alarm")) {
@@ -451,8 +579,12 @@ class TemplateInvariantsTest {
   // ------------------------------------------------------------------ helpers
 
   static Map<String, Object> sqsEvent() {
+    return sqsEvent(INFERENCE);
+  }
+
+  static Map<String, Object> sqsEvent(String function) {
     List<Map<String, Object>> sqs = new ArrayList<>();
-    for (Object ev : map(t.properties(INFERENCE).get("Events")).values()) {
+    for (Object ev : map(t.properties(function).get("Events")).values()) {
       if ("SQS".equals(map(ev).get("Type"))) {
         sqs.add(map(map(ev).get("Properties")));
       }
