@@ -42,8 +42,9 @@ class TemplateInvariantsTest {
   static final Set<String> INGEST_ACTIONS = Set.of(
       "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
       "sqs:SendMessage");
+  /** BatchProcessor writes only through RequestStore.complete/fail: conditional UpdateItem (upserts). */
   static final Set<String> INFERENCE_ACTIONS = Set.of(
-      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+      "dynamodb:UpdateItem",
       // the SQS event source mapping polls with the function's role
       "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
   /** DeadLetterHandler calls only RequestStore.fail (one conditional UpdateItem); the rest is polling. */
