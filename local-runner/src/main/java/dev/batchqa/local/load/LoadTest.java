@@ -84,6 +84,10 @@ public final class LoadTest {
             return new Options(questions, httpShare, httpClients, bulkSenders, dir, pollers, batchSize, batchingWindow, timeout, spotChecks);
         }
 
+        public Options withSpotChecks(int n) {
+            return new Options(questions, httpShare, httpClients, bulkSenders, model, pollers, batchSize, batchingWindow, timeout, n);
+        }
+
         public Options withTimeout(Duration d) {
             return new Options(questions, httpShare, httpClients, bulkSenders, model, pollers, batchSize, batchingWindow, d, spotChecks);
         }
@@ -197,6 +201,7 @@ public final class LoadTest {
                 bulkThread.shutdownNow();
             }
             long submitEnd = System.nanoTime();
+            CountingRequestStore.Stats atSubmitEnd = pipeline.storeStats();
             for (int i = 0; i < viaHttp; i++) {
                 String id = httpIds.get(i);
                 if (id != null) byId.put(id, httpQuestions.get(i));
@@ -209,11 +214,12 @@ public final class LoadTest {
             long[] sorted = Arrays.stream(latencies).filter(l -> l > 0).sorted().toArray();
             double httpSeconds = (httpEnd[0] - submitStart) / 1e9;
             out.printf(Locale.ROOT, "submitted in %.1f s: HTTP %,d in %.1f s (%,.0f req/s; latency p50 %.1f ms, p99 %.1f ms, "
-                            + "max %.1f ms), bulk %,d in %.1f s (%,.0f msg/s, %,d SendMessageBatch requests, %,d retried)%n",
+                            + "max %.1f ms), bulk %,d in %.1f s (%,.0f msg/s, %,d SendMessageBatch requests, %,d retried); "
+                            + "%,d already answered%n",
                     (submitEnd - submitStart) / 1e9, viaHttp, httpSeconds, viaHttp / Math.max(1e-9, httpSeconds),
                     percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6, percentile(sorted, 1.0) / 1e6,
                     bulkReport.sent(), seconds(bulkReport.elapsed()), bulkReport.messagesPerSecond(),
-                    bulkReport.requests(), bulkReport.retriedEntries());
+                    bulkReport.requests(), bulkReport.retriedEntries(), atSubmitEnd.done() + atSubmitEnd.failed());
 
             // --- drain: the store's own counters (in-process, cheap), bounded by the timeout ---
             int expected = byId.size();
