@@ -59,7 +59,8 @@ public final class BulkSubmitter {
      * @param initialBackoff  backoff before the first retry; doubled each time, with full jitter
      * @param maxBackoff      cap of the backoff
      * @param maxBatchEntries entries per request (SQS: at most 10)
-     * @param maxBatchBytes   sum of the bodies in one request (SQS: at most 262,144)
+     * @param maxBatchBytes   sum of the bodies in one request (default 262,144, the classic SQS limit that
+     *                        ElasticMQ and this project's message limit use)
      */
     public record Options(int senders, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
             int maxBatchEntries, int maxBatchBytes) {
@@ -72,8 +73,9 @@ public final class BulkSubmitter {
             if (maxBatchEntries < 1 || maxBatchEntries > SQS_MAX_BATCH_ENTRIES) {
                 throw new IllegalArgumentException("maxBatchEntries must be 1.." + SQS_MAX_BATCH_ENTRIES);
             }
-            if (maxBatchBytes < Limits.MAX_MESSAGE_BYTES || maxBatchBytes > SQS_MAX_BATCH_BYTES) {
-                throw new IllegalArgumentException("maxBatchBytes must be " + SQS_MAX_BATCH_BYTES);
+            // every single message (up to the codec's limit) must fit; 1 MiB is the most any SQS accepts today
+            if (maxBatchBytes < Limits.MAX_MESSAGE_BYTES || maxBatchBytes > 1_048_576) {
+                throw new IllegalArgumentException("maxBatchBytes must be " + Limits.MAX_MESSAGE_BYTES + "..1048576");
             }
         }
 
