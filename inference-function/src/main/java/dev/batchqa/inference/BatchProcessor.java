@@ -107,9 +107,10 @@ public final class BatchProcessor {
         List<Answer> answers = result.answers().stream().map(BatchProcessor::toAnswer).toList();
         try {
             boolean written = store.complete(completion(p.message), answers);
-            if (!written) {
-                withIds(p.message, () -> log.info("already completed; duplicate delivery ignored"));
-            }
+            withIds(p.message, () -> log.atInfo()
+                    .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
+                    .addKeyValue("windows", result.windows())
+                    .log(written ? "question answered" : "already completed; duplicate delivery ignored"));
             if (answers.isEmpty()) outcome.noAnswer++;
             else outcome.answered++;
         } catch (RuntimeException e) {
