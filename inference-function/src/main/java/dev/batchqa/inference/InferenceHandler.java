@@ -45,8 +45,10 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
     private static BatchProcessor fromEnvironment() {
         Settings settings = Settings.fromEnvironment();
         try {
+            QaEngine engine = QaEngine.load(EngineConfig.fromEnvironment(System.getenv()));
+            if (!"false".equalsIgnoreCase(System.getenv("QA_WARMUP"))) engine.warmUp();
             return new BatchProcessor(
-                    QaEngine.load(EngineConfig.fromEnvironment(System.getenv())),
+                    engine,
                     new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),
                     new MessageCodec(QaValidator.fromSettings(settings)),
                     BatchMetrics.toStdout(),

@@ -157,6 +157,27 @@ public final class QaEngine implements AutoCloseable {
     }
 
     /** The effective settings (config overrides, model config.json, defaults). */
+    /**
+     * Runs a few throw-away queries of short, medium and full window length. TorchScript's profiling executor
+     * specialises the graph on the first runs of each input shape, which makes the first answers several
+     * times slower than later ones; doing this during the Lambda init phase keeps that cost off the first batch.
+     *
+     * @return how long it took, in milliseconds
+     */
+    public long warmUp() {
+        long started = System.nanoTime();
+        String sentence = "The warm up sentence number seven is about the weather in the city. ";
+        for (int repeats : new int[] {1, 8, 64}) {
+            String context = sentence.repeat(repeats);
+            answerAll(List.of(new QaQuery("What is the sentence about?", context, 1),
+                    new QaQuery("Which number?", context, 1)));
+            answer(new QaQuery("What is it about?", context, 1));
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        LOG.info("QA engine warmed up in {} ms", millis);
+        return millis;
+    }
+
     public ModelSettings settings() {
         return settings;
     }

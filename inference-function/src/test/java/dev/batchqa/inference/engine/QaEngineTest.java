@@ -26,6 +26,18 @@ class QaEngineTest {
     }
 
     @Test
+    void warmUpRunsRealPassesAndChangesNoAnswer() {
+        QaQuery query = new QaQuery("What is the score?", "In the final test the score 83.1 was reported.", 1);
+        QaResult before = engine.answer(query);
+        EngineStats start = engine.stats();
+
+        engine.warmUp();
+
+        assertTrue(engine.stats().minus(start).forwardPasses() >= 6, "every warm-up query runs the model");
+        assertEquals(before, engine.answer(query));
+    }
+
+    @Test
     void settingsComeFromConfigJson() {
         ModelSettings s = engine.settings();
         assertEquals(64, s.maxSeqLength());
