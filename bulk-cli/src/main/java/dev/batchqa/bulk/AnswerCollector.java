@@ -1,30 +1,25 @@
 package dev.batchqa.bulk;
 
 import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.DynamoDbRequestStore;
 import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.QaRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongConsumer;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
-import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 
 /**
- * Reads the records of many ids from the table with BatchGetItem (100 keys a request, strongly consistent,
- * only the attributes needed), retrying UnprocessedKeys and throttling with backoff; {@link #await} repeats
- * this until every id is DONE or FAILED or the timeout passes. An absent, expired or PENDING record is "not
+ * Reads the records of many ids through {@link DynamoDbRequestStore#findAll} (BatchGetItem, 100 keys a request,
+ * strongly consistent, UnprocessedKeys and throttling retried with backoff; the store owns the item layout and
+ * the expiry rule); {@link #await} repeats this until every id is DONE or FAILED or the timeout passes. An absent, expired or PENDING record is "not
  * done yet" (a message written straight to SQS has no record until the inference function completes it).
  *
  * <p>Polling rounds after the first go through the pending ids in submission order and end early after two
@@ -33,15 +28,8 @@ import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
  */
 public final class AnswerCollector {
     /** BatchGetItem's maximum number of keys per request. */
-    public static final int MAX_KEYS_PER_REQUEST = 100;
+    public static final int MAX_KEYS_PER_REQUEST = DynamoDbRequestStore.MAX_KEYS_PER_BATCH_GET;
     private static final int FULL_SWEEP_EVERY = 5;
-    private static final int MAX_READ_ATTEMPTS = 10;
-
-    // the item layout of dev.batchqa.shared.DynamoDbRequestStore
-    private static final Map<String, String> NAMES = Map.of("#id", "id", "#status", "status", "#question", "question",
-            "#answers", "answers", "#errorCode", "errorCode", "#errorMessage", "errorMessage",
-            "#completedAt", "completedAt", "#expiresAt", "expiresAt");
-    private static final String PROJECTION = String.join(", ", NAMES.keySet());
 
     /**
      * What the table says about one id.
@@ -56,6 +44,13 @@ public final class AnswerCollector {
 
         public static Result notFound(String id) {
             return new Result(id, "NOT_FOUND", null, List.of(), null, null);
+        }
+
+        /** The stored record of {@code id}; null (unknown or expired) is {@code NOT_FOUND}. */
+        static Result of(String id, QaRecord record) {
+            return record == null ? notFound(id)
+                    : new Result(id, record.status().name(), record.question(), record.answers(), record.error(),
+                            record.completedAt());
         }
 
         public boolean complete() {
@@ -84,6 +79,8 @@ public final class AnswerCollector {
      * @param results  the last state seen of every id, in the order asked for
      * @param complete whether every id is DONE or FAILED
      * @param waited   from the start of {@link #await} to its return
+     * @param requests the batch reads made, one per chunk of at most 100 ids (retries of unprocessed keys or
+     *                 throttled requests happen inside the store and are not counted)
      */
     public record Outcome(Map<String, Result> results, boolean complete, Duration waited, int rounds, long requests) {
         public long count(String status) {
@@ -91,19 +88,21 @@ public final class AnswerCollector {
         }
     }
 
-    private final DynamoDbClient dynamo;
-    private final String table;
-    private final Clock clock;
+    private final DynamoDbRequestStore store;
     private long requests;
+
+    public AnswerCollector(DynamoDbRequestStore store) {
+        this.store = store;
+    }
 
     public AnswerCollector(DynamoDbClient dynamo, String table) {
         this(dynamo, table, Clock.systemUTC());
     }
 
+    /** @param clock decides which records have expired */
     public AnswerCollector(DynamoDbClient dynamo, String table, Clock clock) {
-        this.dynamo = dynamo;
-        this.table = table;
-        this.clock = clock;
+        // only read through: the TTL given to new records does not matter
+        this(new DynamoDbRequestStore(dynamo, table, Duration.ZERO, clock));
     }
 
     /** One consistent read of every id (in chunks of 100). */
@@ -168,70 +167,13 @@ public final class AnswerCollector {
                 requests - requestsBefore);
     }
 
-    /** BatchGetItem for at most 100 ids, with UnprocessedKeys and throttling retried. */
+    /** One batch read of at most 100 ids. */
     private Map<String, Result> read(List<String> ids) {
-        List<Map<String, AttributeValue>> keys = ids.stream().map(id -> Map.of("id", AttributeValue.fromS(id))).toList();
-        Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
-                .keys(keys)
-                .consistentRead(true)
-                .projectionExpression(PROJECTION)
-                .expressionAttributeNames(NAMES)
-                .build());
-        Map<String, Result> results = new HashMap<>();
-        int attempt = 0;
-        while (!request.isEmpty()) {
-            Map<String, KeysAndAttributes> current = request;
-            try {
-                requests++;
-                BatchGetItemResponse response = dynamo.batchGetItem(b -> b.requestItems(current));
-                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
-                    Result r = toResult(item);
-                    results.put(r.id(), r);
-                }
-                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
-                request = request.entrySet().stream().anyMatch(e -> !e.getValue().keys().isEmpty()) ? request : Map.of();
-            } catch (DynamoDbException | SdkClientException e) {
-                boolean retryable = e instanceof SdkClientException || e.retryable()
-                        || (e instanceof DynamoDbException d && (d.isThrottlingException() || d.statusCode() >= 500));
-                if (!retryable || attempt >= MAX_READ_ATTEMPTS) throw e;
-            }
-            if (!request.isEmpty()) {
-                attempt++;
-                if (attempt > MAX_READ_ATTEMPTS) {
-                    throw new IllegalStateException("DynamoDB left keys unprocessed after " + attempt + " attempts");
-                }
-                long ceiling = Math.min(2_000, 25L << Math.min(attempt, 10));
-                sleep(Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1)));
-            }
-        }
+        requests++;
+        Map<String, QaRecord> found = store.findAll(ids);
+        Map<String, Result> results = new LinkedHashMap<>();
+        for (String id : ids) results.put(id, Result.of(id, found.get(id)));
         return results;
-    }
-
-    private Result toResult(Map<String, AttributeValue> item) {
-        String id = item.get("id").s();
-        AttributeValue expires = item.get("expiresAt");
-        if (expires != null && Long.parseLong(expires.n()) <= clock.instant().getEpochSecond()) {
-            return Result.notFound(id);
-        }
-        List<Answer> answers = item.containsKey("answers")
-                ? item.get("answers").l().stream().map(v -> toAnswer(v.m())).toList()
-                : List.of();
-        ErrorInfo error = item.containsKey("errorCode")
-                ? new ErrorInfo(item.get("errorCode").s(), string(item, "errorMessage"))
-                : null;
-        String completedAt = string(item, "completedAt");
-        return new Result(id, string(item, "status"), string(item, "question"), answers, error,
-                completedAt == null ? null : Instant.parse(completedAt));
-    }
-
-    private static Answer toAnswer(Map<String, AttributeValue> m) {
-        return new Answer(m.get("text").s(), Integer.parseInt(m.get("start").n()), Integer.parseInt(m.get("end").n()),
-                Double.parseDouble(m.get("score").n()));
-    }
-
-    private static String string(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
-        return v == null ? null : v.s();
     }
 
     private static void sleep(Duration d) {

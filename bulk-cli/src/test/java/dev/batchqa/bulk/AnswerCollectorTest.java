@@ -6,14 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.DynamoDbRequestStore;
 import dev.batchqa.shared.ErrorInfo;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
 
 class AnswerCollectorTest {
     private final FakeTable table = new FakeTable("qa-requests");
@@ -94,5 +100,32 @@ class AnswerCollectorTest {
         assertEquals(List.of("id", "status", "question", "answer", "answers", "error"), List.copyOf(json.keySet()));
         assertEquals(new Answer("83.1", 4, 8, 0.75), json.get("answer"));
         assertNull(json.get("error"));
+    }
+
+    @Test
+    void readsThroughTheStoreWhichRetriesThrottlingAndAppliesItsClock() {
+        table.done("a", "q", "x");
+        table.pending("b");
+        AtomicInteger throttled = new AtomicInteger(2);
+        table.beforeEachRequest = () -> {
+            if (throttled.getAndDecrement() > 0) {
+                throw ProvisionedThroughputExceededException.builder().message("slow down").statusCode(400)
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("ProvisionedThroughputExceededException").build())
+                        .build();
+            }
+        };
+
+        Map<String, AnswerCollector.Result> now = new AnswerCollector(
+                new DynamoDbRequestStore(table, "qa-requests", Duration.ZERO, Clock.systemUTC())).fetch(List.of("a", "b"));
+        assertEquals("DONE", now.get("a").status());
+        assertEquals("PENDING", now.get("b").status());
+        assertEquals(3, table.requests.size(), "two throttled requests retried");
+
+        Clock later = Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC);
+        Map<String, AnswerCollector.Result> expired = new AnswerCollector(table, "qa-requests", later)
+                .fetch(List.of("a", "b"));
+        assertEquals("NOT_FOUND", expired.get("a").status(), "expired by the store's clock");
+        assertEquals("NOT_FOUND", expired.get("b").status());
     }
 }

@@ -15,9 +15,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,6 +105,57 @@ class DynamoDbRequestStoreTest {
                 Clock.fixed(NOW.plus(Duration.ofHours(25)), ZoneOffset.UTC));
         assertTrue(store.find(id).isPresent());
         assertEquals(Optional.empty(), later.find(id));
+    }
+
+    @Test
+    void findAllReadsManyIdsLikeFind() {
+        String run = UUID.randomUUID().toString();
+        List<String> ids = IntStream.range(0, 230).mapToObj(i -> run + "-" + i).toList();
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
+            Completion c = new Completion(id, "Which score " + i + "?", 2, null);
+            switch (i % 3) {
+                case 0 -> store.createPending(QaRecord.pending(id, c.question(), 2, "corr-" + i, NOW));
+                case 1 -> store.complete(c, i == 7 ? List.of() : List.of(new Answer("a" + i, 1, 2, 0.5)));
+                default -> store.fail(c, new ErrorInfo("INVALID_TEXT", "bad " + i));
+            }
+        }
+        // written an hour before NOW with a TTL of 1 s: stored, but expired at NOW
+        String expired = run + "-expired";
+        new DynamoDbRequestStore(dynamo, "records", Duration.ofSeconds(1),
+                Clock.fixed(NOW.minus(Duration.ofHours(1)), ZoneOffset.UTC))
+                .complete(new Completion(expired, "q?", 1, null), List.of(new Answer("old", 0, 3, 1.0)));
+        String unknown = run + "-unknown";
+
+        List<String> asked = new ArrayList<>(ids.reversed());
+        asked.add(3, expired);
+        asked.add(unknown);
+        asked.add(ids.get(5)); // duplicates are read once
+        Map<String, QaRecord> found = store.findAll(asked);
+
+        assertEquals(ids.reversed(), List.copyOf(found.keySet()), "the ids found, in the order asked, once each");
+        for (String id : ids) assertEquals(store.find(id).orElseThrow(), found.get(id), "the same record as find()");
+        assertTrue(store.find(expired).isEmpty());
+        assertFalse(found.containsKey(expired), "an expired record reads as absent");
+        assertFalse(found.containsKey(unknown));
+
+        QaRecord pending = found.get(ids.get(0));
+        assertEquals(QaStatus.PENDING, pending.status());
+        assertEquals("corr-0", pending.correlationId());
+        assertEquals(NOW, pending.createdAt());
+        QaRecord done = found.get(ids.get(4));
+        assertEquals(QaStatus.DONE, done.status());
+        assertEquals("Which score 4?", done.question());
+        assertEquals(2, done.topK());
+        assertEquals(List.of(new Answer("a4", 1, 2, 0.5)), done.answers());
+        assertEquals(NOW, done.completedAt());
+        assertTrue(found.get(ids.get(7)).answers().isEmpty(), "DONE without an answer");
+        QaRecord failed = found.get(ids.get(200));
+        assertEquals(QaStatus.FAILED, failed.status());
+        assertEquals(new ErrorInfo("INVALID_TEXT", "bad 200"), failed.error());
+
+        assertEquals(Map.of(), store.findAll(List.of()));
+        assertEquals(Map.of(), store.findAll(List.of(expired, unknown)));
     }
 
     @Test

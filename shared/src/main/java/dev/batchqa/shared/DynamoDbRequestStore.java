@@ -3,14 +3,24 @@ package dev.batchqa.shared;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
@@ -34,6 +44,16 @@ public final class DynamoDbRequestStore implements RequestStore {
 
     /** Completes only what is not complete yet; also true when no PENDING record exists (bulk messages). */
     private static final String NOT_COMPLETED = "attribute_not_exists(#id) OR #status = :pending";
+
+    /** BatchGetItem's maximum number of keys per request. */
+    public static final int MAX_KEYS_PER_BATCH_GET = 100;
+    /** Retries of one BatchGetItem chunk (unprocessed keys or a retryable error) before giving up. */
+    private static final int MAX_BATCH_GET_RETRIES = 10;
+    /** What {@link #toRecord} reads (and the expiry check needs), as expression names: some are reserved words. */
+    private static final Map<String, String> RECORD_ATTRIBUTES = Stream.of(ID, STATUS, QUESTION, TOP_K, ANSWERS,
+                    ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT)
+            .collect(Collectors.toUnmodifiableMap(name -> "#" + name, name -> name));
+    private static final String RECORD_PROJECTION = String.join(", ", RECORD_ATTRIBUTES.keySet());
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -84,6 +104,75 @@ public final class DynamoDbRequestStore implements RequestStore {
                 .item();
         if (item == null || item.isEmpty() || isExpired(item)) return Optional.empty();
         return Optional.of(toRecord(item));
+    }
+
+    /**
+     * The records of many ids, read like {@link #find}: strongly consistent, an expired record counts as absent.
+     * Uses BatchGetItem, {@value #MAX_KEYS_PER_BATCH_GET} keys a request, projected to the record's attributes;
+     * unprocessed keys and retryable errors (throttling, 5xx, client-side failures) are retried with bounded,
+     * jittered exponential backoff (a random wait in the upper half of a ceiling that starts at 50 ms and doubles up
+     * to 2 s; {@value #MAX_BATCH_GET_RETRIES} retries a request), after which the error, or an {@link IllegalStateException} for keys still unprocessed, is thrown.
+     *
+     * @param ids duplicates are read once
+     * @return the records found, in the order of {@code ids}; unknown and expired ids are left out
+     */
+    public Map<String, QaRecord> findAll(Collection<String> ids) {
+        List<String> list = List.copyOf(new LinkedHashSet<>(ids));
+        Map<String, QaRecord> found = new LinkedHashMap<>();
+        for (int i = 0; i < list.size(); i += MAX_KEYS_PER_BATCH_GET) {
+            List<String> chunk = list.subList(i, Math.min(list.size(), i + MAX_KEYS_PER_BATCH_GET));
+            Map<String, QaRecord> got = batchGet(chunk);
+            for (String id : chunk) {
+                QaRecord record = got.get(id);
+                if (record != null) found.put(id, record);
+            }
+        }
+        return found;
+    }
+
+    /** One BatchGetItem of at most 100 distinct ids, until every key is processed. */
+    private Map<String, QaRecord> batchGet(List<String> ids) {
+        Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
+                .keys(ids.stream().map(id -> Map.of(ID, s(id))).toList())
+                .consistentRead(true)
+                .projectionExpression(RECORD_PROJECTION)
+                .expressionAttributeNames(RECORD_ATTRIBUTES)
+                .build());
+        Map<String, QaRecord> records = new HashMap<>();
+        int retries = 0;
+        while (!request.isEmpty()) {
+            Map<String, KeysAndAttributes> current = request;
+            try {
+                BatchGetItemResponse response = dynamo.batchGetItem(b -> b.requestItems(current));
+                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                    if (!isExpired(item)) records.put(item.get(ID).s(), toRecord(item));
+                }
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                if (request.values().stream().allMatch(k -> !k.hasKeys() || k.keys().isEmpty())) request = Map.of();
+            } catch (DynamoDbException | SdkClientException e) {
+                boolean retryable = e instanceof SdkClientException || e.retryable()
+                        || (e instanceof DynamoDbException d && (d.isThrottlingException() || d.statusCode() >= 500));
+                if (!retryable || retries >= MAX_BATCH_GET_RETRIES) throw e;
+            }
+            if (!request.isEmpty()) {
+                retries++;
+                if (retries > MAX_BATCH_GET_RETRIES) {
+                    throw new IllegalStateException("DynamoDB left keys unprocessed after " + retries + " attempts");
+                }
+                long ceiling = Math.min(2_000, 25L << Math.min(retries, 10));
+                sleep(Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1)));
+            }
+        }
+        return records;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Idempotency claims share the table; '#' keeps their keys out of the request id space. */
