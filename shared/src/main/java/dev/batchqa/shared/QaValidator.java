@@ -35,8 +35,8 @@ public final class QaValidator {
         if (context.length() > maxContextChars) {
             return error("context", "TOO_LARGE", "'context' exceeds " + maxContextChars + " characters");
         }
-        if (hasLoneSurrogate(question)) return error("question", "INVALID_TEXT", "'question' holds an unpaired surrogate");
-        if (hasLoneSurrogate(context)) return error("context", "INVALID_TEXT", "'context' holds an unpaired surrogate");
+        if (hasInvalidText(question)) return error("question", "INVALID_TEXT", "'question' holds " + INVALID_TEXT);
+        if (hasInvalidText(context)) return error("context", "INVALID_TEXT", "'context' holds " + INVALID_TEXT);
         if (topK != null && (topK < Limits.MIN_TOP_K || topK > Limits.MAX_TOP_K)) {
             return error("topK", "OUT_OF_RANGE",
                     "'topK' must be between " + Limits.MIN_TOP_K + " and " + Limits.MAX_TOP_K);
@@ -44,10 +44,16 @@ public final class QaValidator {
         return Optional.empty();
     }
 
-    /** Escaped JSON can carry half a surrogate pair; no tokenizer or UTF-8 store can represent it. */
-    private static boolean hasLoneSurrogate(String s) {
+    private static final String INVALID_TEXT = "an unpaired surrogate or a noncharacter (U+FFFE, U+FFFF)";
+
+    /**
+     * Escaped JSON can carry half a surrogate pair, which no tokenizer or UTF-8 store can represent; SQS
+     * refuses U+FFFE and U+FFFF in a message body.
+     */
+    private static boolean hasInvalidText(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            if (c == '\uFFFE' || c == '\uFFFF') return true;
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                     i++;
