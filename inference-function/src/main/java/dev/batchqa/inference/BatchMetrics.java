@@ -31,6 +31,7 @@ public final class BatchMetrics {
         metrics.put("InferenceLatency", o.inferenceMillis());
         metrics.put("Answered", o.answered());
         metrics.put("NoAnswer", o.noAnswer());
+        metrics.put("Duplicates", o.duplicates());
         metrics.put("Failed", o.failed());
         metrics.put("Retried", o.retried());
         metrics.put("QueueAge", o.maxQueueAgeMillis());

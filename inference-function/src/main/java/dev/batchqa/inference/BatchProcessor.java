@@ -2,7 +2,7 @@ package dev.batchqa.inference;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.inference.engine.Answerer;
 import dev.batchqa.inference.engine.QaQuery;
 import dev.batchqa.inference.engine.QaResult;
 import dev.batchqa.inference.engine.Span;
@@ -21,21 +21,23 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Answers one SQS batch: decode every message, answer the valid ones in one call to the engine, write each
- * result, and report in {@code batchItemFailures} exactly the messages that must come back (transient
- * failures, and poison messages with no id to record a failure under). Everything else is deleted by SQS.
+ * Answers one SQS batch: decode every message, answer the valid ones together, write each result, and report
+ * in {@code batchItemFailures} exactly the messages that must come back (transient failures, and poison
+ * messages with no id to record a failure under). Everything else is deleted by SQS.
  */
 public final class BatchProcessor {
     private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
+    private static final ErrorInfo INFERENCE_ERROR =
+            new ErrorInfo("INFERENCE_ERROR", "the model could not answer this question");
 
-    private final QaEngine engine;
+    private final Answerer answerer;
     private final RequestStore store;
     private final MessageCodec codec;
     private final BatchMetrics metrics;
     private final Clock clock;
 
-    public BatchProcessor(QaEngine engine, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock) {
-        this.engine = engine;
+    public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock) {
+        this.answerer = answerer;
         this.store = store;
         this.codec = codec;
         this.metrics = metrics;
@@ -46,8 +48,10 @@ public final class BatchProcessor {
         List<SQSEvent.SQSMessage> messages = event.getRecords() == null ? List.of() : event.getRecords();
         Outcome outcome = new Outcome(messages.size(), clock.millis());
         List<Pending> valid = new ArrayList<>();
+        boolean redelivered = false;
         for (SQSEvent.SQSMessage message : messages) {
             outcome.observeAge(message);
+            redelivered |= receiveCount(message) > 1;
             try {
                 valid.add(new Pending(message.getMessageId(), codec.decode(message.getBody(), message.getMessageId())));
             } catch (InvalidMessageException e) {
@@ -55,18 +59,23 @@ public final class BatchProcessor {
             }
         }
         long started = System.nanoTime();
-        List<QaResult> results = answer(valid, outcome);
-        outcome.inferenceMillis = (System.nanoTime() - started) / 1_000_000;
-        for (int i = 0; i < valid.size(); i++) {
-            if (results.get(i) != null) store(valid.get(i), results.get(i), outcome);
+        if (redelivered) {
+            // This batch failed before (a time-out, a crash, memory): take it one question at a time, each stored
+            // as soon as it is answered, so that one bad question cannot take its neighbours down with it again.
+            for (Pending p : valid) answerAndStore(List.of(p), outcome);
+        } else {
+            answerAndStore(valid, outcome);
         }
+        outcome.inferenceMillis = (System.nanoTime() - started) / 1_000_000;
         metrics.record(outcome);
         log.atInfo()
                 .addKeyValue("batchSize", outcome.batchSize)
                 .addKeyValue("answered", outcome.answered)
                 .addKeyValue("noAnswer", outcome.noAnswer)
+                .addKeyValue("duplicates", outcome.duplicates)
                 .addKeyValue("failed", outcome.failed)
                 .addKeyValue("retried", outcome.retry.size())
+                .addKeyValue("redelivered", redelivered)
                 .addKeyValue("inferenceMs", outcome.inferenceMillis)
                 .addKeyValue("maxQueueAgeMs", outcome.maxQueueAgeMillis)
                 .log("batch processed");
@@ -77,27 +86,42 @@ public final class BatchProcessor {
                 .build();
     }
 
-    /** One engine call for the whole batch; if it throws, answer one by one so a bad input fails alone. */
-    private List<QaResult> answer(List<Pending> valid, Outcome outcome) {
-        List<QaQuery> queries = valid.stream()
-                .map(p -> new QaQuery(p.message.question(), p.message.context(), p.message.topK()))
-                .toList();
-        if (queries.isEmpty()) return List.of();
+    private void answerAndStore(List<Pending> group, Outcome outcome) {
+        if (group.isEmpty()) return;
+        List<QaResult> results;
         try {
-            return engine.answerAll(queries);
+            results = answerer.answerAll(group.stream().map(Pending::query).toList());
         } catch (RuntimeException batchError) {
-            log.warn("batch inference failed; isolating the failing messages", batchError);
+            log.warn("inference failed for a group of " + group.size() + "; isolating the failing questions", batchError);
+            results = isolate(group, outcome);
         }
+        for (int i = 0; i < group.size(); i++) {
+            if (results.get(i) != null) store(group.get(i), results.get(i), outcome);
+        }
+    }
+
+    /**
+     * Answers the group one question at a time. Questions that fail while others succeed are bad input: they
+     * end FAILED. When every question fails, the model itself is failing: all go back to the queue.
+     */
+    private List<QaResult> isolate(List<Pending> group, Outcome outcome) {
         List<QaResult> results = new ArrayList<>();
-        for (int i = 0; i < valid.size(); i++) {
-            Pending p = valid.get(i);
+        List<Pending> failing = new ArrayList<>();
+        for (Pending p : group) {
             try {
-                results.add(engine.answer(queries.get(i)));
+                results.add(answerer.answer(p.query()));
             } catch (RuntimeException e) {
-                withIds(p.message, () -> log.error("inference failed for one message", e));
-                failRecord(p.sqsMessageId, completion(p.message),
-                        new ErrorInfo("INFERENCE_ERROR", "the model could not answer this question"), outcome);
+                withIds(p.message, () -> log.error("inference failed for one question", e));
+                failing.add(p);
                 results.add(null);
+            }
+        }
+        boolean inputSpecific = failing.size() < group.size();
+        for (Pending p : failing) {
+            if (inputSpecific) {
+                failRecord(p.sqsMessageId, completion(p.message), INFERENCE_ERROR, outcome);
+            } else {
+                outcome.retry.add(p.sqsMessageId);
             }
         }
         return results;
@@ -111,7 +135,8 @@ public final class BatchProcessor {
                     .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
                     .addKeyValue("windows", result.windows())
                     .log(written ? "question answered" : "already completed; duplicate delivery ignored"));
-            if (answers.isEmpty()) outcome.noAnswer++;
+            if (!written) outcome.duplicates++;
+            else if (answers.isEmpty()) outcome.noAnswer++;
             else outcome.answered++;
         } catch (RuntimeException e) {
             withIds(p.message, () -> log.warn("storing the answer failed; the message will be retried", e));
@@ -142,6 +167,15 @@ public final class BatchProcessor {
         }
     }
 
+    private static int receiveCount(SQSEvent.SQSMessage message) {
+        String count = message.getAttributes() == null ? null : message.getAttributes().get("ApproximateReceiveCount");
+        try {
+            return count == null ? 1 : Integer.parseInt(count);
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
     private static Completion completion(DecodedMessage m) {
         return new Completion(m.id(), m.question(), m.topK(), m.correlationId());
     }
@@ -161,7 +195,11 @@ public final class BatchProcessor {
         }
     }
 
-    private record Pending(String sqsMessageId, DecodedMessage message) {}
+    private record Pending(String sqsMessageId, DecodedMessage message) {
+        QaQuery query() {
+            return new QaQuery(message.question(), message.context(), message.topK());
+        }
+    }
 
     /** What happened to one batch; read by the metrics. */
     public static final class Outcome {
@@ -170,6 +208,7 @@ public final class BatchProcessor {
         final List<String> retry = new ArrayList<>();
         int answered;
         int noAnswer;
+        int duplicates;
         int failed;
         long inferenceMillis;
         long maxQueueAgeMillis;
@@ -192,6 +231,7 @@ public final class BatchProcessor {
         public int batchSize() { return batchSize; }
         public int answered() { return answered; }
         public int noAnswer() { return noAnswer; }
+        public int duplicates() { return duplicates; }
         public int failed() { return failed; }
         public int retried() { return retry.size(); }
         public long inferenceMillis() { return inferenceMillis; }

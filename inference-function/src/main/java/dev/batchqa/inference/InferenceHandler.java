@@ -46,7 +46,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
         Settings settings = Settings.fromEnvironment();
         try {
             QaEngine engine = QaEngine.load(EngineConfig.fromEnvironment(System.getenv()));
-            if (!"false".equalsIgnoreCase(System.getenv("QA_WARMUP"))) engine.warmUp();
+            if (!"false".equalsIgnoreCase(System.getenv("QA_WARMUP"))) engine.warmUp(java.time.Duration.ofSeconds(3));
             return new BatchProcessor(
                     engine,
                     new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),

@@ -8,8 +8,11 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.inference.engine.Answerer;
 import dev.batchqa.inference.engine.EngineConfig;
 import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.inference.engine.QaQuery;
+import dev.batchqa.inference.engine.QaResult;
 import dev.batchqa.shared.Json;
 import dev.batchqa.shared.Limits;
 import dev.batchqa.shared.MessageCodec;
@@ -37,9 +40,13 @@ class InferenceHandlerTest {
 
     private final InMemoryRequestStore store = new InMemoryRequestStore(CLOCK);
     private final ByteArrayOutputStream metricsOut = new ByteArrayOutputStream();
-    private final InferenceHandler handler = new InferenceHandler(new BatchProcessor(engine, store,
-            new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS)),
-            new BatchMetrics(new PrintStream(metricsOut, true, StandardCharsets.UTF_8), "inference-test"), CLOCK));
+    private final InferenceHandler handler = handlerWith(engine);
+
+    private InferenceHandler handlerWith(Answerer answerer) {
+        return new InferenceHandler(new BatchProcessor(answerer, store,
+                new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS)),
+                new BatchMetrics(new PrintStream(metricsOut, true, StandardCharsets.UTF_8), "inference-test"), CLOCK));
+    }
 
     @BeforeAll
     static void loadEngine() throws Exception {
@@ -105,7 +112,7 @@ class InferenceHandlerTest {
 
     @ParameterizedTest
     @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
-    void redeliveryNeverAnswersTwice(SQSEvent event) {
+    void redeliveryNeverAnswersTwice(SQSEvent event) throws Exception {
         handler.handleRequest(event, null);
         QaRecord first = store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow();
 
@@ -113,6 +120,9 @@ class InferenceHandlerTest {
 
         assertEquals(List.of(), failures(again), "duplicates are acknowledged, not retried");
         assertEquals(3, store.completions(), "three questions, three completions, whatever the deliveries");
+        JsonNode secondBatch = Json.MAPPER.readTree(metricsOut.toString(StandardCharsets.UTF_8).strip().lines().toList().getLast());
+        assertEquals(3, secondBatch.get("Duplicates").asInt());
+        assertEquals(0, secondBatch.get("Answered").asInt());
         assertEquals(first, store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow());
     }
 
@@ -130,6 +140,76 @@ class InferenceHandlerTest {
         assertEquals(2, emf.get("Retried").asInt());
         assertEquals(1_000, emf.get("QueueAge").asLong(), "clock minus SentTimestamp");
         assertFalse(metricsOut.toString(StandardCharsets.UTF_8).contains("83.1"), "no user text in metrics");
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
+    void aQuestionTheModelCannotAnswerFailsAloneWhileTheOthersAreAnswered(SQSEvent event) {
+        Answerer failsOnCapital = new Answerer() {
+            @Override
+            public List<QaResult> answerAll(List<QaQuery> queries) {
+                if (queries.stream().anyMatch(q -> q.question().contains("capital"))) throw new IllegalStateException("bad input");
+                return engine.answerAll(queries);
+            }
+
+            @Override
+            public QaResult answer(QaQuery query) {
+                return answerAll(List.of(query)).getFirst();
+            }
+        };
+
+        SQSBatchResponse response = handlerWith(failsOnCapital).handleRequest(event, null);
+
+        assertEquals(List.of(), failures(response));
+        QaRecord failed = store.find("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d").orElseThrow();
+        assertEquals("INFERENCE_ERROR", failed.error().code());
+        assertEquals(QaStatus.DONE, store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow().status());
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
+    void aFailingModelSendsTheWholeBatchBackInsteadOfFailingIt(SQSEvent event) {
+        Answerer broken = new Answerer() {
+            @Override
+            public List<QaResult> answerAll(List<QaQuery> queries) {
+                throw new IllegalStateException("QaEngine is closed");
+            }
+
+            @Override
+            public QaResult answer(QaQuery query) {
+                throw new IllegalStateException("QaEngine is closed");
+            }
+        };
+
+        SQSBatchResponse response = handlerWith(broken).handleRequest(event, null);
+
+        assertEquals(3, failures(response).size());
+        assertTrue(store.records().isEmpty(), "nothing FAILED for a fault of the model");
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
+    void aRedeliveredBatchIsAnsweredOneQuestionAtATime(SQSEvent event) {
+        event.getRecords().getFirst().getAttributes().put("ApproximateReceiveCount", "2");
+        List<Integer> groupSizes = new java.util.ArrayList<>();
+        Answerer counting = new Answerer() {
+            @Override
+            public List<QaResult> answerAll(List<QaQuery> queries) {
+                groupSizes.add(queries.size());
+                return engine.answerAll(queries);
+            }
+
+            @Override
+            public QaResult answer(QaQuery query) {
+                return answerAll(List.of(query)).getFirst();
+            }
+        };
+
+        SQSBatchResponse response = handlerWith(counting).handleRequest(event, null);
+
+        assertEquals(List.of(), failures(response));
+        assertEquals(List.of(1, 1, 1), groupSizes);
+        assertEquals(3, store.completions());
     }
 
     private static List<String> failures(SQSBatchResponse response) {

@@ -104,7 +104,7 @@ public final class LocalPipeline implements AutoCloseable {
         if (config.role() != LocalConfig.Role.API) {
             engine = QaEngine.load(EngineConfig.fromEnvironment(env));
             resources.push(engine);
-            if (!"false".equalsIgnoreCase(env.get("QA_WARMUP"))) engine.warmUp();
+            if (!"false".equalsIgnoreCase(env.get("QA_WARMUP"))) engine.warmUp(java.time.Duration.ofSeconds(3));
             InferenceHandler inference = new InferenceHandler(new BatchProcessor(engine, store, codec,
                     new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local"), Clock.systemUTC()));
             poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), inference,

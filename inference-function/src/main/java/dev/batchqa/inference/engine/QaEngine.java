@@ -16,6 +16,7 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: one engine is meant to be shared per process. All methods may be called from any thread;
  * tokenization and decoding run concurrently, forward passes are serialized (each already uses all intra-op threads).
  */
-public final class QaEngine implements AutoCloseable {
+public final class QaEngine implements Answerer, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QaEngine.class);
     private static final String ENGINE = "PyTorch";
@@ -131,11 +132,13 @@ public final class QaEngine implements AutoCloseable {
     }
 
     /** Answers one query; see {@link #answerAll}. */
+    @Override
     public QaResult answer(QaQuery query) {
         return answerAll(List.of(query)).get(0);
     }
 
     /** Answers all queries, batching the windows of all of them; results are in query order. */
+    @Override
     public List<QaResult> answerAll(List<QaQuery> batch) {
         if (closed) {
             throw new IllegalStateException("QaEngine is closed");
@@ -156,18 +159,20 @@ public final class QaEngine implements AutoCloseable {
         return results;
     }
 
-    /** The effective settings (config overrides, model config.json, defaults). */
     /**
      * Runs a few throw-away queries of short, medium and full window length. TorchScript's profiling executor
      * specialises the graph on the first runs of each input shape, which makes the first answers several
      * times slower than later ones; doing this during the Lambda init phase keeps that cost off the first batch.
      *
+     * @param budget no new warm-up query starts after this much time: it must not push a Lambda init phase
+     *     past its 10 s limit on a slow start
      * @return how long it took, in milliseconds
      */
-    public long warmUp() {
+    public long warmUp(Duration budget) {
         long started = System.nanoTime();
         String sentence = "The warm up sentence number seven is about the weather in the city. ";
         for (int repeats : new int[] {1, 8, 64}) {
+            if (System.nanoTime() - started > budget.toNanos()) break;
             String context = sentence.repeat(repeats);
             answerAll(List.of(new QaQuery("What is the sentence about?", context, 1),
                     new QaQuery("Which number?", context, 1)));
@@ -178,6 +183,7 @@ public final class QaEngine implements AutoCloseable {
         return millis;
     }
 
+    /** The effective settings (config overrides, model config.json, defaults). */
     public ModelSettings settings() {
         return settings;
     }

@@ -31,7 +31,7 @@ class QaEngineTest {
         QaResult before = engine.answer(query);
         EngineStats start = engine.stats();
 
-        engine.warmUp();
+        engine.warmUp(java.time.Duration.ofMinutes(1));
 
         assertTrue(engine.stats().minus(start).forwardPasses() >= 6, "every warm-up query runs the model");
         assertEquals(before, engine.answer(query));
