@@ -9,7 +9,7 @@ import dev.batchqa.shared.AwsClients;
 import dev.batchqa.shared.DynamoDbRequestStore;
 import dev.batchqa.shared.ErrorInfo;
 import dev.batchqa.shared.Json;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.MessageCodec;
 import dev.batchqa.shared.RequestStore;
 import dev.batchqa.shared.RequestStore.Completion;
 import dev.batchqa.shared.Settings;
@@ -67,16 +67,13 @@ public final class DeadLetterHandler implements RequestHandler<SQSEvent, SQSBatc
 
     /** Whatever can be read from the body: it may be anything, since it failed before. */
     private static Completion completionOf(SQSEvent.SQSMessage message) {
-        String id = message.getMessageId();
+        String id = MessageCodec.bestEffortId(message.getBody(), message.getMessageId());
         String question = null;
         try {
             JsonNode body = Json.MAPPER.readTree(message.getBody() == null ? "" : message.getBody());
-            if (body != null && body.path("id").isTextual() && QaValidator.isValidId(body.get("id").textValue())) {
-                id = body.get("id").textValue();
-            }
             if (body != null && body.path("question").isTextual()) question = body.get("question").textValue();
         } catch (Exception unreadable) {
-            // not JSON: the SQS message id is all we have
+            // not JSON: no question to record
         }
         return new Completion(id, question, 1, id);
     }

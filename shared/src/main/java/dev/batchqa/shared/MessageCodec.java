@@ -4,9 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 /** Encodes and decodes the SQS message body, schema version 1, and validates what a producer wrote. */
 public final class MessageCodec {
+    /** Same rule as the HTTP API's X-Correlation-Id; anything else falls back to the request id. */
+    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
     private final QaValidator validator;
 
     public MessageCodec(QaValidator validator) {
@@ -42,14 +46,10 @@ public final class MessageCodec {
             throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not a JSON object", null);
         }
         JsonNode idNode = tree.get("id");
-        String id;
-        if (idNode == null || idNode.isNull()) {
-            id = sqsMessageId;
-        } else if (idNode.isTextual() && QaValidator.isValidId(idNode.textValue())) {
-            id = idNode.textValue();
-        } else {
+        if (idNode != null && !idNode.isNull() && !(idNode.isTextual() && QaValidator.isValidId(idNode.textValue()))) {
             throw new InvalidMessageException("INVALID_ID", "'id' must match " + Limits.ID_PATTERN, null);
         }
+        String id = requestId(tree, sqsMessageId);
 
         JsonNode versionNode = tree.get("version");
         if (versionNode != null && !versionNode.isNull()
@@ -60,12 +60,33 @@ public final class MessageCodec {
         String question = text(tree, "question", id);
         String context = text(tree, "context", id);
         Integer topK = integer(tree, "topK", id);
-        String correlationId = tree.hasNonNull("correlationId") ? tree.get("correlationId").asText() : id;
+        JsonNode correlation = tree.get("correlationId");
+        String correlationId = correlation != null && correlation.isTextual()
+                && CORRELATION_ID.matcher(correlation.textValue()).matches() ? correlation.textValue() : id;
         var problem = validator.check(question, context, topK);
         if (problem.isPresent()) {
             throw new InvalidMessageException(problem.get().code(), problem.get().message(), id);
         }
         return new DecodedMessage(id, question, context, topK == null ? 1 : topK, correlationId);
+    }
+
+    /**
+     * The id a message's record lives under, read as leniently as possible: the body's valid {@code id}, else
+     * the SQS message id. The dead-letter handler uses it on messages that may not even be JSON.
+     */
+    public static String bestEffortId(String body, String sqsMessageId) {
+        try {
+            return requestId(Json.MAPPER.readTree(body == null ? "" : body), sqsMessageId);
+        } catch (JsonProcessingException e) {
+            return sqsMessageId;
+        }
+    }
+
+    private static String requestId(JsonNode tree, String sqsMessageId) {
+        JsonNode idNode = tree == null ? null : tree.get("id");
+        return idNode != null && idNode.isTextual() && QaValidator.isValidId(idNode.textValue())
+                ? idNode.textValue()
+                : sqsMessageId;
     }
 
     private static String text(JsonNode tree, String field, String id) throws InvalidMessageException {
@@ -80,7 +101,7 @@ public final class MessageCodec {
     private static Integer integer(JsonNode tree, String field, String id) throws InvalidMessageException {
         JsonNode node = tree.get(field);
         if (node == null || node.isNull()) return null;
-        if (!node.canConvertToExactIntegral() || !node.canConvertToInt()) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) { // as strict as the HTTP API: 1.0 is not an integer
             throw new InvalidMessageException("WRONG_TYPE", "'" + field + "' must be an integer", id);
         }
         return node.intValue();

@@ -33,6 +33,7 @@ class MessageCodecTest {
             {"id":"a-1","question":1,"context":"c"}                     | WRONG_TYPE          | a-1
             {"id":"a-1","question":"q","context":"c","topK":0}          | OUT_OF_RANGE        | a-1
             {"id":"a-1","question":"q","context":"c","topK":1.5}        | WRONG_TYPE          | a-1
+            {"id":"a-1","question":"q","context":"c","topK":1.0}        | WRONG_TYPE          | a-1
             {"version":2,"id":"a-1","question":"q","context":"c"}       | UNSUPPORTED_VERSION | a-1
             {"question":"q"}                                            | MISSING_FIELD       | sqs-1
             {"id":"no spaces","question":"q","context":"c"}             | INVALID_ID          |
@@ -61,6 +62,21 @@ class MessageCodecTest {
         String question = "\u0002".repeat(Limits.MAX_QUESTION_CHARS);
         String body = codec.encode(QaMessage.of("x".repeat(64), question, context, 10, "c".repeat(128)));
         assertEquals(true, body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= Limits.MAX_MESSAGE_BYTES);
+    }
+
+    @Test
+    void anUnusableCorrelationIdFallsBackToTheId() throws Exception {
+        assertEquals("a-1", codec.decode("{\"id\":\"a-1\",\"question\":\"q\",\"context\":\"c\",\"correlationId\":{\"x\":1}}", "s").correlationId());
+        assertEquals("a-1", codec.decode("{\"id\":\"a-1\",\"question\":\"q\",\"context\":\"c\",\"correlationId\":\"has space\"}", "s").correlationId());
+        assertEquals("ok-1", codec.decode("{\"id\":\"a-1\",\"question\":\"q\",\"context\":\"c\",\"correlationId\":\"ok-1\"}", "s").correlationId());
+    }
+
+    @Test
+    void bestEffortIdReadsWhatItCan() {
+        assertEquals("a-1", MessageCodec.bestEffortId("{\"id\":\"a-1\"}", "sqs-1"));
+        assertEquals("sqs-1", MessageCodec.bestEffortId("{\"id\":\"bad id\"}", "sqs-1"));
+        assertEquals("sqs-1", MessageCodec.bestEffortId("not json", "sqs-1"));
+        assertEquals("sqs-1", MessageCodec.bestEffortId(null, "sqs-1"));
     }
 
     @Test
