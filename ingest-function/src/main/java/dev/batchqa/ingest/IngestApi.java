@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.Limits;
 import dev.batchqa.shared.QaMessage;
 import dev.batchqa.shared.QaRecord;
 import dev.batchqa.shared.QaStatus;
@@ -32,7 +33,7 @@ public final class IngestApi {
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     /** Items of one POST /qa/batch: 100 questions of typical size fit the 5 MiB body limit. */
     static final int MAX_BATCH_ITEMS = 100;
-    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    private static final Pattern CORRELATION_ID = Pattern.compile(Limits.CORRELATION_ID_PATTERN);
 
     private final RequestStore store;
     private final RequestQueue queue;

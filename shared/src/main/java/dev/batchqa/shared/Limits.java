@@ -15,5 +15,8 @@ public final class Limits {
     /** Request ids we accept: ours are UUIDs; SQS message ids are UUIDs; producers may choose their own. */
     public static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9_-]{0,63}";
 
+    /** Correlation ids: ours, API Gateway's request ids (base64: '=', '+', '/') and trace-style ids. */
+    public static final String CORRELATION_ID_PATTERN = "[A-Za-z0-9_.:=+/-]{1,128}";
+
     private Limits() {}
 }

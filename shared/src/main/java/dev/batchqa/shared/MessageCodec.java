@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /** Encodes and decodes the SQS message body, schema version 1, and validates what a producer wrote. */
 public final class MessageCodec {
     /** Same rule as the HTTP API's X-Correlation-Id; anything else falls back to the request id. */
-    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    private static final Pattern CORRELATION_ID = Pattern.compile(Limits.CORRELATION_ID_PATTERN);
 
     private final QaValidator validator;
 
