@@ -136,9 +136,40 @@ final class CfnTemplate {
   }
 
   /**
+   * The AssertDescriptions of the Rules assertions that fail for these parameter values, as
+   * CloudFormation checks them before it creates or updates anything: a rule whose RuleCondition is
+   * false asserts nothing (a rule without one always applies). Every RuleCondition and Assert must evaluate to
+   * a boolean here; anything else (a rule function this evaluator does not know) is an error.
+   */
+  List<String> ruleViolations(Map<String, String> params) {
+    List<String> failed = new ArrayList<>();
+    section("Rules").forEach((name, r) -> {
+      Map<String, Object> rule = map(r);
+      if (rule.containsKey("RuleCondition")
+          && !bool(name + " RuleCondition", rule.get("RuleCondition"), params)) {
+        return;
+      }
+      for (Object a : list(rule.get("Assertions"))) {
+        if (!bool(name + " Assert", map(a).get("Assert"), params)) {
+          failed.add(scalar(map(a).get("AssertDescription")));
+        }
+      }
+    });
+    return failed;
+  }
+
+  private boolean bool(String what, Object node, Map<String, String> params) {
+    Object v = resolveInner(node, params);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw new AssertionError(what + " did not evaluate to a boolean: " + node + " -> " + v);
+  }
+
+  /**
    * Evaluates what can be known before deployment: Ref to parameters, Fn::If / Fn::Equals / Fn::Not /
-   * Fn::And / Fn::Or / Condition, Fn::FindInMap. Refs to resources, Fn::GetAtt, Fn::Sub stay as they
-   * are. AWS::NoValue removes the key or list element.
+   * Fn::And / Fn::Or / Condition, Fn::FindInMap, and the rule function Fn::Contains. Refs to
+   * resources, Fn::GetAtt, Fn::Sub stay as they are. AWS::NoValue removes the key or list element.
    */
   Object resolve(Object node, Map<String, String> params) {
     Object r = resolveInner(node, params);
@@ -189,6 +220,17 @@ final class CfnTemplate {
               any |= truthy(resolveInner(a, params));
             }
             return any;
+          }
+          case "Fn::Contains" -> {
+            // rule function: [list of strings, string]
+            List<Object> args = list(v);
+            String needle = scalar(resolveInner(args.get(1), params));
+            for (Object candidate : list(resolveInner(args.get(0), params))) {
+              if (scalar(candidate).equals(needle)) {
+                return true;
+              }
+            }
+            return false;
           }
           case "Condition" -> {
             if (v instanceof String name) {

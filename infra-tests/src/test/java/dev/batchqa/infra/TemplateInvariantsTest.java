@@ -170,6 +170,50 @@ class TemplateInvariantsTest {
         t.params("InferenceReservedConcurrency", "20"))).get("ReservedConcurrentExecutions")));
   }
 
+  /**
+   * Lambda refuses an SQS event source with BatchSize > 10 and MaximumBatchingWindowInSeconds 0; the
+   * parameters allow both, so a Rule must refuse the combination before anything is created.
+   */
+  @Test
+  void rulesRefuseABatchSizeOverTenWithoutABatchingWindow() {
+    Map<String, Object> rule = map(t.section("Rules").get("QueueBatchOverTenNeedsBatchingWindow"));
+    assertFalse(rule.isEmpty(), "no rule QueueBatchOverTenNeedsBatchingWindow");
+    String description = scalar(map(list(rule.get("Assertions")).get(0)).get("AssertDescription"));
+    assertTrue(description.contains("QueueBatchSize") && description.contains("QueueBatchingWindowSeconds"),
+        "AssertDescription should name both parameters: " + description);
+
+    assertEquals(List.of(), t.ruleViolations(t.defaults()), "a default stack breaks a rule");
+    assertEquals(List.of(), violations("10", "0"));
+    assertEquals(List.of(description), violations("11", "0"));
+    assertEquals(List.of(), violations("11", "1"));
+    assertEquals(List.of(description), violations("100", "0"));
+
+    // every allowed combination: accepted exactly when SQS would accept it
+    Map<String, Object> batchParam = map(t.section("Parameters").get("QueueBatchSize"));
+    for (long size = number(batchParam.get("MinValue")); size <= number(batchParam.get("MaxValue")); size++) {
+      for (String window : t.allowedValues("QueueBatchingWindowSeconds")) {
+        boolean sqsAccepts = size <= 10 || Long.parseLong(window) >= 1;
+        assertEquals(sqsAccepts, violations(Long.toString(size), window).isEmpty(),
+            "QueueBatchSize " + size + ", QueueBatchingWindowSeconds " + window);
+      }
+    }
+  }
+
+  List<String> violations(String batchSize, String window) {
+    return t.ruleViolations(
+        t.params("QueueBatchSize", batchSize, "QueueBatchingWindowSeconds", window));
+  }
+
+  @Test
+  void rulesRequireTheJwtSettingsOnlyInJwtMode() {
+    assertEquals(List.of(), t.ruleViolations(t.params("ApiAuthMode", "IAM")));
+    assertEquals(List.of("JwtIssuer is required when ApiAuthMode is JWT",
+            "JwtAudience is required when ApiAuthMode is JWT"),
+        t.ruleViolations(t.params("ApiAuthMode", "JWT")));
+    assertEquals(List.of(), t.ruleViolations(t.params("ApiAuthMode", "JWT",
+        "JwtIssuer", "https://issuer.example.com", "JwtAudience", "client")));
+  }
+
   @Test
   void deadLetterQueueVisibilityTimeoutIsAtLeastSixTimesTheDeadLetterFunctionTimeout() {
     Map<String, String> d = t.defaults();
