@@ -4,6 +4,7 @@ import dev.batchqa.shared.InvalidMessageException;
 import dev.batchqa.shared.Limits;
 import dev.batchqa.shared.MessageCodec;
 import dev.batchqa.shared.QaMessage;
+import dev.batchqa.shared.SqsBatches;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +42,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResultEntry;
  *       {@link MessageCodec}, decode the body again, and check the characters SQS accepts); invalid items are
  *       reported with where they came from and never sent. An item without an id gets a random UUID, so that a
  *       send retried after a lost response can never create a second record; a repeated id is invalid;
- *   <li>valid messages are packed into SendMessageBatch requests of at most 10 entries and 256 KiB in total;
+ *   <li>valid messages are packed into SendMessageBatch requests of at most 10 entries and 256 KiB in total
+ *       ({@link SqsBatches}; both limits configurable in {@link Options});
  *   <li>a few senders run the requests concurrently (bounded: the reader waits when they fall behind);
  *   <li>entries that SQS reports as failed without a sender fault, and whole requests that fail with a
  *       retryable error (throttling, 5xx, network), are retried with capped, jittered exponential backoff, up to
@@ -64,8 +66,8 @@ public final class BulkSubmitter {
      */
     public record Options(int senders, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
             int maxBatchEntries, int maxBatchBytes) {
-        public static final int SQS_MAX_BATCH_ENTRIES = 10;
-        public static final int SQS_MAX_BATCH_BYTES = Limits.MAX_MESSAGE_BYTES;
+        public static final int SQS_MAX_BATCH_ENTRIES = SqsBatches.MAX_ENTRIES;
+        public static final int SQS_MAX_BATCH_BYTES = SqsBatches.MAX_BYTES;
 
         public Options {
             if (senders < 1 || senders > 64) throw new IllegalArgumentException("senders must be 1..64");
@@ -74,8 +76,9 @@ public final class BulkSubmitter {
                 throw new IllegalArgumentException("maxBatchEntries must be 1.." + SQS_MAX_BATCH_ENTRIES);
             }
             // every single message (up to the codec's limit) must fit; 1 MiB is the most any SQS accepts today
-            if (maxBatchBytes < Limits.MAX_MESSAGE_BYTES || maxBatchBytes > 1_048_576) {
-                throw new IllegalArgumentException("maxBatchBytes must be " + Limits.MAX_MESSAGE_BYTES + "..1048576");
+            if (maxBatchBytes < Limits.MAX_MESSAGE_BYTES || maxBatchBytes > SqsBatches.MAX_BYTES_UPPER_BOUND) {
+                throw new IllegalArgumentException(
+                        "maxBatchBytes must be " + Limits.MAX_MESSAGE_BYTES + ".." + SqsBatches.MAX_BYTES_UPPER_BOUND);
             }
         }
 
@@ -96,6 +99,9 @@ public final class BulkSubmitter {
             return new Options(senders, maxAttempts, initial, max, maxBatchEntries, maxBatchBytes);
         }
     }
+
+    /** One message ready to send: its request id, where it came from, its encoded body and its UTF-8 size. */
+    private record Entry(String id, String where, String body, int bytes) {}
 
     /** An item not sent: where it came from, its id when it had one, and why. */
     public record Problem(String where, String id, String reason) {}
@@ -191,7 +197,8 @@ public final class BulkSubmitter {
             return t;
         });
         Semaphore inFlight = new Semaphore(options.senders() * 2);
-        Batcher batcher = new Batcher(options.maxBatchEntries(), options.maxBatchBytes());
+        SqsBatches.Packer<Entry> packer =
+                new SqsBatches.Packer<>(Entry::bytes, options.maxBatchEntries(), options.maxBatchBytes());
         Map<String, String> seen = new HashMap<>();
         List<String> queued = new ArrayList<>();
         List<Problem> invalid = new ArrayList<>();
@@ -199,16 +206,16 @@ public final class BulkSubmitter {
             while (abort.get() == null && items.hasNext()) {
                 InputItem item = items.next();
                 read.increment();
-                Batcher.Entry entry = prepare(item, seen, invalid);
+                Entry entry = prepare(item, seen, invalid);
                 if (entry == null) continue;
                 queued.add(entry.id());
                 if (!send) {
                     sent.increment();
                     continue;
                 }
-                for (List<Batcher.Entry> batch : batcher.add(entry)) dispatch(pool, inFlight, batch);
+                for (List<Entry> batch : packer.add(entry)) dispatch(pool, inFlight, batch);
             }
-            List<Batcher.Entry> rest = batcher.flush();
+            List<Entry> rest = packer.flush();
             if (!rest.isEmpty()) dispatch(pool, inFlight, rest);
         } finally {
             pool.shutdown();
@@ -226,7 +233,7 @@ public final class BulkSubmitter {
     }
 
     /** Validates an item as the consumer will read it; null (and a problem recorded) when it is not valid. */
-    private Batcher.Entry prepare(InputItem item, Map<String, String> seen, List<Problem> invalid) {
+    private Entry prepare(InputItem item, Map<String, String> seen, List<Problem> invalid) {
         String reason = item.error();
         QaMessage m = item.message();
         String id = m == null ? null : m.id();
@@ -255,7 +262,7 @@ public final class BulkSubmitter {
             invalidCount.increment();
             return null;
         }
-        return new Batcher.Entry(id, item.where(), body, body.getBytes(StandardCharsets.UTF_8).length);
+        return new Entry(id, item.where(), body, body.getBytes(StandardCharsets.UTF_8).length);
     }
 
     /**
@@ -275,7 +282,7 @@ public final class BulkSubmitter {
         return null;
     }
 
-    private void dispatch(ExecutorService pool, Semaphore inFlight, List<Batcher.Entry> batch) {
+    private void dispatch(ExecutorService pool, Semaphore inFlight, List<Entry> batch) {
         inFlight.acquireUninterruptibly();
         try {
             pool.execute(() -> {
@@ -293,10 +300,10 @@ public final class BulkSubmitter {
         }
     }
 
-    private void send(List<Batcher.Entry> batch) {
-        Map<String, Batcher.Entry> byKey = new LinkedHashMap<>();
+    private void send(List<Entry> batch) {
+        Map<String, Entry> byKey = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) byKey.put(Integer.toString(i), batch.get(i));
-        Map<String, Batcher.Entry> pending = byKey;
+        Map<String, Entry> pending = byKey;
         for (int attempt = 1; ; attempt++) {
             String stop = abort.get();
             if (stop != null) {
@@ -310,7 +317,7 @@ public final class BulkSubmitter {
                         .map(e -> SendMessageBatchRequestEntry.builder().id(e.getKey()).messageBody(e.getValue().body()).build())
                         .toList();
                 SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
-                Map<String, Batcher.Entry> again = new LinkedHashMap<>(pending);
+                Map<String, Entry> again = new LinkedHashMap<>(pending);
                 for (SendMessageBatchResultEntry ok : response.successful()) {
                     if (again.remove(ok.id()) != null) sent.increment();
                 }
@@ -318,7 +325,7 @@ public final class BulkSubmitter {
                 for (BatchResultErrorEntry f : response.failed()) {
                     lastReason = f.code() + ": " + f.message();
                     if (Boolean.TRUE.equals(f.senderFault())) {
-                        Batcher.Entry e = again.remove(f.id());
+                        Entry e = again.remove(f.id());
                         if (e != null) giveUp(List.of(e), "rejected by SQS: " + lastReason);
                     }
                 }
@@ -348,8 +355,8 @@ public final class BulkSubmitter {
         return Duration.ofNanos(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
     }
 
-    private void giveUp(Iterable<Batcher.Entry> entries, String reason) {
-        for (Batcher.Entry e : entries) {
+    private void giveUp(Iterable<Entry> entries, String reason) {
+        for (Entry e : entries) {
             failed.add(new Problem(e.where(), e.id(), reason));
             failedCount.increment();
         }

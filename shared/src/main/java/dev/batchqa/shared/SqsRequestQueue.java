@@ -1,7 +1,6 @@
 package dev.batchqa.shared;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -28,24 +27,17 @@ public final class SqsRequestQueue implements RequestQueue {
         sqs.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody(codec.encode(message)).build());
     }
 
-    /** SendMessageBatch in chunks of at most 10 entries and 256 KiB, SQS's limits for one call. */
+    /** SendMessageBatch in chunks within SQS's limits for one call ({@link SqsBatches#pack}: 10 entries, 256 KiB). */
     @Override
     public Set<String> sendAll(List<QaMessage> messages) {
+        List<SendMessageBatchRequestEntry> entries = messages.stream()
+                .map(m -> SendMessageBatchRequestEntry.builder().id(m.id()).messageBody(codec.encode(m)).build())
+                .toList();
         Set<String> failed = new HashSet<>();
-        List<SendMessageBatchRequestEntry> chunk = new ArrayList<>();
-        int chunkBytes = 0;
-        for (QaMessage message : messages) {
-            String body = codec.encode(message);
-            int bytes = body.getBytes(StandardCharsets.UTF_8).length;
-            if (chunk.size() == 10 || chunkBytes + bytes > Limits.MAX_MESSAGE_BYTES) {
-                failed.addAll(sendChunk(chunk));
-                chunk = new ArrayList<>();
-                chunkBytes = 0;
-            }
-            chunk.add(SendMessageBatchRequestEntry.builder().id(message.id()).messageBody(body).build());
-            chunkBytes += bytes;
+        for (List<SendMessageBatchRequestEntry> chunk
+                : SqsBatches.pack(entries, e -> e.messageBody().getBytes(StandardCharsets.UTF_8).length)) {
+            failed.addAll(sendChunk(chunk));
         }
-        if (!chunk.isEmpty()) failed.addAll(sendChunk(chunk));
         return failed;
     }
 
