@@ -92,7 +92,9 @@ public final class IngestApi {
         String correlationId = correlationId(event);
         String key = JsonBody.header(event.getHeaders(), "idempotency-key");
         if (key == null) {
-            return accepted(accept(UUID.randomUUID().toString(), input, correlationId), false);
+            String id = UUID.randomUUID().toString();
+            accept(id, input, correlationId);
+            return accepted(id, QaStatus.PENDING, false);
         }
         if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
             throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
@@ -103,21 +105,24 @@ public final class IngestApi {
         var earlier = store.claimIdempotencyKey(keyHash, newId, input.sha256());
         if (earlier.isEmpty()) {
             try {
-                return accepted(accept(newId, input, correlationId), false);
+                accept(newId, input, correlationId);
             } catch (ApiException e) {
                 store.releaseIdempotencyKey(keyHash); // not accepted: a retry with this key starts afresh
                 throw e;
             }
+            store.markQueued(newId);
+            return accepted(newId, QaStatus.PENDING, false);
         }
         if (!earlier.get().bodyHash().equals(input.sha256())) {
             throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
                     "this Idempotency-Key was used for a different request", "Idempotency-Key");
         }
-        return accepted(replay(earlier.get().requestId(), input, correlationId), true);
+        String id = earlier.get().requestId();
+        return accepted(id, replay(id, input, correlationId), true);
     }
 
     /** Stores the question as PENDING, then queues it; a question that cannot be queued ends FAILED. */
-    private String accept(String id, QuestionInput input, String correlationId) {
+    private void accept(String id, QuestionInput input, String correlationId) {
         MDC.put("qaId", id);
         QaRecord pending = QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant());
         if (!store.createPending(pending)) {
@@ -130,28 +135,42 @@ public final class IngestApi {
             failQueued(id, input, correlationId);
             throw new ApiException(503, "QUEUE_UNAVAILABLE", "the request could not be queued; try again later");
         }
-        return id;
     }
 
     /**
-     * The same key and body again: the same id. If the first attempt died before queueing, the record is
-     * missing or PENDING; queue it (again): the inference side completes a record once, whatever it receives.
+     * The same key and body again: the same id, and the question queued for sure. The first attempt may have
+     * died (or still be running) before its record was stored or its message queued: then store and queue it
+     * here. A second message for the same id is harmless: the inference side completes a record once.
+     *
+     * @return the record's status now
      */
-    private String replay(String id, QuestionInput input, String correlationId) {
+    private QaStatus replay(String id, QuestionInput input, String correlationId) {
         MDC.put("qaId", id);
         var record = store.find(id);
-        if (record.isEmpty()) return accept(id, input, correlationId);
-        if (record.get().status() == QaStatus.PENDING) {
-            queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), record.get().correlationId()));
+        if (record.isEmpty() && store.createPending(QaRecord.pending(id, input.question(), input.topK(), correlationId,
+                clock.instant()))) {
+            record = store.find(id);
+        } else if (record.isEmpty()) {
+            record = store.find(id); // the first attempt stored it in the meantime
         }
-        return id;
+        QaRecord current = record.orElseThrow(() -> new IllegalStateException("record " + id + " vanished"));
+        if (current.status() == QaStatus.PENDING && !current.queued()) {
+            try {
+                queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), current.correlationId()));
+            } catch (RuntimeException e) {
+                log.error("enqueue failed on a replay", e);
+                throw new ApiException(503, "QUEUE_UNAVAILABLE", "the request could not be queued; try again later");
+            }
+            store.markQueued(id);
+        }
+        return current.status();
     }
 
-    private APIGatewayV2HTTPResponse accepted(String id, boolean replayed) {
+    private APIGatewayV2HTTPResponse accepted(String id, QaStatus status, boolean replayed) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Location", "/qa/" + id);
         if (replayed) headers.put("Idempotent-Replayed", "true");
-        return Responses.json(202, Map.of("id", id, "status", "PENDING"), headers);
+        return Responses.json(202, Map.of("id", id, "status", status.name()), headers);
     }
 
     /**
@@ -193,6 +212,10 @@ public final class IngestApi {
                 resultById.put(id, result);
             } catch (ApiException e) {
                 result.put("error", errorBody(e));
+            } catch (RuntimeException e) {
+                // e.g. DynamoDB throttling: this item is not accepted, the others still may be
+                log.error("storing a batch item failed", e);
+                result.put("error", Map.of("code", "INTERNAL_ERROR", "message", "the question could not be stored; try again later"));
             }
             results.add(result);
         }
@@ -213,9 +236,14 @@ public final class IngestApi {
         return Responses.json(200, response);
     }
 
+    /** Best effort: the client is told either way; a record left PENDING expires with its TTL. */
     private void failQueued(String id, QuestionInput input, String correlationId) {
-        store.fail(new RequestStore.Completion(id, input.question(), input.topK(), correlationId),
-                new ErrorInfo("QUEUE_UNAVAILABLE", "the request could not be queued"));
+        try {
+            store.fail(new RequestStore.Completion(id, input.question(), input.topK(), correlationId),
+                    new ErrorInfo("QUEUE_UNAVAILABLE", "the request could not be queued"));
+        } catch (RuntimeException e) {
+            log.error("recording a queue failure failed", e);
+        }
     }
 
     private static Map<String, Object> errorBody(ApiException e) {

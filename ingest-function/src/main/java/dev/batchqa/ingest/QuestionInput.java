@@ -2,10 +2,6 @@ package dev.batchqa.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.QaValidator;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -40,17 +36,8 @@ record QuestionInput(String question, String context, int topK) {
 
     /** A digest of what was asked, to tell a retry of the same request from a different one. */
     String sha256() {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (String part : new String[] {question, context, Integer.toString(topK)}) {
-                digest.update(Integer.toString(part.length()).getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) ':');
-                digest.update(part.getBytes(StandardCharsets.UTF_8));
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        // length-prefixed, so that no two different (question, context, topK) give the same text
+        return Digests.sha256(question.length() + ":" + question + context.length() + ":" + context + topK);
     }
 
     private static String text(JsonNode body, String field, String path) {

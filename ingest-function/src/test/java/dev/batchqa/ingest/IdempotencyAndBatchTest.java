@@ -42,12 +42,107 @@ class IdempotencyAndBatchTest {
     }
 
     @Test
-    void replayOfAPendingRequestQueuesItAgainSoNothingIsLost() throws Exception {
+    void replayOfAQueuedRequestQueuesNothingMore() throws Exception {
         handler.handleRequest(idempotent(), null);
         handler.handleRequest(idempotent(), null);
-        // the second message is harmless: completion is write-once on the inference side
-        assertEquals(2, queue.sent().size());
-        assertEquals(queue.sent().get(0).id(), queue.sent().get(1).id());
+        assertEquals(1, queue.sent().size());
+    }
+
+    @Test
+    void replayAfterAFirstAttemptThatDiedBeforeQueueingQueuesIt() throws Exception {
+        // the first attempt claimed the key and stored the record, then its Lambda died before SendMessage
+        String id = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
+        APIGatewayV2HTTPEvent event = idempotent();
+        QuestionInput input = QuestionInput.parse(Json.MAPPER.readTree(event.getBody()), "",
+                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
+        store.claimIdempotencyKey(Digests.sha256("iam:arn:aws:sts::123456789012:assumed-role/qa-client/alice\norder-2026-11-26-0001"),
+                id, input.sha256());
+        store.createPending(dev.batchqa.shared.QaRecord.pending(id, input.question(), 1, "c", java.time.Instant.now()));
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+
+        assertEquals(202, response.getStatusCode());
+        assertEquals(id, id(response));
+        assertEquals(List.of(id), queue.sent().stream().map(m -> m.id()).toList(), "queued by the replay");
+        assertTrue(store.find(id).orElseThrow().queued());
+        handler.handleRequest(idempotent(), null);
+        assertEquals(1, queue.sent().size(), "and only once");
+    }
+
+    @Test
+    void replayRacingTheFirstAttemptIsNotAnError() throws Exception {
+        // the replay reads no record, then the first attempt stores it before the replay tries to
+        String[] firstId = new String[1];
+        InMemoryRequestStore racing = new InMemoryRequestStore() {
+            private boolean raced;
+
+            @Override
+            public java.util.Optional<dev.batchqa.shared.QaRecord> find(String id) {
+                var found = super.find(id);
+                if (!raced && id.equals(firstId[0])) {
+                    raced = true;
+                    super.createPending(dev.batchqa.shared.QaRecord.pending(id, "q", 1, "c", java.time.Instant.now()));
+                    return java.util.Optional.empty();
+                }
+                return found;
+            }
+
+            @Override
+            public java.util.Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash) {
+                firstId[0] = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
+                super.claimIdempotencyKey(keyHash, firstId[0], bodyHash);
+                return super.claimIdempotencyKey(keyHash, requestId, bodyHash);
+            }
+        };
+        IngestHandler racingHandler = new IngestHandler(new IngestApi(racing, queue,
+                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), Clock.systemUTC()));
+
+        APIGatewayV2HTTPResponse response = racingHandler.handleRequest(idempotent(), null);
+
+        assertEquals(202, response.getStatusCode(), response.getBody());
+        assertEquals(firstId[0], id(response));
+        assertEquals(1, queue.sent().size(), "queued by the replay, since the first attempt had not marked it queued");
+    }
+
+    @Test
+    void replayThatCannotQueueIs503() throws Exception {
+        String id = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
+        APIGatewayV2HTTPEvent event = idempotent();
+        QuestionInput input = QuestionInput.parse(Json.MAPPER.readTree(event.getBody()), "",
+                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
+        store.claimIdempotencyKey(Digests.sha256("iam:arn:aws:sts::123456789012:assumed-role/qa-client/alice\norder-2026-11-26-0001"),
+                id, input.sha256());
+        queue.setUnavailable(true);
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+
+        assertEquals(503, response.getStatusCode());
+        assertEquals("QUEUE_UNAVAILABLE", error(response).get("code").asText());
+    }
+
+    @Test
+    void replayReportsTheRecordsStatusNow() throws Exception {
+        String id = id(handler.handleRequest(idempotent(), null));
+        store.complete(new dev.batchqa.shared.RequestStore.Completion(id, null, 1, null), List.of());
+
+        APIGatewayV2HTTPResponse replay = handler.handleRequest(idempotent(), null);
+
+        assertEquals("DONE", Json.MAPPER.readTree(replay.getBody()).get("status").asText());
+    }
+
+    @Test
+    void aBatchItemThatCannotBeStoredFailsAloneAndLeavesNothingBehind() throws Exception {
+        store.failNextWrite(new IllegalStateException("ProvisionedThroughputExceeded"));
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-batch.json");
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+
+        assertEquals(200, response.getStatusCode());
+        JsonNode items = Json.MAPPER.readTree(response.getBody()).get("items");
+        assertEquals("INTERNAL_ERROR", items.get(0).get("error").get("code").asText());
+        assertEquals("PENDING", items.get(2).get("status").asText());
+        assertEquals(1, queue.sent().size());
+        assertEquals(1, store.records().size());
     }
 
     @Test

@@ -32,6 +32,11 @@ public final class CountingRequestStore implements RequestStore {
     }
 
     @Override
+    public void markQueued(String id) {
+        delegate.markQueued(id);
+    }
+
+    @Override
     public Optional<QaRecord> find(String id) {
         return delegate.find(id);
     }

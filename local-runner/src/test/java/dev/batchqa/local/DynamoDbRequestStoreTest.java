@@ -98,13 +98,40 @@ class DynamoDbRequestStoreTest {
     }
 
     @Test
-    void expiredRecordsReadAsAbsent() {
+    void completedRecordsExpireAfterTheTtl() {
         String id = UUID.randomUUID().toString();
         store.createPending(QaRecord.pending(id, "q?", 1, null, NOW));
+        store.complete(new Completion(id, "q?", 1, null), List.of());
         var later = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
                 Clock.fixed(NOW.plus(Duration.ofHours(25)), ZoneOffset.UTC));
         assertTrue(store.find(id).isPresent());
         assertEquals(Optional.empty(), later.find(id));
+    }
+
+    @Test
+    void pendingRecordsOutliveTheirMessagesInTheQueues() {
+        String id = UUID.randomUUID().toString();
+        store.createPending(QaRecord.pending(id, "q?", 1, null, NOW));
+        var twoWeeksLater = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
+                Clock.fixed(NOW.plus(Duration.ofDays(14)), ZoneOffset.UTC));
+        var sixteenDaysLater = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
+                Clock.fixed(NOW.plus(Duration.ofDays(16)), ZoneOffset.UTC));
+        assertTrue(twoWeeksLater.find(id).isPresent(), "still PENDING after the DLQ's 14 days, not a 404");
+        assertEquals(Optional.empty(), sixteenDaysLater.find(id));
+    }
+
+    @Test
+    void markQueuedNotesAPendingRecordAndLeavesACompletedOneAlone() {
+        String pending = UUID.randomUUID().toString();
+        store.createPending(QaRecord.pending(pending, "q?", 1, null, NOW));
+        assertFalse(store.find(pending).orElseThrow().queued());
+        store.markQueued(pending);
+        assertTrue(store.find(pending).orElseThrow().queued());
+
+        String done = UUID.randomUUID().toString();
+        store.complete(new Completion(done, "q?", 1, null), List.of());
+        store.markQueued(done);
+        assertFalse(store.find(done).orElseThrow().queued());
     }
 
     @Test

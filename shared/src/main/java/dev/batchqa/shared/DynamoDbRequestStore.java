@@ -41,6 +41,9 @@ public final class DynamoDbRequestStore implements RequestStore {
     static final String CREATED_AT = "createdAt";
     static final String COMPLETED_AT = "completedAt";
     static final String EXPIRES_AT = "expiresAt";
+    static final String QUEUED_AT = "queuedAt";
+    /** SQS's longest retention (14 days, the dead-letter queue's) plus a day. */
+    static final Duration PENDING_MIN_TTL = Duration.ofDays(15);
 
     /** Completes only what is not complete yet; also true when no PENDING record exists (bulk messages). */
     private static final String NOT_COMPLETED = "attribute_not_exists(#id) OR #status = :pending";
@@ -51,7 +54,7 @@ public final class DynamoDbRequestStore implements RequestStore {
     private static final int MAX_BATCH_GET_RETRIES = 10;
     /** What {@link #toRecord} reads (and the expiry check needs), as expression names: some are reserved words. */
     private static final Map<String, String> RECORD_ATTRIBUTES = Stream.of(ID, STATUS, QUESTION, TOP_K, ANSWERS,
-                    ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT)
+                    ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
             .collect(Collectors.toUnmodifiableMap(name -> "#" + name, name -> name));
     private static final String RECORD_PROJECTION = String.join(", ", RECORD_ATTRIBUTES.keySet());
 
@@ -79,7 +82,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         item.put(QUESTION, s(record.question()));
         item.put(TOP_K, n(record.topK()));
         item.put(CREATED_AT, s(record.createdAt().toString()));
-        item.put(EXPIRES_AT, n(record.createdAt().plus(ttl).getEpochSecond()));
+        item.put(EXPIRES_AT, n(record.createdAt().plus(pendingTtl()).getEpochSecond()));
         if (record.correlationId() != null) item.put(CORRELATION_ID, s(record.correlationId()));
         try {
             dynamo.putItem(PutItemRequest.builder()
@@ -91,6 +94,22 @@ public final class DynamoDbRequestStore implements RequestStore {
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
+        }
+    }
+
+    @Override
+    public void markQueued(String id) {
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder()
+                    .tableName(table)
+                    .key(Map.of(ID, s(id)))
+                    .updateExpression("SET #queuedAt = :now")
+                    .conditionExpression("#status = :pending")
+                    .expressionAttributeNames(Map.of("#queuedAt", QUEUED_AT, "#status", STATUS))
+                    .expressionAttributeValues(Map.of(":now", s(clock.instant().toString()), ":pending", s(QaStatus.PENDING.name())))
+                    .build());
+        } catch (ConditionalCheckFailedException alreadyComplete) {
+            // answered already: nothing left to note
         }
     }
 
@@ -257,6 +276,14 @@ public final class DynamoDbRequestStore implements RequestStore {
         }
     }
 
+    /**
+     * A PENDING record must outlive its message: a question can wait in the queue (4 days) and then in the
+     * dead-letter queue (14 days) before it completes; only a completed record gets the configured TTL.
+     */
+    private Duration pendingTtl() {
+        return ttl.compareTo(PENDING_MIN_TTL) > 0 ? ttl : PENDING_MIN_TTL;
+    }
+
     private boolean isExpired(Map<String, AttributeValue> item) {
         AttributeValue expires = item.get(EXPIRES_AT);
         return expires != null && Long.parseLong(expires.n()) <= clock.instant().getEpochSecond();
@@ -278,7 +305,8 @@ public final class DynamoDbRequestStore implements RequestStore {
                 error,
                 stringOrNull(item, CORRELATION_ID),
                 instantOrNull(item, CREATED_AT),
-                instantOrNull(item, COMPLETED_AT));
+                instantOrNull(item, COMPLETED_AT),
+                item.containsKey(QUEUED_AT));
     }
 
     private static AttributeValue answerValue(Answer a) {

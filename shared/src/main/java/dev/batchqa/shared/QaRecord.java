@@ -8,6 +8,8 @@ import java.util.List;
  * the item far below DynamoDB's 400 KB limit.
  *
  * @param answers best first; empty when DONE without an answer (or not DONE)
+ * @param queued  the ingest function saw SQS accept the message (recorded for idempotent requests, so that a
+ *                replay can tell a queued question from one whose first attempt died before queueing)
  */
 public record QaRecord(
         String id,
@@ -18,13 +20,14 @@ public record QaRecord(
         ErrorInfo error,
         String correlationId,
         Instant createdAt,
-        Instant completedAt) {
+        Instant completedAt,
+        boolean queued) {
 
     public QaRecord {
         answers = answers == null ? List.of() : List.copyOf(answers);
     }
 
     public static QaRecord pending(String id, String question, int topK, String correlationId, Instant createdAt) {
-        return new QaRecord(id, QaStatus.PENDING, question, topK, List.of(), null, correlationId, createdAt, null);
+        return new QaRecord(id, QaStatus.PENDING, question, topK, List.of(), null, correlationId, createdAt, null, false);
     }
 }

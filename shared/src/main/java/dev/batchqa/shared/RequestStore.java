@@ -9,6 +9,9 @@ public interface RequestStore {
     /** Stores a new PENDING record; false when a record with this id already exists. */
     boolean createPending(QaRecord record);
 
+    /** Notes that the PENDING record's message was accepted by SQS; a no-op once the record is complete. */
+    void markQueued(String id);
+
     /** The record, or empty when unknown or expired. */
     Optional<QaRecord> find(String id);
 

@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A {@link RequestStore} in a map, with the same write-once rule as the DynamoDB one; for handler unit tests. */
-public final class InMemoryRequestStore implements RequestStore {
+public class InMemoryRequestStore implements RequestStore {
     private final Map<String, QaRecord> records = new ConcurrentHashMap<>();
     private final Clock clock;
     private final AtomicInteger completions = new AtomicInteger();
@@ -44,6 +44,12 @@ public final class InMemoryRequestStore implements RequestStore {
     public boolean createPending(QaRecord record) {
         maybeFail();
         return records.putIfAbsent(record.id(), record) == null;
+    }
+
+    @Override
+    public void markQueued(String id) {
+        records.computeIfPresent(id, (k, r) -> r.status() != QaStatus.PENDING ? r : new QaRecord(r.id(), r.status(),
+                r.question(), r.topK(), r.answers(), r.error(), r.correlationId(), r.createdAt(), r.completedAt(), true));
     }
 
     @Override
@@ -85,7 +91,8 @@ public final class InMemoryRequestStore implements RequestStore {
                 answers, error,
                 existing != null ? existing.correlationId() : c.correlationId(),
                 existing != null ? existing.createdAt() : now,
-                now));
+                now,
+                existing != null && existing.queued()));
         completions.incrementAndGet();
         return true;
     }
