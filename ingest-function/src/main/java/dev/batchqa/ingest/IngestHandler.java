@@ -17,9 +17,10 @@ import org.slf4j.MDC;
 public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
     private final IngestApi api;
 
-    /** Used by the Lambda runtime: configuration from the environment. */
+    /** Used by the Lambda runtime: configuration from the environment, primed for SnapStart. */
     public IngestHandler() {
         this(fromEnvironment(Settings.fromEnvironment()));
+        SnapStartPriming.register(api);
     }
 
     public IngestHandler(IngestApi api) {
