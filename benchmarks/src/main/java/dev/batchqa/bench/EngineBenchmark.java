@@ -29,13 +29,12 @@ public final class EngineBenchmark {
             Usage: EngineBenchmark --model DIR [--batch-sizes 1,8,32] [--seq-lengths 128,256,384] [--iterations N]
                    [--warmup N] [--threads N] [--model-file model-int8.pt] [--cell-seconds S]
               --iterations: timed iterations per cell and mode (default 10); --warmup: untimed ones (default 1)
+              --tuned-max-tokens-per-pass N: also run a third engine, the defaults with maxTokensPerPass N
               --cell-seconds: stop a cell early after this many seconds once 2 iterations are done (default: none)""";
-
-    private enum Mode { NAIVE, ENGINE }
 
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv, Set.of("model", "batch-sizes", "seq-lengths", "iterations", "warmup", "threads",
-                "model-file", "cell-seconds"), USAGE);
+                "model-file", "cell-seconds", "tuned-max-tokens-per-pass"), USAGE);
         Path modelDir = Path.of(args.required("model"));
         List<Integer> batchSizes = args.intList("batch-sizes", "1,8,32");
         List<Integer> seqLengths = args.intList("seq-lengths", "128,256,384");
@@ -47,7 +46,10 @@ public final class EngineBenchmark {
         EngineConfig.Builder naiveConfig = EngineConfig.builder().modelLocation(modelDir.toString())
                 .padToMaxLength(true).maxWindowsPerPass(1);
         EngineConfig.Builder engineConfig = EngineConfig.builder().modelLocation(modelDir.toString());
-        for (EngineConfig.Builder b : List.of(naiveConfig, engineConfig)) {
+        Integer tunedTokens = args.intOrNull("tuned-max-tokens-per-pass");
+        EngineConfig.Builder tunedConfig = EngineConfig.builder().modelLocation(modelDir.toString())
+                .maxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
+        for (EngineConfig.Builder b : List.of(naiveConfig, engineConfig, tunedConfig)) {
             if (args.intOrNull("threads") != null) {
                 b.threads(args.intOrNull("threads"));
             }
@@ -57,13 +59,18 @@ public final class EngineBenchmark {
         }
         try (QaEngine naive = QaEngine.load(naiveConfig.build());
                 QaEngine engine = QaEngine.load(engineConfig.build());
+                QaEngine tuned = tunedTokens == null ? null : QaEngine.load(tunedConfig.build());
                 SyntheticQuestions synthetic = SyntheticQuestions.create(
                         modelDir.resolve(engine.settings().tokenizerFile()))) {
             int maxSeq = engine.settings().maxSeqLength();
             printEnvironment(modelDir, engine, iterations, warmup);
+            if (tuned != null) {
+                System.out.printf(Locale.ROOT, "TUNED = defaults with maxTokensPerPass %d (last columns)%n", tunedTokens);
+            }
             System.out.printf(Locale.ROOT, "%n%4s %4s | %9s %9s %7s | %9s %9s %9s %9s | %11s %11s | %s%n",
                     "B", "L", "naive q/s", "engine q/s", "ratio", "naive p50", "naive p99", "engine p50",
-                    "engine p99", "naive pass", "engine pass", "iterations");
+                    "engine p99", "naive pass", "engine pass", "iterations"
+                            + (tuned == null ? "" : " | tuned q/s  ratio tuned p50 tuned pass"));
             System.out.printf(Locale.ROOT, "%4s %4s | %9s %9s %7s | %9s %9s %9s %9s | %11s %11s |%n",
                     "", "", "", "", "eng/nai", "ms/batch", "ms/batch", "ms/batch", "ms/batch", "per batch", "per batch");
             for (int seq : seqLengths) {
@@ -73,7 +80,8 @@ public final class EngineBenchmark {
                 }
                 for (int batch : batchSizes) {
                     List<QaQuery> queries = synthetic.questions(batch, seq, 31L * seq + batch);
-                    runCell(naive, engine, queries, seq, warmup, iterations, cellSeconds);
+                    runCell(tuned == null ? List.of(naive, engine) : List.of(naive, engine, tuned), queries, seq,
+                            warmup, iterations, cellSeconds);
                 }
             }
             System.out.printf(Locale.ROOT, "%nload average at the end: %.2f%n",
@@ -81,43 +89,60 @@ public final class EngineBenchmark {
         }
     }
 
-    private static void runCell(QaEngine naive, QaEngine engine, List<QaQuery> queries, int seq, int warmup,
+    private static void runCell(List<QaEngine> engines, List<QaQuery> queries, int seq, int warmup,
             int iterations, double cellSeconds) {
+        int n = engines.size();
         for (int w = 0; w < warmup; w++) {
-            check(naive.answerAll(queries), seq);
-            check(engine.answerAll(queries), seq);
+            for (QaEngine e : engines) {
+                check(e.answerAll(queries), seq);
+            }
         }
-        List<Double> naiveMs = new ArrayList<>();
-        List<Double> engineMs = new ArrayList<>();
-        EngineStats naiveBefore = naive.stats();
-        EngineStats engineBefore = engine.stats();
+        List<List<Double>> millis = new ArrayList<>();
+        List<EngineStats> before = new ArrayList<>();
+        for (QaEngine e : engines) {
+            millis.add(new ArrayList<>());
+            before.add(e.stats());
+        }
         long cellStart = System.nanoTime();
         for (int i = 0; i < iterations; i++) {
-            // alternate the order so that drift (other load, heat) hits both modes alike
-            Mode first = i % 2 == 0 ? Mode.NAIVE : Mode.ENGINE;
-            for (Mode mode : first == Mode.NAIVE ? List.of(Mode.NAIVE, Mode.ENGINE) : List.of(Mode.ENGINE, Mode.NAIVE)) {
-                QaEngine e = mode == Mode.NAIVE ? naive : engine;
+            // rotate the order so that drift (other load, heat) hits all modes alike
+            for (int k = 0; k < n; k++) {
+                int m = (i + k) % n;
                 long t0 = System.nanoTime();
-                List<QaResult> results = e.answerAll(queries);
-                double ms = (System.nanoTime() - t0) / 1e6;
+                List<QaResult> results = engines.get(m).answerAll(queries);
+                millis.get(m).add((System.nanoTime() - t0) / 1e6);
                 check(results, seq);
-                (mode == Mode.NAIVE ? naiveMs : engineMs).add(ms);
             }
             if (i + 1 >= 2 && (System.nanoTime() - cellStart) / 1e9 > cellSeconds) {
                 break;
             }
         }
-        EngineStats n = naive.stats().minus(naiveBefore);
-        EngineStats g = engine.stats().minus(engineBefore);
-        LatencyStats ns = LatencyStats.of(naiveMs, queries.size());
-        LatencyStats es = LatencyStats.of(engineMs, queries.size());
-        System.out.printf(Locale.ROOT, "%4d %4d | %9.2f %9.2f %6.2fx | %9.0f %9.0f %9.0f %9.0f | %4.1f x %4d %4.1f x %4d | %d%n",
+        List<LatencyStats> stats = new ArrayList<>();
+        List<EngineStats> counts = new ArrayList<>();
+        for (int m = 0; m < n; m++) {
+            stats.add(LatencyStats.of(millis.get(m), queries.size()));
+            counts.add(engines.get(m).stats().minus(before.get(m)));
+        }
+        LatencyStats ns = stats.get(0);
+        LatencyStats es = stats.get(1);
+        EngineStats nc = counts.get(0);
+        EngineStats ec = counts.get(1);
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                "%4d %4d | %9.2f %9.2f %6.2fx | %9.0f %9.0f %9.0f %9.0f | %4.1f x %4d %4.1f x %4d | %d",
                 queries.size(), seq, ns.questionsPerSecond(), es.questionsPerSecond(),
                 es.questionsPerSecond() / ns.questionsPerSecond(), ns.percentile(50), ns.percentile(99),
                 es.percentile(50), es.percentile(99),
-                (double) n.forwardPasses() / ns.samples(), n.paddedTokens() / Math.max(1, n.windows()),
-                (double) g.forwardPasses() / es.samples(), g.paddedTokens() / Math.max(1, g.windows()),
-                ns.samples());
+                (double) nc.forwardPasses() / ns.samples(), nc.paddedTokens() / Math.max(1, nc.windows()),
+                (double) ec.forwardPasses() / es.samples(), ec.paddedTokens() / Math.max(1, ec.windows()),
+                ns.samples()));
+        if (n > 2) {
+            LatencyStats ts = stats.get(2);
+            EngineStats tc = counts.get(2);
+            line.append(String.format(Locale.ROOT, " | %9.2f %6.2fx %9.0f %4.1f x %4d", ts.questionsPerSecond(),
+                    ts.questionsPerSecond() / ns.questionsPerSecond(), ts.percentile(50),
+                    (double) tc.forwardPasses() / ts.samples(), tc.paddedTokens() / Math.max(1, tc.windows())));
+        }
+        System.out.println(line);
     }
 
     /** Every synthetic question must be exactly one window (else the cell measures something else). */
@@ -142,8 +167,10 @@ public final class EngineBenchmark {
         Path config = modelDir.resolve("config.json");
         String arch = Files.isRegularFile(config)
                 ? new ObjectMapper().readTree(config.toFile()).path("architecture").asText("?") : "?";
-        System.out.printf(Locale.ROOT, "model: %s (%s, %s), max_seq_length %d, threads %d%n", modelDir, arch,
-                engine.settings().modelFile(), engine.settings().maxSeqLength(), engine.settings().threads());
+        System.out.printf(Locale.ROOT, "model: %s (%s, %s), max_seq_length %d, threads %d, TorchScript graph "
+                        + "optimizer %s%n", modelDir, arch, engine.settings().modelFile(),
+                engine.settings().maxSeqLength(), engine.settings().threads(),
+                System.getProperty("ai.djl.pytorch.graph_optimizer", "on (DJL default)"));
         System.out.printf(Locale.ROOT, "NAIVE = one question per forward pass padded to %d (padToMaxLength, "
                         + "maxWindowsPerPass 1); ENGINE = defaults (length-grouped passes, <= %d windows and <= %d "
                         + "tokens per pass)%n", engine.settings().maxSeqLength(), engine.settings().maxWindowsPerPass(),
