@@ -51,7 +51,13 @@ public record ModelSettings(
     public static final int DEFAULT_MAX_QUERY_LENGTH = 64;
     public static final int DEFAULT_MAX_ANSWER_LENGTH = 30;
     public static final int DEFAULT_N_BEST = 20;
-    public static final int DEFAULT_MAX_TOKENS_PER_PASS = 8192;
+    /**
+     * Small on purpose: on CPU (libtorch 2.7.1) a pass over many rows costs more per token than the same rows
+     * one at a time (MiniLM [8, 384]: 6.0 s against 8 x 140 ms), so the engine's gain is in not padding short
+     * windows to the maximum length, not in big passes. With 512, windows of 384 go one per pass and shorter
+     * ones a few together; measured side by side in docs/evaluation.md (runs C and D).
+     */
+    public static final int DEFAULT_MAX_TOKENS_PER_PASS = 512;
     public static final int DEFAULT_MAX_WINDOWS_PER_PASS = 64;
     /** Special tokens around a pair: 3 for BERT ([CLS] q [SEP] c [SEP]), 4 for RoBERTa (<s> q </s></s> c </s>). */
     static final int MAX_SPECIAL_TOKENS = 4;
