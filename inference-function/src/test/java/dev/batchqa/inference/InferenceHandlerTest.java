@@ -145,18 +145,10 @@ class InferenceHandlerTest {
     @ParameterizedTest
     @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
     void aQuestionTheModelCannotAnswerFailsAloneWhileTheOthersAreAnswered(SQSEvent event) {
-        Answerer failsOnCapital = new Answerer() {
-            @Override
-            public List<QaResult> answerAll(List<QaQuery> queries) {
-                if (queries.stream().anyMatch(q -> q.question().contains("capital"))) throw new IllegalStateException("bad input");
-                return engine.answerAll(queries);
-            }
-
-            @Override
-            public QaResult answer(QaQuery query) {
-                return answerAll(List.of(query)).getFirst();
-            }
-        };
+        Answerer failsOnCapital = answering(queries -> {
+            if (queries.stream().anyMatch(q -> q.question().contains("capital"))) throw new IllegalStateException("bad input");
+            return engine.answerAll(queries);
+        });
 
         SQSBatchResponse response = handlerWith(failsOnCapital).handleRequest(event, null);
 
@@ -169,17 +161,9 @@ class InferenceHandlerTest {
     @ParameterizedTest
     @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
     void aFailingModelSendsTheWholeBatchBackInsteadOfFailingIt(SQSEvent event) {
-        Answerer broken = new Answerer() {
-            @Override
-            public List<QaResult> answerAll(List<QaQuery> queries) {
-                throw new IllegalStateException("QaEngine is closed");
-            }
-
-            @Override
-            public QaResult answer(QaQuery query) {
-                throw new IllegalStateException("QaEngine is closed");
-            }
-        };
+        Answerer broken = answering(queries -> {
+            throw new IllegalStateException("QaEngine is closed");
+        });
 
         SQSBatchResponse response = handlerWith(broken).handleRequest(event, null);
 
@@ -192,24 +176,31 @@ class InferenceHandlerTest {
     void aRedeliveredBatchIsAnsweredOneQuestionAtATime(SQSEvent event) {
         event.getRecords().getFirst().getAttributes().put("ApproximateReceiveCount", "2");
         List<Integer> groupSizes = new java.util.ArrayList<>();
-        Answerer counting = new Answerer() {
-            @Override
-            public List<QaResult> answerAll(List<QaQuery> queries) {
-                groupSizes.add(queries.size());
-                return engine.answerAll(queries);
-            }
-
-            @Override
-            public QaResult answer(QaQuery query) {
-                return answerAll(List.of(query)).getFirst();
-            }
-        };
+        Answerer counting = answering(queries -> {
+            groupSizes.add(queries.size());
+            return engine.answerAll(queries);
+        });
 
         SQSBatchResponse response = handlerWith(counting).handleRequest(event, null);
 
         assertEquals(List.of(), failures(response));
         assertEquals(List.of(1, 1, 1), groupSizes);
         assertEquals(3, store.completions());
+    }
+
+    /** An answerer made of one function; answering one query goes through it too. */
+    private static Answerer answering(java.util.function.Function<List<QaQuery>, List<QaResult>> answerAll) {
+        return new Answerer() {
+            @Override
+            public List<QaResult> answerAll(List<QaQuery> queries) {
+                return answerAll.apply(queries);
+            }
+
+            @Override
+            public QaResult answer(QaQuery query) {
+                return answerAll.apply(List.of(query)).getFirst();
+            }
+        };
     }
 
     private static List<String> failures(SQSBatchResponse response) {
