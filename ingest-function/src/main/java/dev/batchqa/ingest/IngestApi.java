@@ -211,7 +211,7 @@ public final class IngestApi {
                 result.put("status", "PENDING");
                 resultById.put(id, result);
             } catch (ApiException e) {
-                result.put("error", errorBody(e));
+                result.put("error", Responses.errorBody(e.code(), e.getMessage(), e.field()));
             } catch (RuntimeException e) {
                 // e.g. DynamoDB throttling: this item is not accepted, the others still may be
                 log.error("storing a batch item failed", e);
@@ -244,14 +244,6 @@ public final class IngestApi {
         } catch (RuntimeException e) {
             log.error("recording a queue failure failed", e);
         }
-    }
-
-    private static Map<String, Object> errorBody(ApiException e) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", e.code());
-        error.put("message", e.getMessage());
-        if (e.field() != null) error.put("field", e.field());
-        return error;
     }
 
     /** Idempotency keys are per caller: another principal's key never reveals this caller's request. */

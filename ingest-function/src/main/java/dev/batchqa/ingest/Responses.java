@@ -36,10 +36,15 @@ final class Responses {
     }
 
     static APIGatewayV2HTTPResponse error(int status, String code, String message, String field) {
+        return json(status, Map.of("error", errorBody(code, message, field)));
+    }
+
+    /** {"code", "message", "field"?}: the error object of every error response and of batch items. */
+    static Map<String, Object> errorBody(String code, String message, String field) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message);
         if (field != null) error.put("field", field);
-        return json(status, Map.of("error", error));
+        return error;
     }
 }
