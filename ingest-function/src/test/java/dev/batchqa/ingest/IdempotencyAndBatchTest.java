@@ -53,10 +53,7 @@ class IdempotencyAndBatchTest {
         // the first attempt claimed the key and stored the record, then its Lambda died before SendMessage
         String id = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
         APIGatewayV2HTTPEvent event = idempotent();
-        QuestionInput input = QuestionInput.parse(Json.MAPPER.readTree(event.getBody()), "",
-                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
-        store.claimIdempotencyKey(Digests.sha256("iam:arn:aws:sts::123456789012:assumed-role/qa-client/alice\norder-2026-11-26-0001"),
-                id, input.sha256());
+        QuestionInput input = claimedByAFirstAttempt(event, id);
         store.createPending(dev.batchqa.shared.QaRecord.pending(id, input.question(), 1, "c", java.time.Instant.now()));
 
         APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
@@ -106,12 +103,8 @@ class IdempotencyAndBatchTest {
 
     @Test
     void replayThatCannotQueueIs503() throws Exception {
-        String id = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
         APIGatewayV2HTTPEvent event = idempotent();
-        QuestionInput input = QuestionInput.parse(Json.MAPPER.readTree(event.getBody()), "",
-                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
-        store.claimIdempotencyKey(Digests.sha256("iam:arn:aws:sts::123456789012:assumed-role/qa-client/alice\norder-2026-11-26-0001"),
-                id, input.sha256());
+        claimedByAFirstAttempt(event, "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102");
         queue.setUnavailable(true);
 
         APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
@@ -238,6 +231,15 @@ class IdempotencyAndBatchTest {
         assertEquals(0, body.get("accepted").asInt());
         assertEquals("QUEUE_UNAVAILABLE", body.get("items").get(0).get("error").get("code").asText());
         assertTrue(store.records().values().stream().allMatch(r -> r.status() == QaStatus.FAILED));
+    }
+
+    /** The state a first attempt leaves when it claimed the event's key for {@code id} and then died. */
+    private QuestionInput claimedByAFirstAttempt(APIGatewayV2HTTPEvent event, String id) throws Exception {
+        QuestionInput input = QuestionInput.parse(Json.MAPPER.readTree(event.getBody()), "",
+                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
+        String caller = "iam:" + event.getRequestContext().getAuthorizer().getIam().getUserArn();
+        store.claimIdempotencyKey(Digests.sha256(caller + "\n" + event.getHeaders().get("idempotency-key")), id, input.sha256());
+        return input;
     }
 
     private static APIGatewayV2HTTPEvent idempotent() {
