@@ -14,6 +14,8 @@ import dev.batchqa.shared.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
 import org.slf4j.MDC;
 
 /**
@@ -45,16 +47,29 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
     private static BatchProcessor fromEnvironment() {
         Settings settings = Settings.fromEnvironment();
         try {
-            QaEngine engine = QaEngine.load(EngineConfig.fromEnvironment(System.getenv()));
-            if (!"false".equalsIgnoreCase(System.getenv("QA_WARMUP"))) engine.warmUp(java.time.Duration.ofSeconds(3));
             return new BatchProcessor(
-                    engine,
+                    loadEngine(System.getenv()),
                     new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),
                     new MessageCodec(QaValidator.fromSettings(settings)),
                     BatchMetrics.toStdout(),
                     Clock.systemUTC());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the QA model", e);
+        }
+    }
+
+    /**
+     * The engine as the function runs it: configured from the environment and, unless {@code QA_WARMUP=false},
+     * warmed up (at most ~3 s, well inside Lambda's 10 s init phase). The local runner loads it the same way.
+     */
+    public static QaEngine loadEngine(Map<String, String> env) throws IOException {
+        QaEngine engine = QaEngine.load(EngineConfig.fromEnvironment(env));
+        try {
+            if (!"false".equalsIgnoreCase(env.get("QA_WARMUP"))) engine.warmUp(Duration.ofSeconds(3));
+            return engine;
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
         }
     }
 }

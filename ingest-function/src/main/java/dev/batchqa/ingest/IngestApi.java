@@ -147,11 +147,10 @@ public final class IngestApi {
     private QaStatus replay(String id, QuestionInput input, String correlationId) {
         MDC.put("qaId", id);
         var record = store.find(id);
-        if (record.isEmpty() && store.createPending(QaRecord.pending(id, input.question(), input.topK(), correlationId,
-                clock.instant()))) {
+        if (record.isEmpty()) {
+            // false: the first attempt stored it in the meantime; either way the record exists now
+            store.createPending(QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant()));
             record = store.find(id);
-        } else if (record.isEmpty()) {
-            record = store.find(id); // the first attempt stored it in the meantime
         }
         QaRecord current = record.orElseThrow(() -> new IllegalStateException("record " + id + " vanished"));
         if (current.status() == QaStatus.PENDING && !current.queued()) {

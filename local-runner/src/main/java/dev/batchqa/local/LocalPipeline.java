@@ -4,7 +4,6 @@ import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.DeadLetterHandler;
 import dev.batchqa.inference.InferenceHandler;
-import dev.batchqa.inference.engine.EngineConfig;
 import dev.batchqa.inference.engine.QaEngine;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
@@ -102,9 +101,8 @@ public final class LocalPipeline implements AutoCloseable {
         store = new CountingRequestStore(new DynamoDbRequestStore(dynamo, settings));
 
         if (config.role() != LocalConfig.Role.API) {
-            engine = QaEngine.load(EngineConfig.fromEnvironment(env));
+            engine = InferenceHandler.loadEngine(env);
             resources.push(engine);
-            if (!"false".equalsIgnoreCase(env.get("QA_WARMUP"))) engine.warmUp(java.time.Duration.ofSeconds(3));
             InferenceHandler inference = new InferenceHandler(new BatchProcessor(engine, store, codec,
                     new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local"), Clock.systemUTC()));
             poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), inference,
