@@ -32,8 +32,11 @@ public final class BatchMetrics {
         metrics.put("Answered", o.answered());
         metrics.put("NoAnswer", o.noAnswer());
         metrics.put("Duplicates", o.duplicates());
+        metrics.put("Skipped", o.skipped());
         metrics.put("Failed", o.failed());
         metrics.put("Retried", o.retried());
+        metrics.put("Postponed", o.postponed());
+        metrics.put("Windows", o.windows());
         metrics.put("QueueAge", o.maxQueueAgeMillis());
         Map<String, String> units = Map.of("InferenceLatency", "Milliseconds", "QueueAge", "Milliseconds");
 

@@ -3,6 +3,7 @@ package dev.batchqa.inference;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchqa.inference.engine.Answerer;
+import dev.batchqa.inference.engine.PreparedQuery;
 import dev.batchqa.inference.engine.QaQuery;
 import dev.batchqa.inference.engine.QaResult;
 import dev.batchqa.inference.engine.Span;
@@ -11,72 +12,128 @@ import dev.batchqa.shared.ErrorInfo;
 import dev.batchqa.shared.InvalidMessageException;
 import dev.batchqa.shared.MessageCodec;
 import dev.batchqa.shared.MessageCodec.DecodedMessage;
+import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.RequestStore;
 import dev.batchqa.shared.RequestStore.Completion;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Answers one SQS batch: decode every message, answer the valid ones together, write each result, and report
- * in {@code batchItemFailures} exactly the messages that must come back (transient failures, and poison
- * messages with no id to record a failure under). Everything else is deleted by SQS.
+ * Answers one SQS batch within the invocation's time and reports in {@code batchItemFailures} exactly the messages
+ * that must come back. The loop, in order:
+ * <ol>
+ *   <li>decode every message; a poison message ends FAILED under its id, or goes back (to the dead-letter queue)
+ *       when it has none;</li>
+ *   <li>on a redelivery, read the records first and skip questions already DONE or FAILED (no second inference);</li>
+ *   <li>tokenize each question and refuse one whose context needs more than
+ *       {@link BatchPolicy#maxWindowsPerQuestion} model windows: FAILED {@code TOO_MANY_WINDOWS};</li>
+ *   <li>answer in chunks of about {@link BatchPolicy#chunkWindows} windows; before each chunk, estimate its time
+ *       from the measured cost per window and stop when it would not end before the deadline (the remaining time
+ *       minus {@link BatchPolicy#deadlineMargin}): unstarted messages go back, answered ones are kept;</li>
+ *   <li>store each answer as soon as its chunk is decoded, on a pool of writers, so the model never waits on
+ *       DynamoDB; a write that fails or is still running at the deadline sends its message back.</li>
+ * </ol>
+ * Messages that were delivered before are answered first (they are the ones closest to the dead-letter queue) and
+ * one question per chunk, so that a question that kills an invocation cannot take its neighbours with it again.
+ *
+ * <pre>{@code
+ * BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(), BatchPolicy.DEFAULT);
+ * SQSBatchResponse response = processor.process(event, context.getRemainingTimeInMillis());
+ * }</pre>
  */
-public final class BatchProcessor {
+public final class BatchProcessor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
     private static final ErrorInfo INFERENCE_ERROR =
             new ErrorInfo("INFERENCE_ERROR", "the model could not answer this question");
+    /** Without a deadline (tests, tools) the loop never postpones. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+    /** Time kept back after the last write wait, to build and return the response. */
+    private static final long RESPONSE_MARGIN_MILLIS = 500;
 
     private final Answerer answerer;
     private final RequestStore store;
     private final MessageCodec codec;
     private final BatchMetrics metrics;
     private final Clock clock;
+    private final BatchPolicy policy;
+    private final ExecutorService writers;
+    /** Measured cost of one window (forward pass share + decoding), kept across the invocations of a container. */
+    private volatile double millisPerWindow;
 
     public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock) {
+        this(answerer, store, codec, metrics, clock, BatchPolicy.DEFAULT);
+    }
+
+    public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock,
+            BatchPolicy policy) {
         this.answerer = answerer;
         this.store = store;
         this.codec = codec;
         this.metrics = metrics;
         this.clock = clock;
+        this.policy = policy;
+        this.millisPerWindow = policy.initialMillisPerWindow();
+        this.writers = Executors.newFixedThreadPool(policy.writeConcurrency(),
+                Thread.ofPlatform().name("answer-writer-", 0).daemon().factory());
     }
 
+    /** Answers a batch with no deadline. */
     public SQSBatchResponse process(SQSEvent event) {
+        return process(event, NO_DEADLINE);
+    }
+
+    /**
+     * Answers a batch that must be done within {@code remainingMillis} (Lambda's
+     * {@code Context.getRemainingTimeInMillis()}, or {@link #NO_DEADLINE}).
+     */
+    public SQSBatchResponse process(SQSEvent event, long remainingMillis) {
+        long startNanos = System.nanoTime();
         List<SQSEvent.SQSMessage> messages = event.getRecords() == null ? List.of() : event.getRecords();
         Outcome outcome = new Outcome(messages.size(), clock.millis());
+        Run run = new Run(outcome, startNanos, remainingMillis);
         List<Pending> valid = new ArrayList<>();
-        boolean redelivered = false;
         for (SQSEvent.SQSMessage message : messages) {
             outcome.observeAge(message);
-            redelivered |= receiveCount(message) > 1;
             try {
-                valid.add(new Pending(message.getMessageId(), codec.decode(message.getBody(), message.getMessageId())));
+                valid.add(new Pending(message.getMessageId(), codec.decode(message.getBody(), message.getMessageId()),
+                        receiveCount(message)));
             } catch (InvalidMessageException e) {
                 rejectPoison(message, e, outcome);
             }
         }
-        long started = System.nanoTime();
-        if (redelivered) {
-            // This batch failed before (a time-out, a crash, memory): take it one question at a time, each stored
-            // as soon as it is answered, so that one bad question cannot take its neighbours down with it again.
-            for (Pending p : valid) answerAndStore(List.of(p), outcome);
-        } else {
-            answerAndStore(valid, outcome);
-        }
-        outcome.inferenceMillis = (System.nanoTime() - started) / 1_000_000;
+        boolean redelivered = valid.stream().anyMatch(p -> p.receiveCount > 1);
+        if (redelivered) valid = skipCompleted(valid, outcome);
+        valid.sort(Comparator.comparingInt((Pending p) -> p.receiveCount).reversed()); // stable: keeps batch order
+        answerInChunks(valid, redelivered ? 1 : policy.chunkWindows(), run);
+        run.awaitWrites();
+        outcome.inferenceMillis = (System.nanoTime() - startNanos) / 1_000_000;
         metrics.record(outcome);
         log.atInfo()
                 .addKeyValue("batchSize", outcome.batchSize)
                 .addKeyValue("answered", outcome.answered)
                 .addKeyValue("noAnswer", outcome.noAnswer)
                 .addKeyValue("duplicates", outcome.duplicates)
+                .addKeyValue("skipped", outcome.skipped)
                 .addKeyValue("failed", outcome.failed)
                 .addKeyValue("retried", outcome.retry.size())
+                .addKeyValue("postponed", outcome.postponed)
+                .addKeyValue("windows", outcome.windows)
                 .addKeyValue("redelivered", redelivered)
                 .addKeyValue("inferenceMs", outcome.inferenceMillis)
+                .addKeyValue("msPerWindow", Math.round(millisPerWindow * 10) / 10.0)
                 .addKeyValue("maxQueueAgeMs", outcome.maxQueueAgeMillis)
                 .log("batch processed");
         return SQSBatchResponse.builder()
@@ -86,48 +143,176 @@ public final class BatchProcessor {
                 .build();
     }
 
-    private void answerAndStore(List<Pending> group, Outcome outcome) {
-        if (group.isEmpty()) return;
+    /** The measured cost of one window, in milliseconds (the initial estimate until a chunk has run). */
+    public double millisPerWindow() {
+        return millisPerWindow;
+    }
+
+    /**
+     * A redelivered message may have been answered by an invocation that timed out or crashed before it could
+     * acknowledge it. One batch read tells; if the read fails, every question is answered again (completion is
+     * write-once, so that costs time, not correctness).
+     */
+    private List<Pending> skipCompleted(List<Pending> valid, Outcome outcome) {
+        Map<String, QaRecord> records;
+        try {
+            records = store.findAll(valid.stream().filter(p -> p.receiveCount > 1).map(p -> p.message.id()).toList());
+        } catch (RuntimeException e) {
+            log.warn("reading the records of a redelivered batch failed; answering every question", e);
+            return valid;
+        }
+        List<Pending> open = new ArrayList<>();
+        for (Pending p : valid) {
+            QaRecord record = records.get(p.message.id());
+            if (record != null && record.status() != QaStatus.PENDING) {
+                withIds(p.message, () -> log.atInfo().addKeyValue("status", record.status())
+                        .log("already completed; redelivery skipped"));
+                outcome.skipped++;
+            } else {
+                open.add(p);
+            }
+        }
+        return open;
+    }
+
+    private void answerInChunks(List<Pending> questions, int chunkWindows, Run run) {
+        List<Prepared> chunk = new ArrayList<>();
+        int windows = 0;
+        for (int i = 0; i < questions.size(); i++) {
+            Pending p = questions.get(i);
+            if (run.stopped) {
+                run.postpone(p);
+                continue;
+            }
+            Prepared prepared = prepare(p, run);
+            if (prepared == null) continue;
+            if (!chunk.isEmpty() && windows + prepared.cost() > chunkWindows) {
+                runChunk(chunk, run);
+                chunk.clear();
+                windows = 0;
+            }
+            if (run.stopped) {
+                run.postpone(p);
+                continue;
+            }
+            chunk.add(prepared);
+            windows += prepared.cost();
+        }
+        if (!chunk.isEmpty()) runChunk(chunk, run);
+    }
+
+    /** Tokenizes one question; null when it ended here (too costly, or input the tokenizer cannot take). */
+    private Prepared prepare(Pending p, Run run) {
+        PreparedQuery prepared;
+        try {
+            prepared = answerer.prepare(p.query());
+        } catch (RuntimeException e) {
+            withIds(p.message, () -> log.error("tokenizing one question failed", e));
+            failRecord(p.sqsMessageId, completion(p.message), INFERENCE_ERROR, run.outcome);
+            return null;
+        }
+        if (prepared.windows() > policy.maxWindowsPerQuestion()) {
+            withIds(p.message, () -> log.atWarn().addKeyValue("windows", prepared.windows())
+                    .addKeyValue("maxWindows", policy.maxWindowsPerQuestion()).log("question refused: too many windows"));
+            failRecord(p.sqsMessageId, completion(p.message), new ErrorInfo("TOO_MANY_WINDOWS",
+                    "the context needs " + prepared.windows() + " model windows; this deployment answers at most "
+                            + policy.maxWindowsPerQuestion() + " per question"), run.outcome);
+            return null;
+        }
+        return new Prepared(p, prepared);
+    }
+
+    /**
+     * Runs the longest prefix of the chunk that fits before the deadline, then the rest, until it is done or
+     * nothing more fits: the unstarted questions go back to the queue.
+     */
+    private void runChunk(List<Prepared> chunk, Run run) {
+        int from = 0;
+        while (from < chunk.size() && !run.stopped) {
+            int to = from;
+            int windows = 0;
+            while (to < chunk.size() && run.fits(windows + chunk.get(to).cost(), millisPerWindow)) {
+                windows += chunk.get(to).cost();
+                to++;
+            }
+            if (to == from) {
+                Prepared first = chunk.get(from);
+                if (!run.anyAnswered && !run.fitsWholeBudget(first.cost(), millisPerWindow)) {
+                    // Even a fresh invocation could not answer it: retrying would only lead to the dead-letter queue.
+                    failRecord(first.pending.sqsMessageId, completion(first.pending.message), new ErrorInfo(
+                            "EXCEEDS_TIME_BUDGET", "the context needs " + first.cost() + " model windows, more than"
+                                    + " this deployment can answer within its timeout"), run.outcome);
+                    from++;
+                    continue;
+                }
+                run.stopped = true;
+                break;
+            }
+            answerAndStore(chunk.subList(from, to), windows, run);
+            from = to;
+        }
+        for (int i = from; i < chunk.size(); i++) run.postpone(chunk.get(i).pending);
+    }
+
+    private void answerAndStore(List<Prepared> group, int windows, Run run) {
+        long started = System.nanoTime();
         List<QaResult> results;
         try {
-            results = answerer.answerAll(group.stream().map(Pending::query).toList());
+            results = answerer.answerPrepared(group.stream().map(Prepared::query).toList());
+            observe(windows, System.nanoTime() - started);
         } catch (RuntimeException batchError) {
             log.warn("inference failed for a group of " + group.size() + "; isolating the failing questions", batchError);
-            results = isolate(group, outcome);
+            results = isolate(group, run);
         }
+        run.anyAnswered = true;
+        run.outcome.windows += windows;
         for (int i = 0; i < group.size(); i++) {
-            if (results.get(i) != null) store(group.get(i), results.get(i), outcome);
+            QaResult result = results.get(i);
+            if (result != null) {
+                Pending p = group.get(i).pending;
+                run.writes.add(new Write(p, writers.submit(() -> store(p, result))));
+            }
         }
+    }
+
+    /** Exponentially weighted: one slow chunk (a noisy neighbour) moves the estimate, but not all the way. */
+    private void observe(int windows, long nanos) {
+        if (windows <= 0) return;
+        double observed = nanos / 1e6 / windows;
+        millisPerWindow = 0.5 * millisPerWindow + 0.5 * observed;
     }
 
     /**
      * Answers the group one question at a time. Questions that fail while others succeed are bad input: they
-     * end FAILED. When every question fails, the model itself is failing: all go back to the queue.
+     * end FAILED. When every question fails, the model itself is failing: all go back to the queue, and so does
+     * everything not started yet.
      */
-    private List<QaResult> isolate(List<Pending> group, Outcome outcome) {
+    private List<QaResult> isolate(List<Prepared> group, Run run) {
         List<QaResult> results = new ArrayList<>();
         List<Pending> failing = new ArrayList<>();
-        for (Pending p : group) {
+        for (Prepared p : group) {
             try {
-                results.add(answerer.answer(p.query()));
+                results.add(answerer.answerPrepared(List.of(p.query())).get(0));
             } catch (RuntimeException e) {
-                withIds(p.message, () -> log.error("inference failed for one question", e));
-                failing.add(p);
+                withIds(p.pending.message, () -> log.error("inference failed for one question", e));
+                failing.add(p.pending);
                 results.add(null);
             }
         }
         boolean inputSpecific = failing.size() < group.size();
         for (Pending p : failing) {
             if (inputSpecific) {
-                failRecord(p.sqsMessageId, completion(p.message), INFERENCE_ERROR, outcome);
+                failRecord(p.sqsMessageId, completion(p.message), INFERENCE_ERROR, run.outcome);
             } else {
-                outcome.retry.add(p.sqsMessageId);
+                run.outcome.retry.add(p.sqsMessageId);
             }
         }
+        if (!inputSpecific) run.stopped = true;
         return results;
     }
 
-    private void store(Pending p, QaResult result, Outcome outcome) {
+    /** Runs on a writer thread; the tally is made by the batch thread from the returned value. */
+    private Written store(Pending p, QaResult result) {
         List<Answer> answers = result.answers().stream().map(BatchProcessor::toAnswer).toList();
         try {
             boolean written = store.complete(completion(p.message), answers);
@@ -135,12 +320,11 @@ public final class BatchProcessor {
                     .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
                     .addKeyValue("windows", result.windows())
                     .log(written ? "question answered" : "already completed; duplicate delivery ignored"));
-            if (!written) outcome.duplicates++;
-            else if (answers.isEmpty()) outcome.noAnswer++;
-            else outcome.answered++;
+            if (!written) return Written.DUPLICATE;
+            return answers.isEmpty() ? Written.NO_ANSWER : Written.ANSWERED;
         } catch (RuntimeException e) {
             withIds(p.message, () -> log.warn("storing the answer failed; the message will be retried", e));
-            outcome.retry.add(p.sqsMessageId);
+            return Written.RETRY;
         }
     }
 
@@ -165,6 +349,11 @@ public final class BatchProcessor {
             log.warn("recording a failure failed; the message will be retried", storeError);
             outcome.retry.add(sqsMessageId);
         }
+    }
+
+    @Override
+    public void close() {
+        writers.shutdown();
     }
 
     private static int receiveCount(SQSEvent.SQSMessage message) {
@@ -195,9 +384,87 @@ public final class BatchProcessor {
         }
     }
 
-    private record Pending(String sqsMessageId, DecodedMessage message) {
+    private record Pending(String sqsMessageId, DecodedMessage message, int receiveCount) {
         QaQuery query() {
             return new QaQuery(message.question(), message.context(), message.topK());
+        }
+    }
+
+    private record Prepared(Pending pending, PreparedQuery query) {
+        int cost() {
+            return Math.max(1, query.windows());
+        }
+    }
+
+    private enum Written { ANSWERED, NO_ANSWER, DUPLICATE, RETRY }
+
+    private record Write(Pending pending, Future<Written> result) {}
+
+    /** One invocation's clock and its writes in flight. */
+    private final class Run {
+        final Outcome outcome;
+        final long startNanos;
+        /** When no new chunk may start: the remaining time minus the margin. */
+        final long deadlineNanos;
+        /** When the last write wait must end, to return in time. */
+        final long hardDeadlineNanos;
+        final List<Write> writes = new ArrayList<>();
+        boolean stopped;
+        boolean anyAnswered;
+
+        Run(Outcome outcome, long startNanos, long remainingMillis) {
+            this.outcome = outcome;
+            this.startNanos = startNanos;
+            if (remainingMillis == NO_DEADLINE) {
+                deadlineNanos = Long.MAX_VALUE;
+                hardDeadlineNanos = Long.MAX_VALUE;
+            } else {
+                deadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis)
+                        - policy.deadlineMargin().toNanos();
+                hardDeadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis - RESPONSE_MARGIN_MILLIS);
+            }
+        }
+
+        boolean fits(int windows, double millisPerWindow) {
+            if (deadlineNanos == Long.MAX_VALUE) return true;
+            return System.nanoTime() + (long) (windows * millisPerWindow * 1e6) <= deadlineNanos;
+        }
+
+        /** Would these windows fit if the whole invocation were theirs? */
+        boolean fitsWholeBudget(int windows, double millisPerWindow) {
+            if (deadlineNanos == Long.MAX_VALUE) return true;
+            return startNanos + (long) (windows * millisPerWindow * 1e6) <= deadlineNanos;
+        }
+
+        void postpone(Pending p) {
+            withIds(p.message, () -> log.info("not started before the deadline; the message goes back to the queue"));
+            outcome.retry.add(p.sqsMessageId);
+            outcome.postponed++;
+        }
+
+        /** Waits for every write, at most until the hard deadline; one still running then is retried. */
+        void awaitWrites() {
+            for (Write w : writes) {
+                Written written;
+                try {
+                    long wait = hardDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : hardDeadlineNanos - System.nanoTime();
+                    written = w.result.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    withIds(w.pending.message, () -> log.warn("storing the answer did not finish in time; retried"));
+                    written = Written.RETRY;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    written = Written.RETRY;
+                } catch (ExecutionException e) {
+                    written = Written.RETRY;
+                }
+                switch (written) {
+                    case ANSWERED -> outcome.answered++;
+                    case NO_ANSWER -> outcome.noAnswer++;
+                    case DUPLICATE -> outcome.duplicates++;
+                    case RETRY -> outcome.retry.add(w.pending.sqsMessageId);
+                }
+            }
         }
     }
 
@@ -209,7 +476,10 @@ public final class BatchProcessor {
         int answered;
         int noAnswer;
         int duplicates;
+        int skipped;
         int failed;
+        int postponed;
+        int windows;
         long inferenceMillis;
         long maxQueueAgeMillis;
 
@@ -232,8 +502,11 @@ public final class BatchProcessor {
         public int answered() { return answered; }
         public int noAnswer() { return noAnswer; }
         public int duplicates() { return duplicates; }
+        public int skipped() { return skipped; }
         public int failed() { return failed; }
         public int retried() { return retry.size(); }
+        public int postponed() { return postponed; }
+        public int windows() { return windows; }
         public long inferenceMillis() { return inferenceMillis; }
         public long maxQueueAgeMillis() { return maxQueueAgeMillis; }
     }

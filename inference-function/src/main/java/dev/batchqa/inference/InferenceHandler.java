@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchqa.inference.engine.EngineConfig;
+import dev.batchqa.inference.engine.EngineStats;
 import dev.batchqa.inference.engine.QaEngine;
 import dev.batchqa.shared.AwsClients;
 import dev.batchqa.shared.DynamoDbRequestStore;
@@ -16,18 +17,22 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * Lambda entry point for the SQS event source (with {@code ReportBatchItemFailures}). The model and tokenizer
- * are loaded once per container, in the constructor, never per invocation.
+ * are loaded once per container, in the constructor, never per invocation. Each batch gets the invocation's
+ * remaining time as its deadline.
  */
 public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private static final Logger log = LoggerFactory.getLogger(InferenceHandler.class);
     private final BatchProcessor processor;
 
     /** Used by the Lambda runtime: configuration from the environment. */
     public InferenceHandler() {
-        this(fromEnvironment());
+        this(fromEnvironment(System.getenv()));
     }
 
     public InferenceHandler(BatchProcessor processor) {
@@ -38,29 +43,58 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         if (context != null) MDC.put("awsRequestId", context.getAwsRequestId());
         try {
-            return processor.process(event);
+            return processor.process(event, context == null ? BatchProcessor.NO_DEADLINE : context.getRemainingTimeInMillis());
         } finally {
             MDC.clear();
         }
     }
 
-    private static BatchProcessor fromEnvironment() {
-        Settings settings = Settings.fromEnvironment();
+    private static BatchProcessor fromEnvironment(Map<String, String> env) {
+        Settings settings = Settings.from(env);
         try {
+            QaEngine engine = loadEngine(env);
             return new BatchProcessor(
-                    loadEngine(System.getenv()),
+                    engine,
                     new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),
                     new MessageCodec(QaValidator.fromSettings(settings)),
                     BatchMetrics.toStdout(),
-                    Clock.systemUTC());
+                    Clock.systemUTC(),
+                    policy(env, engine));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the QA model", e);
         }
     }
 
     /**
+     * The batch policy from the environment, its first cost estimate taken from the warm-up (pessimistic: the
+     * first passes are the slowest), and its window cap checked against the function's timeout: a cap that the
+     * measured speed cannot answer within the timeout is logged, since such questions would end
+     * {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
+     */
+    public static BatchPolicy policy(Map<String, String> env, QaEngine engine) {
+        BatchPolicy policy = BatchPolicy.fromEnvironment(env);
+        EngineStats stats = engine.stats();
+        if (stats.windows() > 0 && engine.warmUpMillis() > 0) {
+            policy = policy.withInitialMillisPerWindow((double) engine.warmUpMillis() / stats.windows());
+        }
+        String timeout = env.get(BatchPolicy.ENV_FUNCTION_TIMEOUT_SECONDS);
+        if (timeout != null && !timeout.isBlank()) {
+            double needed = policy.maxWindowsPerQuestion() * policy.initialMillisPerWindow();
+            double available = Integer.parseInt(timeout.trim()) * 1000.0 - policy.deadlineMargin().toMillis();
+            var line = needed > available ? log.atWarn() : log.atInfo();
+            line.addKeyValue("maxWindowsPerQuestion", policy.maxWindowsPerQuestion())
+                    .addKeyValue("msPerWindowAtWarmUp", Math.round(policy.initialMillisPerWindow()))
+                    .addKeyValue("neededMs", Math.round(needed))
+                    .addKeyValue("availableMs", Math.round(available))
+                    .log(needed > available ? "window cap exceeds what the timeout allows at the warm-up speed"
+                            : "window cap fits the timeout at the warm-up speed");
+        }
+        return policy;
+    }
+
+    /**
      * The engine as the function runs it: configured from the environment and, unless {@code QA_WARMUP=false},
-     * warmed up (at most ~3 s, well inside Lambda's 10 s init phase). The local runner loads it the same way.
+     * warmed up within a time budget. The local runner loads it the same way.
      */
     public static QaEngine loadEngine(Map<String, String> env) throws IOException {
         QaEngine engine = QaEngine.load(EngineConfig.fromEnvironment(env));

@@ -102,12 +102,13 @@ class InferenceHandlerTest {
 
         SQSBatchResponse response = handler.handleRequest(event, null);
 
-        assertEquals(List.of("059f36b4-87a3-44ab-83d2-661975830a7d"), failures(response));
-        assertEquals(QaStatus.DONE, store.find("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d").orElseThrow().status());
+        // answers are written concurrently: whichever write met the failure is the one message sent back
+        assertEquals(1, failures(response).size());
+        assertEquals(2, store.records().size(), "the other two answers are stored");
 
         SQSBatchResponse redelivered = handler.handleRequest(event, null);
         assertEquals(List.of(), failures(redelivered));
-        assertEquals(QaStatus.DONE, store.find("3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102").orElseThrow().status());
+        assertEquals(3, store.records().values().stream().filter(r -> r.status() == QaStatus.DONE).count());
     }
 
     @ParameterizedTest

@@ -42,6 +42,11 @@ public final class CountingRequestStore implements RequestStore {
     }
 
     @Override
+    public java.util.Map<String, QaRecord> findAll(java.util.Collection<String> ids) {
+        return delegate.findAll(ids);
+    }
+
+    @Override
     public Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash) {
         return delegate.claimIdempotencyKey(keyHash, requestId, bodyHash);
     }

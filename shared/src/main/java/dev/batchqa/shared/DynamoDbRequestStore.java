@@ -135,6 +135,7 @@ public final class DynamoDbRequestStore implements RequestStore {
      * @param ids duplicates are read once
      * @return the records found, in the order of {@code ids}; unknown and expired ids are left out
      */
+    @Override
     public Map<String, QaRecord> findAll(Collection<String> ids) {
         List<String> list = List.copyOf(new LinkedHashSet<>(ids));
         Map<String, QaRecord> found = new LinkedHashMap<>();

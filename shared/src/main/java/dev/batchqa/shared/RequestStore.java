@@ -1,6 +1,9 @@
 package dev.batchqa.shared;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Where question records live. Completion is write-once: a DONE or FAILED record is never overwritten. */
@@ -14,6 +17,13 @@ public interface RequestStore {
 
     /** The record, or empty when unknown or expired. */
     Optional<QaRecord> find(String id);
+
+    /** The records of many ids, read as {@link #find} reads one; unknown and expired ids are left out. */
+    default Map<String, QaRecord> findAll(Collection<String> ids) {
+        Map<String, QaRecord> found = new LinkedHashMap<>();
+        for (String id : ids) find(id).ifPresent(r -> found.put(id, r));
+        return found;
+    }
 
     /**
      * Moves a record (or a message that never had one) to DONE. Returns false when the record was already

@@ -45,6 +45,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QaEngine.class);
     private static final String ENGINE = "PyTorch";
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final ModelSettings settings;
     private final ZooModel<NDList, NDList> model;
@@ -58,6 +59,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
     private final LongAdder tokens = new LongAdder();
     private final LongAdder paddedTokens = new LongAdder();
     private volatile boolean closed;
+    private volatile long warmUpMillis;
 
     private QaEngine(ModelSettings settings, ZooModel<NDList, NDList> model, WindowEncoder encoder) {
         this.settings = settings;
@@ -140,20 +142,38 @@ public final class QaEngine implements Answerer, AutoCloseable {
     /** Answers all queries, batching the windows of all of them; results are in query order. */
     @Override
     public List<QaResult> answerAll(List<QaQuery> batch) {
+        List<PreparedQuery> prepared = new ArrayList<>(batch.size());
+        for (QaQuery query : batch) prepared.add(prepare(query));
+        return answerPrepared(prepared);
+    }
+
+    /** Splits the query into windows (tokenization only, no forward pass); see {@link PreparedQuery}. */
+    @Override
+    public PreparedQuery prepare(QaQuery query) {
         if (closed) {
             throw new IllegalStateException("QaEngine is closed");
         }
-        List<List<Window>> perQuery = new ArrayList<>(batch.size());
+        return new PreparedQuery(query, encoder.encode(query.question(), query.context()));
+    }
+
+    /**
+     * Answers prepared queries together: their windows share forward passes. Each prepared query is answered once;
+     * its windows hold the logits afterwards.
+     */
+    @Override
+    public List<QaResult> answerPrepared(List<PreparedQuery> batch) {
+        if (closed) {
+            throw new IllegalStateException("QaEngine is closed");
+        }
         List<Window> all = new ArrayList<>();
-        for (int q = 0; q < batch.size(); q++) {
-            List<Window> ws = encoder.encode(batch.get(q).question(), batch.get(q).context());
-            perQuery.add(ws);
-            all.addAll(ws);
+        for (PreparedQuery p : batch) {
+            if (p.windows == null) throw new IllegalArgumentException("not prepared by this engine");
+            all.addAll(p.windows);
         }
         infer(all);
         List<QaResult> results = new ArrayList<>(batch.size());
-        for (int q = 0; q < batch.size(); q++) {
-            results.add(decoder.decode(batch.get(q), perQuery.get(q)));
+        for (PreparedQuery p : batch) {
+            results.add(decoder.decode(p.query(), p.windows));
         }
         queries.add(batch.size());
         return results;
@@ -179,8 +199,14 @@ public final class QaEngine implements Answerer, AutoCloseable {
             answer(new QaQuery("What is it about?", context, 1));
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
+        warmUpMillis = millis;
         LOG.info("QA engine warmed up in {} ms", millis);
         return millis;
+    }
+
+    /** How long {@link #warmUp} took (0 before it ran); with {@link #stats()}, a first, pessimistic speed. */
+    public long warmUpMillis() {
+        return warmUpMillis;
     }
 
     /** The effective settings (config overrides, model config.json, defaults). */
@@ -193,9 +219,24 @@ public final class QaEngine implements Answerer, AutoCloseable {
         return new EngineStats(queries.sum(), windows.sum(), passes.sum(), tokens.sum(), paddedTokens.sum());
     }
 
+    /**
+     * Frees the model. Waits at most {@link #CLOSE_WAIT} for a forward pass in progress: a pass stuck in native
+     * code cannot be interrupted, and a process shutting down must not hang on it (the native memory is then left
+     * to the process exit).
+     */
     @Override
     public void close() {
-        passLock.lock();
+        try {
+            if (!passLock.tryLock(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                closed = true;
+                LOG.warn("QA engine closed while a forward pass was still running; its native memory is not freed");
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+            return;
+        }
         try {
             if (closed) {
                 return;

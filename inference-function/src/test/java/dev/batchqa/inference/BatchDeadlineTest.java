@@ -1,0 +1,292 @@
+package dev.batchqa.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.inference.engine.Answerer;
+import dev.batchqa.inference.engine.PreparedQuery;
+import dev.batchqa.inference.engine.QaQuery;
+import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.inference.engine.Span;
+import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.Json;
+import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.QaMessage;
+import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.QaStatus;
+import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.RequestStore.Completion;
+import dev.batchqa.shared.testing.InMemoryRequestStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The time-aware batch loop, with an answerer whose cost is set per question (windows = the number in the
+ * question text) and whose speed is a fixed sleep per window: deadlines, caps, redelivery and concurrent writes.
+ */
+class BatchDeadlineTest {
+    private static final MessageCodec CODEC =
+            new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
+
+    private final InMemoryRequestStore store = new InMemoryRequestStore();
+    private final ByteArrayOutputStream metricsOut = new ByteArrayOutputStream();
+    private final List<List<String>> calls = new CopyOnWriteArrayList<>();
+
+    @Test
+    void stopsBeforeTheDeadlineKeepsWhatItAnsweredAndSendsTheRestBack() {
+        // 8 questions of 3 windows at 40 ms a window = 120 ms each; 600 ms in all, 100 ms kept back
+        BatchProcessor processor = processor(sleepingAnswerer(40), policy().withChunkWindows(3)
+                .withDeadlineMargin(Duration.ofMillis(100)).withInitialMillisPerWindow(40));
+        SQSEvent event = event(question("q1", 3), question("q2", 3), question("q3", 3), question("q4", 3),
+                question("q5", 3), question("q6", 3), question("q7", 3), question("q8", 3));
+
+        long started = System.nanoTime();
+        SQSBatchResponse response = processor.process(event, 600);
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+
+        List<String> retried = failures(response);
+        long done = store.records().values().stream().filter(r -> r.status() == QaStatus.DONE).count();
+        assertTrue(tookMillis < 600, "returned within the invocation's time, took " + tookMillis + " ms");
+        assertTrue(done >= 2 && done <= 5, "answered what fit, stored at once: " + done);
+        assertEquals(8, done + retried.size(), "every message is either answered or sent back");
+        for (String id : retried) {
+            assertTrue(store.find(id).isEmpty(), "a postponed question was not touched: " + id);
+        }
+        JsonNode emf = lastMetrics();
+        assertEquals(retried.size(), emf.get("Postponed").asInt());
+        assertEquals(done * 3, emf.get("Windows").asInt());
+    }
+
+    @Test
+    void aQuestionOverTheWindowCapFailsAloneWithAReason() {
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy().withMaxWindowsPerQuestion(50));
+
+        SQSBatchResponse response = processor.process(event(question("big", 51), question("small", 2)), 60_000);
+
+        assertEquals(List.of(), failures(response));
+        QaRecord big = store.find("big").orElseThrow();
+        assertEquals(QaStatus.FAILED, big.status());
+        assertEquals("TOO_MANY_WINDOWS", big.error().code());
+        assertTrue(big.error().message().contains("51") && big.error().message().contains("50"), big.error().message());
+        assertEquals(QaStatus.DONE, store.find("small").orElseThrow().status());
+        assertEquals(List.of(List.of("small")), calls, "no forward pass was spent on the refused question");
+    }
+
+    @Test
+    void aQuestionThatCouldNeverFinishInTimeFailsInsteadOfLoopingToTheDeadLetterQueue() {
+        // 100 windows at an estimated 100 ms = 10 s, in a 2 s invocation
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy().withInitialMillisPerWindow(100)
+                .withDeadlineMargin(Duration.ofMillis(100)));
+
+        SQSBatchResponse response = processor.process(event(question("huge", 100), question("tiny", 1)), 2_000);
+
+        assertEquals(List.of(), failures(response));
+        assertEquals("EXCEEDS_TIME_BUDGET", store.find("huge").orElseThrow().error().code());
+        assertEquals(QaStatus.DONE, store.find("tiny").orElseThrow().status());
+    }
+
+    @Test
+    void aRedeliveryReadsTheRecordsAndSkipsQuestionsAlreadyCompleted() {
+        store.complete(new Completion("done-before", "q", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
+        store.fail(new Completion("failed-before", "q", 1, null), new dev.batchqa.shared.ErrorInfo("EXPIRED", "old"));
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy());
+        SQSEvent event = event(question("done-before", 1), question("failed-before", 1), question("open", 1));
+        event.getRecords().forEach(m -> m.getAttributes().put("ApproximateReceiveCount", "2"));
+
+        SQSBatchResponse response = processor.process(event, 60_000);
+
+        assertEquals(List.of(), failures(response));
+        assertEquals(List.of(List.of("open")), calls, "only the open question was inferred");
+        assertEquals(2, lastMetrics().get("Skipped").asInt());
+        assertEquals(1, lastMetrics().get("Answered").asInt());
+    }
+
+    @Test
+    void redeliveredMessagesGoFirst() {
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy().withChunkWindows(1));
+        SQSEvent event = event(question("new-1", 1), question("old", 1), question("new-2", 1));
+        event.getRecords().get(1).getAttributes().put("ApproximateReceiveCount", "4");
+
+        processor.process(event, 60_000);
+
+        assertEquals(List.of(List.of("old"), List.of("new-1"), List.of("new-2")), calls);
+    }
+
+    @Test
+    void theModelDoesNotWaitForDynamoDbBetweenChunks() throws Exception {
+        CountDownLatch secondChunkStarted = new CountDownLatch(1);
+        AtomicInteger writesSeenBeforeSecondChunk = new AtomicInteger(-1);
+        InMemoryRequestStore slowStore = new InMemoryRequestStore() {
+            @Override
+            public boolean complete(Completion c, List<Answer> answers) {
+                try {
+                    // the first write holds until the model has started the next chunk (or 5 s pass)
+                    if (c.id().equals("a")) secondChunkStarted.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.complete(c, answers);
+            }
+        };
+        Answerer answerer = new RecordingAnswerer(0) {
+            @Override
+            public List<QaResult> answerPrepared(List<PreparedQuery> prepared) {
+                if (prepared.get(0).query().question().startsWith("b")) {
+                    writesSeenBeforeSecondChunk.set(slowStore.completions());
+                    secondChunkStarted.countDown();
+                }
+                return super.answerPrepared(prepared);
+            }
+        };
+        BatchProcessor processor = new BatchProcessor(answerer, slowStore, CODEC, metrics(), Clock.systemUTC(),
+                policy().withChunkWindows(1));
+
+        long started = System.nanoTime();
+        SQSBatchResponse response = processor.process(event(question("a", 1), question("b", 1)), 60_000);
+
+        assertEquals(List.of(), failures(response));
+        assertEquals(0, writesSeenBeforeSecondChunk.get(), "the second chunk ran while the first write was in flight");
+        assertTrue((System.nanoTime() - started) < TimeUnit.SECONDS.toNanos(4), "no write waited for its 5 s timeout");
+        assertEquals(2, slowStore.completions());
+    }
+
+    @Test
+    void aWriteStillRunningAtTheDeadlineSendsItsMessageBack() {
+        InMemoryRequestStore stuckStore = new InMemoryRequestStore() {
+            @Override
+            public boolean complete(Completion c, List<Answer> answers) {
+                try {
+                    Thread.sleep(3_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.complete(c, answers);
+            }
+        };
+        BatchProcessor processor = new BatchProcessor(sleepingAnswerer(0), stuckStore, CODEC, metrics(),
+                Clock.systemUTC(), policy().withDeadlineMargin(Duration.ofMillis(200)));
+
+        long started = System.nanoTime();
+        SQSBatchResponse response = processor.process(event(question("slow-write", 1)), 1_000);
+
+        assertTrue((System.nanoTime() - started) < TimeUnit.MILLISECONDS.toNanos(1_000), "returned in time");
+        assertEquals(List.of(messageId("slow-write")), failures(response));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private BatchPolicy policy() {
+        return BatchPolicy.DEFAULT.withInitialMillisPerWindow(1);
+    }
+
+    private BatchProcessor processor(Answerer answerer, BatchPolicy policy) {
+        return new BatchProcessor(answerer, store, CODEC, metrics(), Clock.systemUTC(), policy);
+    }
+
+    private BatchMetrics metrics() {
+        return new BatchMetrics(new PrintStream(metricsOut, true, StandardCharsets.UTF_8), "deadline-test");
+    }
+
+    private JsonNode lastMetrics() {
+        try {
+            return Json.MAPPER.readTree(metricsOut.toString(StandardCharsets.UTF_8).strip().lines().toList().getLast());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private RecordingAnswerer sleepingAnswerer(long millisPerWindow) {
+        return new RecordingAnswerer(millisPerWindow);
+    }
+
+    /** Cost = the number after the id in the question ("q1 3" costs 3 windows); answers with the question's id. */
+    private class RecordingAnswerer implements Answerer {
+        private final long millisPerWindow;
+
+        RecordingAnswerer(long millisPerWindow) {
+            this.millisPerWindow = millisPerWindow;
+        }
+
+        @Override
+        public PreparedQuery prepare(QaQuery query) {
+            return PreparedQuery.unsplit(query, Integer.parseInt(query.question().split(" ")[1]));
+        }
+
+        @Override
+        public List<QaResult> answerPrepared(List<PreparedQuery> prepared) {
+            calls.add(prepared.stream().map(p -> p.query().question().split(" ")[0]).toList());
+            int windows = prepared.stream().mapToInt(PreparedQuery::windows).sum();
+            try {
+                Thread.sleep(windows * millisPerWindow);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List<QaResult> results = new ArrayList<>();
+            for (PreparedQuery p : prepared) {
+                String id = p.query().question().split(" ")[0];
+                results.add(new QaResult(List.of(new Span(id, 0, id.length(), 1.0)), -1, 1, p.windows()));
+            }
+            return results;
+        }
+
+        @Override
+        public List<QaResult> answerAll(List<QaQuery> queries) {
+            return answerPrepared(queries.stream().map(this::prepare).toList());
+        }
+
+        @Override
+        public QaResult answer(QaQuery query) {
+            return answerAll(List.of(query)).get(0);
+        }
+    }
+
+    private static String question(String id, int windows) {
+        return CODEC.encode(QaMessage.of(id, id + " " + windows, "context of " + id, 1, null));
+    }
+
+    private static String messageId(String id) {
+        return "msg-" + id;
+    }
+
+    private static SQSEvent event(String... bodies) {
+        List<SQSEvent.SQSMessage> records = new ArrayList<>();
+        for (String body : bodies) {
+            String id;
+            try {
+                id = Json.MAPPER.readTree(body).get("id").asText();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            SQSEvent.SQSMessage m = new SQSEvent.SQSMessage();
+            m.setMessageId(messageId(id));
+            m.setBody(body);
+            Map<String, String> attributes = new HashMap<>();
+            attributes.put("ApproximateReceiveCount", "1");
+            m.setAttributes(attributes);
+            records.add(m);
+        }
+        SQSEvent event = new SQSEvent();
+        event.setRecords(records);
+        return event;
+    }
+
+    private static List<String> failures(SQSBatchResponse response) {
+        return response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList();
+    }
+}
