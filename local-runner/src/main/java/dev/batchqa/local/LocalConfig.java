@@ -26,6 +26,7 @@ public record LocalConfig(
         int visibilityTimeoutSeconds,
         int maxReceiveCount,
         int pollers,
+        Duration functionTimeout,
         String modelLocation,
         Role role,
         Duration ackDelay,
@@ -45,6 +46,9 @@ public record LocalConfig(
         URI dynamo = firstNonNull(uri(env.get("AWS_ENDPOINT_URL_DYNAMODB")), common);
         String queueUrl = blankToNull(env.get("QA_QUEUE_URL"));
         boolean embedded = sqs == null && dynamo == null && queueUrl == null;
+        // Like the template: the inference function's timeout, and a visibility timeout beyond it (a message must
+        // not come back while the invocation that holds it may still be answering it).
+        int timeoutSeconds = integer(env, "QA_FUNCTION_TIMEOUT_SECONDS", 120);
         return new LocalConfig(
                 env.getOrDefault("QA_HTTP_HOST", "127.0.0.1"),
                 integer(env, "QA_HTTP_PORT", 3000),
@@ -57,9 +61,12 @@ public record LocalConfig(
                 env.getOrDefault("QA_TABLE_NAME", "qa-requests"),
                 integer(env, "QA_BATCH_SIZE", 10),
                 Duration.ofMillis(integer(env, "QA_BATCHING_WINDOW_MS", 200)),
-                integer(env, "QA_VISIBILITY_TIMEOUT_SECONDS", 30),
-                integer(env, "QA_MAX_RECEIVE_COUNT", 3),
-                integer(env, "QA_POLLERS", 1),
+                integer(env, "QA_VISIBILITY_TIMEOUT_SECONDS", timeoutSeconds + 30),
+                integer(env, "QA_MAX_RECEIVE_COUNT", 5),
+                // two concurrent invocations, as Lambda runs several: one batch of long contexts does not hold
+                // up the next batch (their chunks take turns on the engine)
+                integer(env, "QA_POLLERS", 2),
+                Duration.ofSeconds(timeoutSeconds),
                 modelLocation(env),
                 Role.valueOf(env.getOrDefault("QA_ROLE", "all").trim().toUpperCase(java.util.Locale.ROOT)),
                 // fault injection: a pause between answering a batch and deleting it, the window in which a

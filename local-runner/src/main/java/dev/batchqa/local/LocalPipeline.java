@@ -1,5 +1,9 @@
 package dev.batchqa.local;
 
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.DeadLetterHandler;
@@ -15,6 +19,7 @@ import dev.batchqa.shared.SqsRequestQueue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,7 +54,6 @@ public final class LocalPipeline implements AutoCloseable {
     private String queueUrl;
     private SqsClient sqs;
     private DynamoDbClient dynamo;
-    private QaEngine engine;
     private CountingRequestStore store;
     private URI sqsEndpoint;
     private URI dynamoEndpoint;
@@ -101,11 +105,10 @@ public final class LocalPipeline implements AutoCloseable {
         store = new CountingRequestStore(new DynamoDbRequestStore(dynamo, settings));
 
         if (config.role() != LocalConfig.Role.API) {
-            engine = InferenceHandler.loadEngine(env);
-            resources.push(engine);
-            InferenceHandler inference = new InferenceHandler(new BatchProcessor(engine, store, codec,
-                    new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local"), Clock.systemUTC()));
-            poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), inference,
+            BatchMetrics metrics = new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local");
+            // one engine per handler generation: a timed-out invocation's handler is replaced with its engine
+            poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), "inference-function",
+                    () -> inferenceHandler(env, codec, metrics), config.functionTimeout(),
                     config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
             resources.push(poller);
             if (queue.deadLetterUrl() != null) {
@@ -118,6 +121,33 @@ public final class LocalPipeline implements AutoCloseable {
                     new IngestApi(store, new SqsRequestQueue(sqs, queueUrl, codec), validator, Clock.systemUTC()));
             front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
             resources.push(front);
+        }
+    }
+
+    /** The inference handler as the function builds it, owning its engine (closed with the handler). */
+    private LocalInference inferenceHandler(Map<String, String> env, MessageCodec codec, BatchMetrics metrics) {
+        try {
+            QaEngine engine = InferenceHandler.loadEngine(env);
+            BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
+                    InferenceHandler.policy(env, engine));
+            return new LocalInference(new InferenceHandler(processor), processor, engine);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The handler with what it owns, so that the poller can close a replaced one. */
+    private record LocalInference(InferenceHandler handler, BatchProcessor processor, QaEngine engine)
+            implements RequestHandler<SQSEvent, SQSBatchResponse>, AutoCloseable {
+        @Override
+        public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+            return handler.handleRequest(event, context);
+        }
+
+        @Override
+        public void close() {
+            processor.close();
+            engine.close();
         }
     }
 

@@ -4,6 +4,8 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code scripts/run-local}: the pipeline on loopback until Ctrl-C. */
 public final class Main {
+    private static final long SHUTDOWN_GRACE_MILLIS = 10_000;
+
     private Main() {}
 
     public static void main(String[] args) throws Exception {
@@ -13,8 +15,19 @@ public final class Main {
         LocalPipeline pipeline = LocalPipeline.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            pipeline.close();
+            // SIGTERM or Ctrl-C: close what can be closed within a few seconds; a forward pass stuck in native
+            // code must not keep the process alive (its messages come back after the visibility timeout)
+            Thread closing = Thread.ofPlatform().daemon().start(pipeline::close);
+            try {
+                closing.join(SHUTDOWN_GRACE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             stopped.countDown();
+            if (closing.isAlive()) {
+                System.err.println("shutdown took over " + SHUTDOWN_GRACE_MILLIS + " ms; stopping now");
+                Runtime.getRuntime().halt(143);
+            }
         }));
         if (pipeline.apiUrl() == null) {
             System.err.printf("%nReady. Worker polling %s%n", pipeline.queueUrl());

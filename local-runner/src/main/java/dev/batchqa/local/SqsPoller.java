@@ -9,7 +9,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +29,12 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * window, invoke the handler with an {@link SQSEvent}, delete the messages that succeeded and leave the ones
  * in {@code batchItemFailures} (or the whole batch, if the handler throws) to reappear after the visibility
  * timeout; the queue's redrive policy moves them to the dead-letter queue after maxReceiveCount.
+ *
+ * <p>Like Lambda, it enforces the function's timeout: an invocation still running then counts as failed (its
+ * messages come back after the visibility timeout) and the handler is replaced by a fresh one from the factory,
+ * as Lambda replaces a timed-out sandbox. A Java thread stuck in native code (a forward pass) cannot be stopped;
+ * it is abandoned as a daemon thread, and the fresh handler brings its own engine, so one stuck invocation never
+ * blocks the next ones.
  */
 public final class SqsPoller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqsPoller.class);
@@ -31,7 +43,10 @@ public final class SqsPoller implements AutoCloseable {
     private final String queueUrl;
     private final String queueArn;
     private final String region;
-    private final RequestHandler<SQSEvent, SQSBatchResponse> handler;
+    private final Supplier<RequestHandler<SQSEvent, SQSBatchResponse>> handlerFactory;
+    private final AtomicReference<RequestHandler<SQSEvent, SQSBatchResponse>> handler = new AtomicReference<>();
+    private final String functionName;
+    private final Duration timeout;
     private final int batchSize;
     private final Duration batchingWindow;
     private final Duration ackDelay;
@@ -41,11 +56,25 @@ public final class SqsPoller implements AutoCloseable {
     public SqsPoller(SqsClient sqs, String queueUrl, String queueArn, String region,
             RequestHandler<SQSEvent, SQSBatchResponse> handler, int batchSize, Duration batchingWindow,
             Duration ackDelay) {
+        this(sqs, queueUrl, queueArn, region, "function", () -> handler, Duration.ofMinutes(15), batchSize,
+                batchingWindow, ackDelay);
+    }
+
+    /**
+     * @param handlerFactory makes the handler at start and a fresh one after a timed-out invocation
+     * @param timeout the function's timeout: the invocation's {@code getRemainingTimeInMillis()} starts there
+     */
+    public SqsPoller(SqsClient sqs, String queueUrl, String queueArn, String region, String functionName,
+            Supplier<RequestHandler<SQSEvent, SQSBatchResponse>> handlerFactory, Duration timeout, int batchSize,
+            Duration batchingWindow, Duration ackDelay) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.queueArn = queueArn;
         this.region = region;
-        this.handler = handler;
+        this.functionName = functionName;
+        this.handlerFactory = handlerFactory;
+        this.handler.set(handlerFactory.get());
+        this.timeout = timeout;
         this.batchSize = batchSize;
         this.batchingWindow = batchingWindow;
         this.ackDelay = ackDelay;
@@ -96,10 +125,25 @@ public final class SqsPoller implements AutoCloseable {
 
     private void invoke(List<Message> batch) {
         SQSBatchResponse response;
+        RequestHandler<SQSEvent, SQSBatchResponse> current = handler.get();
+        SQSEvent event = toEvent(batch);
+        LocalContext context = new LocalContext(functionName, timeout.toMillis());
+        FutureTask<SQSBatchResponse> invocation = new FutureTask<>(() -> current.handleRequest(event, context));
+        Thread.ofPlatform().name(functionName + "-invocation").daemon().start(invocation);
         try {
-            response = handler.handleRequest(toEvent(batch), new LocalContext("inference-function", 900_000));
-        } catch (RuntimeException e) {
-            log.error("inference handler failed; the whole batch will be retried", e);
+            response = invocation.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.atError().addKeyValue("function", functionName).addKeyValue("timeoutMs", timeout.toMillis())
+                    .addKeyValue("messages", batch.size())
+                    .log("invocation timed out; its messages come back after the visibility timeout");
+            invocation.cancel(true);
+            replaceHandler(current);
+            return;
+        } catch (ExecutionException e) {
+            log.error("handler failed; the whole batch will be retried", e.getCause());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return;
         }
         if (!ackDelay.isZero()) sleep(ackDelay.toMillis());
@@ -114,6 +158,33 @@ public final class SqsPoller implements AutoCloseable {
         for (int i = 0; i < done.size(); i += 10) {
             List<DeleteMessageBatchRequestEntry> chunk = done.subList(i, Math.min(done.size(), i + 10));
             sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(chunk));
+        }
+    }
+
+    /** As Lambda discards a timed-out sandbox: the next invocation gets a fresh handler (and engine). */
+    private void replaceHandler(RequestHandler<SQSEvent, SQSBatchResponse> timedOut) {
+        if (!running.get()) return;
+        try {
+            RequestHandler<SQSEvent, SQSBatchResponse> fresh = handlerFactory.get();
+            if (!handler.compareAndSet(timedOut, fresh)) {
+                closeQuietly(fresh); // another poller replaced it already
+            } else {
+                closeQuietly(timedOut);
+            }
+        } catch (RuntimeException e) {
+            log.error("making a fresh handler failed; keeping the old one", e);
+        }
+    }
+
+    private static void closeQuietly(Object handler) {
+        if (handler instanceof AutoCloseable closeable) {
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    log.warn("closing a replaced handler failed", e);
+                }
+            });
         }
     }
 
@@ -137,14 +208,27 @@ public final class SqsPoller implements AutoCloseable {
         return record;
     }
 
+    /**
+     * Stops polling. An invocation in progress is abandoned, not awaited: its messages come back after the
+     * visibility timeout (at-least-once), so a shutdown never waits on a long or stuck batch.
+     */
     @Override
     public void close() {
         running.set(false);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         for (Thread worker : workers) {
+            worker.interrupt();
             try {
-                worker.join(25_000);
+                worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        if (handler.get() instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("closing the handler failed", e);
             }
         }
     }

@@ -82,8 +82,11 @@ class CrashSafetyTest {
             assertEquals(entry.getValue(), done.get("answer").get("text").asText());
         }
         awaitQueueDrained(); // the messages answered before the crash come back after their visibility timeout
+        // a redelivered message whose record is complete is skipped before inference (or, if the read failed,
+        // refused by the write-once completion)
         long duplicates = Files.readAllLines(secondLog).stream()
-                .filter(line -> line.contains("duplicate delivery ignored")).count();
+                .filter(line -> line.contains("redelivery skipped") || line.contains("duplicate delivery ignored"))
+                .count();
         assertTrue(duplicates >= 1, "the batch answered before the crash came back and was not answered again");
     }
 
