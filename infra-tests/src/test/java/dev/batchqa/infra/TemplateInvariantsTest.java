@@ -44,7 +44,8 @@ class TemplateInvariantsTest {
       "sqs:SendMessage");
   /** BatchProcessor writes only through RequestStore.complete/fail: conditional UpdateItem (upserts). */
   static final Set<String> INFERENCE_ACTIONS = Set.of(
-      "dynamodb:UpdateItem",
+      // completions, and the batch read of a redelivered batch (BatchProcessor.skipCompleted)
+      "dynamodb:UpdateItem", "dynamodb:BatchGetItem",
       // the SQS event source mapping polls with the function's role
       "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
   /** DeadLetterHandler calls only RequestStore.fail (one conditional UpdateItem); the rest is polling. */
@@ -562,6 +563,27 @@ class TemplateInvariantsTest {
   }
 
   // ------------------------------------------------------------------ alarms and outputs
+
+  @Test
+  void handledInferenceFailuresReachAlarmsThroughTheEmfMetrics() {
+    for (String metric : List.of("Failed", "Retried")) {
+      assertTrue(t.resourcesOfType("AWS::CloudWatch::Alarm").stream().map(t::properties)
+          .anyMatch(a -> "BatchQa".equals(a.get("Namespace")) && metric.equals(a.get("MetricName"))
+              && dimension(a, "FunctionName").equals(Map.of("Ref", INFERENCE))), metric + " alarm");
+    }
+  }
+
+  @Test
+  void everyTimeoutBoundsTheWindowCapAtHalfTheTimeoutAtTheDocumentedSpeed() {
+    Map<String, Object> env = map(path(t.properties(INFERENCE), "Environment", "Variables"));
+    assertEquals(Map.of("Ref", "InferenceTimeoutSeconds"), env.get("QA_FUNCTION_TIMEOUT_SECONDS"));
+    for (String timeout : t.allowedValues("InferenceTimeoutSeconds")) {
+      Object cap = t.resolve(env.get("QA_MAX_WINDOWS_PER_QUESTION"), t.params("InferenceTimeoutSeconds", timeout));
+      int windows = (int) number(cap);
+      assertTrue(windows >= 1 && windows <= Integer.parseInt(timeout) * 8 / 2 && windows <= 500,
+          timeout + " s -> " + windows + " windows: more than half the timeout at 8 windows/s, or over 500");
+    }
+  }
 
   @Test
   void alarmsOnDlqDepthAndOnErrorsOfBothFunctions() {
