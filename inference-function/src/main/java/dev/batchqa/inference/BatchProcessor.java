@@ -70,6 +70,7 @@ public final class BatchProcessor implements AutoCloseable {
     private final Clock clock;
     private final BatchPolicy policy;
     private final ExecutorService writers;
+    private final Requeue requeue;
     /** Measured cost of one window (forward pass share + decoding), kept across the invocations of a container. */
     private volatile double millisPerWindow;
 
@@ -79,6 +80,13 @@ public final class BatchProcessor implements AutoCloseable {
 
     public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock,
             BatchPolicy policy) {
+        this(answerer, store, codec, metrics, clock, policy, Requeue.NONE);
+    }
+
+    /** @param requeue gives postponed messages back to the queue at once */
+    public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock,
+            BatchPolicy policy, Requeue requeue) {
+        this.requeue = requeue;
         this.answerer = answerer;
         this.store = store;
         this.codec = codec;
@@ -108,7 +116,7 @@ public final class BatchProcessor implements AutoCloseable {
         for (SQSEvent.SQSMessage message : messages) {
             outcome.observeAge(message);
             try {
-                valid.add(new Pending(message.getMessageId(), codec.decode(message.getBody(), message.getMessageId()),
+                valid.add(new Pending(message, codec.decode(message.getBody(), message.getMessageId()),
                         receiveCount(message)));
             } catch (InvalidMessageException e) {
                 rejectPoison(message, e, outcome);
@@ -116,9 +124,14 @@ public final class BatchProcessor implements AutoCloseable {
         }
         boolean redelivered = valid.stream().anyMatch(p -> p.receiveCount > 1);
         if (redelivered) valid = skipCompleted(valid, outcome);
-        valid.sort(Comparator.comparingInt((Pending p) -> p.receiveCount).reversed()); // stable: keeps batch order
-        answerInChunks(valid, redelivered ? 1 : policy.chunkWindows(), run);
+        List<Prepared> prepared = prepareAll(valid, run);
+        // Messages delivered before go first (they are closest to the dead-letter queue), then the cheapest:
+        // a batch mixing long contexts with short ones answers the short ones in seconds, not after the long ones.
+        prepared.sort(Comparator.comparingInt((Prepared p) -> p.pending.receiveCount).reversed()
+                .thenComparingInt(Prepared::cost));
+        answerInChunks(prepared, redelivered ? 1 : policy.chunkWindows(), run);
         run.awaitWrites();
+        if (!run.postponed.isEmpty()) requeue.now(run.postponed);
         outcome.inferenceMillis = (System.nanoTime() - startNanos) / 1_000_000;
         metrics.record(outcome);
         log.atInfo()
@@ -175,24 +188,32 @@ public final class BatchProcessor implements AutoCloseable {
         return open;
     }
 
-    private void answerInChunks(List<Pending> questions, int chunkWindows, Run run) {
-        List<Prepared> chunk = new ArrayList<>();
-        int windows = 0;
-        for (int i = 0; i < questions.size(); i++) {
-            Pending p = questions.get(i);
-            if (run.stopped) {
+    /** Tokenizes every question (no forward pass yet), until the deadline. */
+    private List<Prepared> prepareAll(List<Pending> questions, Run run) {
+        List<Prepared> prepared = new ArrayList<>();
+        for (Pending p : questions) {
+            if (run.stopped || !run.fits(0, 0)) {
+                run.stopped = true;
                 run.postpone(p);
                 continue;
             }
-            Prepared prepared = prepare(p, run);
-            if (prepared == null) continue;
+            Prepared one = prepare(p, run);
+            if (one != null) prepared.add(one);
+        }
+        return prepared;
+    }
+
+    private void answerInChunks(List<Prepared> questions, int chunkWindows, Run run) {
+        List<Prepared> chunk = new ArrayList<>();
+        int windows = 0;
+        for (Prepared prepared : questions) {
             if (!chunk.isEmpty() && windows + prepared.cost() > chunkWindows) {
                 runChunk(chunk, run);
                 chunk.clear();
                 windows = 0;
             }
             if (run.stopped) {
-                run.postpone(p);
+                run.postpone(prepared.pending);
                 continue;
             }
             chunk.add(prepared);
@@ -208,13 +229,13 @@ public final class BatchProcessor implements AutoCloseable {
             prepared = answerer.prepare(p.query());
         } catch (RuntimeException e) {
             withIds(p.message, () -> log.error("tokenizing one question failed", e));
-            failRecord(p.sqsMessageId, completion(p.message), INFERENCE_ERROR, run.outcome);
+            failRecord(p.sqsMessageId(), completion(p.message), INFERENCE_ERROR, run.outcome);
             return null;
         }
         if (prepared.windows() > policy.maxWindowsPerQuestion()) {
             withIds(p.message, () -> log.atWarn().addKeyValue("windows", prepared.windows())
                     .addKeyValue("maxWindows", policy.maxWindowsPerQuestion()).log("question refused: too many windows"));
-            failRecord(p.sqsMessageId, completion(p.message), new ErrorInfo("TOO_MANY_WINDOWS",
+            failRecord(p.sqsMessageId(), completion(p.message), new ErrorInfo("TOO_MANY_WINDOWS",
                     "the context needs " + prepared.windows() + " model windows; this deployment answers at most "
                             + policy.maxWindowsPerQuestion() + " per question"), run.outcome);
             return null;
@@ -237,9 +258,9 @@ public final class BatchProcessor implements AutoCloseable {
             }
             if (to == from) {
                 Prepared first = chunk.get(from);
-                if (!run.anyAnswered && !run.fitsWholeBudget(first.cost(), millisPerWindow)) {
-                    // Even a fresh invocation could not answer it: retrying would only lead to the dead-letter queue.
-                    failRecord(first.pending.sqsMessageId, completion(first.pending.message), new ErrorInfo(
+                if (!run.fitsWholeBudget(first.cost(), millisPerWindow)) {
+                    // Even a whole invocation could not answer it: retrying would only lead to the dead-letter queue.
+                    failRecord(first.pending.sqsMessageId(), completion(first.pending.message), new ErrorInfo(
                             "EXCEEDS_TIME_BUDGET", "the context needs " + first.cost() + " model windows, more than"
                                     + " this deployment can answer within its timeout"), run.outcome);
                     from++;
@@ -264,7 +285,6 @@ public final class BatchProcessor implements AutoCloseable {
             log.warn("inference failed for a group of " + group.size() + "; isolating the failing questions", batchError);
             results = isolate(group, run);
         }
-        run.anyAnswered = true;
         run.outcome.windows += windows;
         for (int i = 0; i < group.size(); i++) {
             QaResult result = results.get(i);
@@ -302,9 +322,9 @@ public final class BatchProcessor implements AutoCloseable {
         boolean inputSpecific = failing.size() < group.size();
         for (Pending p : failing) {
             if (inputSpecific) {
-                failRecord(p.sqsMessageId, completion(p.message), INFERENCE_ERROR, run.outcome);
+                failRecord(p.sqsMessageId(), completion(p.message), INFERENCE_ERROR, run.outcome);
             } else {
-                run.outcome.retry.add(p.sqsMessageId);
+                run.outcome.retry.add(p.sqsMessageId());
             }
         }
         if (!inputSpecific) run.stopped = true;
@@ -384,7 +404,11 @@ public final class BatchProcessor implements AutoCloseable {
         }
     }
 
-    private record Pending(String sqsMessageId, DecodedMessage message, int receiveCount) {
+    private record Pending(SQSEvent.SQSMessage sqs, DecodedMessage message, int receiveCount) {
+        String sqsMessageId() {
+            return sqs.getMessageId();
+        }
+
         QaQuery query() {
             return new QaQuery(message.question(), message.context(), message.topK());
         }
@@ -409,8 +433,8 @@ public final class BatchProcessor implements AutoCloseable {
         /** When the last write wait must end, to return in time. */
         final long hardDeadlineNanos;
         final List<Write> writes = new ArrayList<>();
+        final List<SQSEvent.SQSMessage> postponed = new ArrayList<>();
         boolean stopped;
-        boolean anyAnswered;
 
         Run(Outcome outcome, long startNanos, long remainingMillis) {
             this.outcome = outcome;
@@ -438,8 +462,9 @@ public final class BatchProcessor implements AutoCloseable {
 
         void postpone(Pending p) {
             withIds(p.message, () -> log.info("not started before the deadline; the message goes back to the queue"));
-            outcome.retry.add(p.sqsMessageId);
+            outcome.retry.add(p.sqsMessageId());
             outcome.postponed++;
+            postponed.add(p.sqs);
         }
 
         /** Waits for every write, at most until the hard deadline; one still running then is retried. */
@@ -462,7 +487,7 @@ public final class BatchProcessor implements AutoCloseable {
                     case ANSWERED -> outcome.answered++;
                     case NO_ANSWER -> outcome.noAnswer++;
                     case DUPLICATE -> outcome.duplicates++;
-                    case RETRY -> outcome.retry.add(w.pending.sqsMessageId);
+                    case RETRY -> outcome.retry.add(w.pending.sqsMessageId());
                 }
             }
         }

@@ -59,7 +59,8 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
                     new MessageCodec(QaValidator.fromSettings(settings)),
                     BatchMetrics.toStdout(),
                     Clock.systemUTC(),
-                    policy(env, engine));
+                    policy(env, engine),
+                    settings.queueUrl() == null ? Requeue.NONE : Requeue.sqs(AwsClients::sqs, settings.queueUrl()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the QA model", e);
         }

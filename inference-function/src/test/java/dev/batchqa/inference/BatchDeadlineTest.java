@@ -129,6 +129,29 @@ class BatchDeadlineTest {
     }
 
     @Test
+    void cheapQuestionsGoBeforeCostlyOnesInABatch() {
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy().withChunkWindows(1));
+
+        processor.process(event(question("big", 20), question("small", 1), question("mid", 5)), 60_000);
+
+        assertEquals(List.of(List.of("small"), List.of("mid"), List.of("big")), calls);
+    }
+
+    @Test
+    void postponedMessagesAreGivenBackToTheQueueAtOnce() {
+        List<String> released = new CopyOnWriteArrayList<>();
+        BatchProcessor processor = new BatchProcessor(sleepingAnswerer(40), store, CODEC, metrics(), Clock.systemUTC(),
+                policy().withChunkWindows(3).withDeadlineMargin(Duration.ofMillis(100)).withInitialMillisPerWindow(40),
+                messages -> messages.forEach(m -> released.add(m.getMessageId())));
+
+        SQSBatchResponse response = processor.process(event(question("p1", 3), question("p2", 3), question("p3", 3),
+                question("p4", 3), question("p5", 3), question("p6", 3)), 400);
+
+        assertTrue(!released.isEmpty(), "something was postponed in a 400 ms invocation");
+        assertEquals(failures(response), released, "exactly the postponed messages are released");
+    }
+
+    @Test
     void theModelDoesNotWaitForDynamoDbBetweenChunks() throws Exception {
         CountDownLatch secondChunkStarted = new CountDownLatch(1);
         AtomicInteger writesSeenBeforeSecondChunk = new AtomicInteger(-1);

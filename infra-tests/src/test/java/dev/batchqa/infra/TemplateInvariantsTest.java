@@ -47,7 +47,9 @@ class TemplateInvariantsTest {
       // completions, and the batch read of a redelivered batch (BatchProcessor.skipCompleted)
       "dynamodb:UpdateItem", "dynamodb:BatchGetItem",
       // the SQS event source mapping polls with the function's role
-      "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
+      "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+      // Requeue: messages postponed at the deadline are made visible again at once
+      "sqs:ChangeMessageVisibility");
   /** DeadLetterHandler calls only RequestStore.fail (one conditional UpdateItem); the rest is polling. */
   static final Set<String> DEAD_LETTER_ACTIONS = Set.of(
       "dynamodb:UpdateItem",

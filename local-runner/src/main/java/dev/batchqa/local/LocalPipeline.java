@@ -8,6 +8,7 @@ import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.DeadLetterHandler;
 import dev.batchqa.inference.InferenceHandler;
+import dev.batchqa.inference.Requeue;
 import dev.batchqa.inference.engine.QaEngine;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
@@ -129,7 +130,7 @@ public final class LocalPipeline implements AutoCloseable {
         try {
             QaEngine engine = InferenceHandler.loadEngine(env);
             BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
-                    InferenceHandler.policy(env, engine));
+                    InferenceHandler.policy(env, engine), Requeue.sqs(() -> sqs, queueUrl));
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -52,7 +52,8 @@ public final class QaEngine implements Answerer, AutoCloseable {
     private final Predictor<NDList, NDList> predictor;
     private final WindowEncoder encoder;
     private final SpanDecoder decoder;
-    private final ReentrantLock passLock = new ReentrantLock();
+    /** Fair: concurrent callers take turns pass by pass, so a caller with short work is not starved by a long one. */
+    private final ReentrantLock passLock = new ReentrantLock(true);
     private final LongAdder queries = new LongAdder();
     private final LongAdder windows = new LongAdder();
     private final LongAdder passes = new LongAdder();
