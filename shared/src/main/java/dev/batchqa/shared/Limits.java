@@ -10,6 +10,15 @@ public final class Limits {
     public static final int MAX_QUESTION_CHARS = 1_000;
     public static final int MIN_TOP_K = 1;
     public static final int MAX_TOP_K = 10;
+    /**
+     * Largest answer the inference engine may return, in UTF-16 chars (its {@code QA_MAX_ANSWER_CHARS} setting,
+     * default 1,000, may not exceed this). With {@link #MAX_TOP_K} answers of at most 3 UTF-8 bytes per UTF-16 char
+     * (a surrogate pair is 2 chars and 4 bytes) the answers of a record are at most 300,000 bytes, below
+     * {@link #MAX_ITEM_BYTES} with the question and attributes (checked by LimitsTest).
+     */
+    public static final int MAX_ANSWER_CHARS = 10_000;
+    /** DynamoDB's item size limit (400 KB: names and values of all attributes, UTF-8). */
+    public static final int MAX_ITEM_BYTES = 400 * 1024;
     /** SQS maximum message size. */
     public static final int MAX_MESSAGE_BYTES = 262_144;
     /** Request ids we accept: ours are UUIDs; SQS message ids are UUIDs; producers may choose their own. */

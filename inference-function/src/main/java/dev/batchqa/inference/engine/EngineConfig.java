@@ -26,6 +26,7 @@ public final class EngineConfig {
     public static final String ENV_DOC_STRIDE = "QA_DOC_STRIDE";
     public static final String ENV_MAX_QUERY_LENGTH = "QA_MAX_QUERY_LENGTH";
     public static final String ENV_MAX_ANSWER_LENGTH = "QA_MAX_ANSWER_LENGTH";
+    public static final String ENV_MAX_ANSWER_CHARS = "QA_MAX_ANSWER_CHARS";
     public static final String ENV_N_BEST = "QA_N_BEST";
     public static final String ENV_NULL_THRESHOLD = "QA_NULL_THRESHOLD";
     public static final String ENV_MAX_TOKENS_PER_PASS = "QA_MAX_TOKENS_PER_PASS";
@@ -39,6 +40,7 @@ public final class EngineConfig {
     private final Integer docStride;
     private final Integer maxQueryLength;
     private final Integer maxAnswerLength;
+    private final Integer maxAnswerChars;
     private final Integer nBest;
     private final Double nullThreshold;
     private final Integer maxTokensPerPass;
@@ -53,6 +55,7 @@ public final class EngineConfig {
         docStride = b.docStride;
         maxQueryLength = b.maxQueryLength;
         maxAnswerLength = b.maxAnswerLength;
+        maxAnswerChars = b.maxAnswerChars;
         nBest = b.nBest;
         nullThreshold = b.nullThreshold;
         maxTokensPerPass = b.maxTokensPerPass;
@@ -74,6 +77,7 @@ public final class EngineConfig {
         b.docStride = docStride;
         b.maxQueryLength = maxQueryLength;
         b.maxAnswerLength = maxAnswerLength;
+        b.maxAnswerChars = maxAnswerChars;
         b.nBest = nBest;
         b.nullThreshold = nullThreshold;
         b.maxTokensPerPass = maxTokensPerPass;
@@ -100,6 +104,7 @@ public final class EngineConfig {
         intValue(env, ENV_DOC_STRIDE).ifPresent(b::docStride);
         intValue(env, ENV_MAX_QUERY_LENGTH).ifPresent(b::maxQueryLength);
         intValue(env, ENV_MAX_ANSWER_LENGTH).ifPresent(b::maxAnswerLength);
+        intValue(env, ENV_MAX_ANSWER_CHARS).ifPresent(b::maxAnswerChars);
         intValue(env, ENV_N_BEST).ifPresent(b::nBest);
         parse(env, ENV_NULL_THRESHOLD, EngineConfig::parseThreshold).ifPresent(b::nullThreshold);
         intValue(env, ENV_MAX_TOKENS_PER_PASS).ifPresent(b::maxTokensPerPass);
@@ -136,6 +141,10 @@ public final class EngineConfig {
         return maxAnswerLength;
     }
 
+    public Integer maxAnswerChars() {
+        return maxAnswerChars;
+    }
+
     public Integer nBest() {
         return nBest;
     }
@@ -165,6 +174,7 @@ public final class EngineConfig {
         return "EngineConfig[modelLocation=" + modelLocation + ", modelFile=" + modelFile
                 + ", maxSeqLength=" + maxSeqLength + ", docStride=" + docStride
                 + ", maxQueryLength=" + maxQueryLength + ", maxAnswerLength=" + maxAnswerLength
+                + ", maxAnswerChars=" + maxAnswerChars
                 + ", nBest=" + nBest + ", nullThreshold=" + nullThreshold
                 + ", maxTokensPerPass=" + maxTokensPerPass + ", maxWindowsPerPass=" + maxWindowsPerPass
                 + ", padToMaxLength=" + padToMaxLength + ", threads=" + threads + "]";
@@ -205,6 +215,7 @@ public final class EngineConfig {
         private Integer docStride;
         private Integer maxQueryLength;
         private Integer maxAnswerLength;
+        private Integer maxAnswerChars;
         private Integer nBest;
         private Double nullThreshold;
         private Integer maxTokensPerPass;
@@ -250,6 +261,16 @@ public final class EngineConfig {
         /** Longest answer in tokens (model default, else 30). */
         public Builder maxAnswerLength(int maxAnswerLength) {
             this.maxAnswerLength = maxAnswerLength;
+            return this;
+        }
+
+        /**
+         * Longest answer in UTF-16 chars (model default, else 1,000; at most 10,000). A longer span is not a
+         * candidate, so the next best span wins: a word over 100 characters is a single [UNK] token, so the token
+         * limit alone would let an answer run to tens of thousands of characters.
+         */
+        public Builder maxAnswerChars(int maxAnswerChars) {
+            this.maxAnswerChars = maxAnswerChars;
             return this;
         }
 

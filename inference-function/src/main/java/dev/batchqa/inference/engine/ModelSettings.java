@@ -20,6 +20,8 @@ import java.nio.file.Path;
  * @param docStride context tokens shared by consecutive windows (HuggingFace "stride")
  * @param maxQueryLength question tokens kept
  * @param maxAnswerLength longest answer span in tokens
+ * @param maxAnswerChars longest answer text in UTF-16 chars (1..{@value #MAX_ANSWER_CHARS}): one token can cover a
+ *        long text (a word over 100 characters is one [UNK]), so the token limit alone does not bound the answer
  * @param nBest start and end candidates per window
  * @param nullThreshold abstain when {@code nullScore - bestSpanLogit > nullThreshold}; +infinity = never abstain
  * @param trainedWithUnanswerable whether the model saw SQuAD 2.0 style unanswerable questions in training
@@ -37,6 +39,7 @@ public record ModelSettings(
         int docStride,
         int maxQueryLength,
         int maxAnswerLength,
+        int maxAnswerChars,
         int nBest,
         double nullThreshold,
         boolean trainedWithUnanswerable,
@@ -51,6 +54,13 @@ public record ModelSettings(
     public static final int DEFAULT_MAX_QUERY_LENGTH = 64;
     public static final int DEFAULT_MAX_ANSWER_LENGTH = 30;
     public static final int DEFAULT_N_BEST = 20;
+    /** Far longer than an extractive answer usually is (SQuAD answers are a few words), yet small to store. */
+    public static final int DEFAULT_MAX_ANSWER_CHARS = 1_000;
+    /**
+     * Largest allowed maxAnswerChars: 10 answers of 10,000 UTF-16 chars are at most 300,000 UTF-8 bytes, so a stored
+     * record stays below DynamoDB's 400 KB item limit (shared {@code Limits.MAX_ANSWER_CHARS}, checked there).
+     */
+    public static final int MAX_ANSWER_CHARS = 10_000;
     /**
      * Small on purpose: on CPU (libtorch 2.7.1) a pass over many rows costs more per token than the same rows
      * one at a time (MiniLM [8, 384]: 6.0 s against 8 x 140 ms), so the engine's gain is in not padding short
@@ -71,6 +81,8 @@ public record ModelSettings(
                 "maxQueryLength + " + MAX_SPECIAL_TOKENS + " + docStride must be < maxSeqLength (" + maxQueryLength
                         + " + " + MAX_SPECIAL_TOKENS + " + " + docStride + " >= " + maxSeqLength + ")");
         require(maxAnswerLength >= 1, "maxAnswerLength must be >= 1");
+        require(maxAnswerChars >= 1 && maxAnswerChars <= MAX_ANSWER_CHARS,
+                "maxAnswerChars must be in 1.." + MAX_ANSWER_CHARS + " (is " + maxAnswerChars + ")");
         require(nBest >= 1, "nBest must be >= 1");
         require(!Double.isNaN(nullThreshold), "nullThreshold must be a number");
         require(maxTokensPerPass >= maxSeqLength, "maxTokensPerPass must be >= maxSeqLength");
@@ -95,6 +107,7 @@ public record ModelSettings(
                 pick(config.docStride(), json, "doc_stride", DEFAULT_DOC_STRIDE),
                 pick(config.maxQueryLength(), json, "max_query_length", DEFAULT_MAX_QUERY_LENGTH),
                 pick(config.maxAnswerLength(), json, "max_answer_length", DEFAULT_MAX_ANSWER_LENGTH),
+                pick(config.maxAnswerChars(), json, "max_answer_chars", DEFAULT_MAX_ANSWER_CHARS),
                 config.nBest() != null ? config.nBest() : DEFAULT_N_BEST,
                 config.nullThreshold() != null ? config.nullThreshold() : modelThreshold,
                 unanswerable,

@@ -10,6 +10,11 @@ import java.util.stream.IntStream;
  * SQuAD reference post-processing over all windows of one query: the n-best start and end tokens per window,
  * {@code end >= start}, both context tokens, at most maxAnswerLength tokens, span logit = start + end logit; answer
  * text cut from the original context by character offsets; SQuAD 2.0 null rule against the [CLS] score.
+ *
+ * <p>One addition: a span whose text is longer than maxAnswerChars UTF-16 chars is not a candidate either, exactly
+ * like a span over maxAnswerLength tokens, so the next best span wins (or no answer, if none is left). A token can
+ * cover a long text (WordPiece makes a word over 100 characters one [UNK]), and without this cap ten answers could
+ * exceed DynamoDB's 400 KB item limit.
  */
 final class SpanDecoder {
 
@@ -55,7 +60,7 @@ final class SpanDecoder {
                 }
                 int from = w.charStart[s];
                 int to = extendOverMarks(context, w.charEnd[e]);
-                if (to <= from) {
+                if (to <= from || to - from > settings.maxAnswerChars()) {
                     continue;
                 }
                 Candidate c = new Candidate(from, to, (double) w.startLogits[s] + w.endLogits[e]);

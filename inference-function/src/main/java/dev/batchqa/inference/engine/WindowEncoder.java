@@ -62,16 +62,39 @@ final class WindowEncoder implements AutoCloseable {
         return windows;
     }
 
-    /** Cuts the question text after its first maxQueryLength tokens (as the SQuAD reference does). */
+    /**
+     * Keeps the question's first tokens, at most maxQueryLength (as the SQuAD reference does), by cutting the text at
+     * the start of the first token that does not fit. Tokens can share a character: NFD splits a Hangul syllable into
+     * 2-3 jamo tokens that all map back to that syllable, so a syllable that does not fit whole is dropped whole and
+     * fewer than maxQueryLength tokens may remain. The result is a prefix of the question, and the question itself if
+     * it fits. Bounded: one extra encoding in practice, at most maxQueryLength + 1 since the cut only moves back.
+     */
     String truncateQuestion(String question) {
-        String text = question;
-        CharSpan[] spans = questions.encode(text, false, false).getCharTokenSpans();
-        // re-check: a word cut between pieces could, in theory, re-tokenize into more pieces
-        while (spans.length > maxQueryLength) {
-            text = text.substring(0, OffsetMap.of(text).toUtf16(spans[maxQueryLength - 1].getEnd()));
-            spans = questions.encode(text, false, false).getCharTokenSpans();
+        CharSpan[] spans = questions.encode(question, false, false).getCharTokenSpans();
+        if (spans.length <= maxQueryLength) {
+            return question;
         }
-        return text;
+        OffsetMap offsets = OffsetMap.of(question);
+        // the cut must come before every token that does not fit, in case spans are not in order
+        int cut = Integer.MAX_VALUE;
+        for (int i = maxQueryLength; i < spans.length; i++) {
+            cut = Math.min(cut, spans[i].getStart());
+        }
+        while (true) {
+            String text = question.substring(0, offsets.toUtf16(cut));
+            if (cut == 0 || questions.encode(text, false, false).getIds().length <= maxQueryLength) {
+                return text;
+            }
+            // Not seen with WordPiece (greedy from the left, so a word cut at a token start keeps its first pieces),
+            // but a tokenizer could re-tokenize the shorter text into more pieces: cut one token earlier.
+            int earlier = 0;
+            for (CharSpan span : spans) {
+                if (span.getStart() < cut) {
+                    earlier = Math.max(earlier, span.getStart());
+                }
+            }
+            cut = earlier;
+        }
     }
 
     private static Window toWindow(Encoding encoding, OffsetMap offsets) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.batchqa.shared.Limits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ class EngineConfigTest {
                 "QA_MAX_SEQ_LENGTH", "48",
                 "QA_DOC_STRIDE", "8",
                 "QA_MAX_ANSWER_LENGTH", "5",
+                "QA_MAX_ANSWER_CHARS", "200",
                 "QA_NULL_THRESHOLD", "never",
                 "QA_MAX_TOKENS_PER_PASS", "480",
                 "QA_ENGINE_THREADS", "1");
@@ -29,6 +31,7 @@ class EngineConfigTest {
             assertEquals(8, s.docStride());
             assertEquals(16, s.maxQueryLength()); // from config.json
             assertEquals(5, s.maxAnswerLength());
+            assertEquals(200, s.maxAnswerChars());
             assertEquals(Double.POSITIVE_INFINITY, s.nullThreshold());
             assertEquals(480, s.maxTokensPerPass());
             assertEquals(1, s.threads());
@@ -37,6 +40,16 @@ class EngineConfigTest {
             assertEquals("Paris", r.bestText());
             assertTrue(r.windows() > 2, r.toString());
         }
+    }
+
+    @Test
+    void maxAnswerCharsDefaultsTo1000AndItsLargestValueIsTheStoreLimit() {
+        try (QaEngine engine = Fixture.load(Fixture.config())) {
+            assertEquals(ModelSettings.DEFAULT_MAX_ANSWER_CHARS, engine.settings().maxAnswerChars());
+        }
+        assertEquals(1_000, ModelSettings.DEFAULT_MAX_ANSWER_CHARS);
+        // the worst-case record size check in shared (LimitsTest) assumes the engine's largest value
+        assertEquals(Limits.MAX_ANSWER_CHARS, ModelSettings.MAX_ANSWER_CHARS);
     }
 
     @Test
@@ -70,6 +83,11 @@ class EngineConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> QaEngine.load(Fixture.config().maxSeqLength(32).docStride(16).build()));
         assertTrue(e.getMessage().contains("docStride"), e.getMessage());
+        for (int chars : new int[] {0, ModelSettings.MAX_ANSWER_CHARS + 1}) {
+            IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                    () -> QaEngine.load(Fixture.config().maxAnswerChars(chars).build()));
+            assertTrue(tooLong.getMessage().contains("maxAnswerChars"), tooLong.getMessage());
+        }
         assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 0));
         assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 11));
     }

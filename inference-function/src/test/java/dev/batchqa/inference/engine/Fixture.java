@@ -19,6 +19,18 @@ final class Fixture {
         return dir;
     }
 
+    /**
+     * The committed test tokenizer with Hangul jamo, CJK, Thai, Arabic, Devanagari... (see
+     * model/fixtures/make_multiscript_tokenizer.py); it has no model.
+     */
+    static Path multiscriptTokenizer() {
+        Path file = dir().resolveSibling("multiscript-tokenizer").resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("test tokenizer not found at " + file.toAbsolutePath());
+        }
+        return file;
+    }
+
     static EngineConfig.Builder config() {
         return EngineConfig.builder().modelLocation(dir().toString()).threads(1);
     }

@@ -2,6 +2,7 @@ package dev.batchqa.inference.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -10,6 +11,7 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -99,6 +101,18 @@ class RealModelTest {
         Arrays.sort(nanos);
         System.out.printf("warm latency (%d threads, 1 query): median %.1f ms, min %.1f ms%n",
                 engine.settings().threads(), nanos[nanos.length / 2] / 1e6, nanos[0] / 1e6);
+    }
+
+    /** Issue #12: this question hung the worker with the old truncation loop; now a few jamo short of 64 tokens. */
+    @Test
+    void answersTheKoreanQuestionOfIssue12() {
+        String question = QuestionTruncationTest.KOREAN;
+        QaResult r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> engine.answer(new QaQuery(question, "서울은 대한민국의 수도이며 인구는 약 940만 명이다.", 3)));
+        assertEquals(1, r.windows());
+        for (Span s : r.answers()) {
+            assertTrue(s.text().length() <= engine.settings().maxAnswerChars(), s.toString());
+        }
     }
 
     private static JsonArray row(JsonObject json, String key) {
