@@ -14,6 +14,7 @@ import dev.batchqa.shared.MessageCodec.DecodedMessage;
 import dev.batchqa.shared.RequestStore;
 import dev.batchqa.shared.RequestStore.Completion;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -53,7 +54,8 @@ public final class BatchProcessor {
             outcome.observeAge(message);
             redelivered |= receiveCount(message) > 1;
             try {
-                valid.add(new Pending(message.getMessageId(), codec.decode(message.getBody(), message.getMessageId())));
+                valid.add(new Pending(message.getMessageId(), codec.decode(message.getBody(), message.getMessageId()),
+                        sentAt(message)));
             } catch (InvalidMessageException e) {
                 rejectPoison(message, e, outcome);
             }
@@ -119,7 +121,7 @@ public final class BatchProcessor {
         boolean inputSpecific = failing.size() < group.size();
         for (Pending p : failing) {
             if (inputSpecific) {
-                failRecord(p.sqsMessageId, completion(p.message), INFERENCE_ERROR, outcome);
+                failRecord(p.sqsMessageId, completion(p), INFERENCE_ERROR, outcome);
             } else {
                 outcome.retry.add(p.sqsMessageId);
             }
@@ -130,7 +132,7 @@ public final class BatchProcessor {
     private void store(Pending p, QaResult result, Outcome outcome) {
         List<Answer> answers = result.answers().stream().map(BatchProcessor::toAnswer).toList();
         try {
-            boolean written = store.complete(completion(p.message), answers);
+            boolean written = store.complete(completion(p), answers);
             withIds(p.message, () -> log.atInfo()
                     .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
                     .addKeyValue("windows", result.windows())
@@ -154,7 +156,8 @@ public final class BatchProcessor {
             return;
         }
         log.atWarn().addKeyValue("qaId", e.requestId()).addKeyValue("reason", e.code()).log("invalid message");
-        failRecord(message.getMessageId(), new Completion(e.requestId(), null, 1, null), e.toErrorInfo(), outcome);
+        failRecord(message.getMessageId(), new Completion(e.requestId(), null, 1, null, sentAt(message)),
+                e.toErrorInfo(), outcome);
     }
 
     private void failRecord(String sqsMessageId, Completion completion, ErrorInfo error, Outcome outcome) {
@@ -176,8 +179,23 @@ public final class BatchProcessor {
         }
     }
 
-    private static Completion completion(DecodedMessage m) {
-        return new Completion(m.id(), m.question(), m.topK(), m.correlationId());
+    private static Completion completion(Pending p) {
+        DecodedMessage m = p.message;
+        return new Completion(m.id(), m.question(), m.topK(), m.correlationId(), p.sentAt);
+    }
+
+    /**
+     * When SQS first accepted the message ({@code SentTimestamp}, kept by redeliveries and by the move to the
+     * dead-letter queue); null when absent or unreadable. The store creates no missing record for an old one.
+     */
+    static Instant sentAt(SQSEvent.SQSMessage message) {
+        String sent = message.getAttributes() == null ? null : message.getAttributes().get("SentTimestamp");
+        if (sent == null) return null;
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(sent.trim()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static Answer toAnswer(Span span) {
@@ -195,7 +213,7 @@ public final class BatchProcessor {
         }
     }
 
-    private record Pending(String sqsMessageId, DecodedMessage message) {
+    private record Pending(String sqsMessageId, DecodedMessage message, Instant sentAt) {
         QaQuery query() {
             return new QaQuery(message.question(), message.context(), message.topK());
         }

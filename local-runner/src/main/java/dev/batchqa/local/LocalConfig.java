@@ -29,6 +29,7 @@ public record LocalConfig(
         String modelLocation,
         Role role,
         Duration ackDelay,
+        Duration sweepInterval,
         Map<String, String> env) {
 
     /** Which parts run in this process: both handlers, only the HTTP side, or only the SQS worker. */
@@ -58,13 +59,15 @@ public record LocalConfig(
                 integer(env, "QA_BATCH_SIZE", 10),
                 Duration.ofMillis(integer(env, "QA_BATCHING_WINDOW_MS", 200)),
                 integer(env, "QA_VISIBILITY_TIMEOUT_SECONDS", 30),
-                integer(env, "QA_MAX_RECEIVE_COUNT", 3),
+                integer(env, "QA_MAX_RECEIVE_COUNT", 5),
                 integer(env, "QA_POLLERS", 1),
                 modelLocation(env),
                 Role.valueOf(env.getOrDefault("QA_ROLE", "all").trim().toUpperCase(java.util.Locale.ROOT)),
                 // fault injection: a pause between answering a batch and deleting it, the window in which a
                 // crashed worker leaves answered messages to be delivered again
                 Duration.ofMillis(integer(env, "QA_ACK_DELAY_MS", 0)),
+                // how often the pending sweeper runs (SweeperFunction: hourly)
+                Duration.ofSeconds(Math.max(1, integer(env, "QA_SWEEP_INTERVAL_SECONDS", 300))),
                 Map.copyOf(env));
     }
 
