@@ -65,7 +65,7 @@ public final class DynamoDbRequestStore implements RequestStore {
     /** Items a {@link #stalePending} Query page asks for (KEYS_ONLY items are small: 1 MB holds thousands). */
     static final int DEFAULT_INDEX_PAGE_SIZE = 500;
     /** SQS's longest retention (14 days, the dead-letter queue's) plus a day. */
-    static final Duration PENDING_MIN_TTL = Duration.ofDays(15);
+    public static final Duration PENDING_MIN_TTL = Duration.ofDays(15);
 
     /** Completes only what is not complete yet; also true when no PENDING record exists (bulk messages). */
     private static final String NOT_COMPLETED = "attribute_not_exists(#id) OR #status = :pending";
