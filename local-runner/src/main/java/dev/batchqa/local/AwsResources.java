@@ -21,7 +21,10 @@ final class AwsResources {
 
     record Queue(String url, String arn, String deadLetterUrl, String deadLetterArn) {}
 
-    /** template.yaml's default QueueRetentionDays (4): the pending expiry's default assumes it. */
+    /**
+     * template.yaml's default QueueRetentionDays (4 days, also SQS's default, so an existing queue made without it
+     * still matches): the pending expiry's default assumes it. ElasticMQ accepts the attribute but does not report it.
+     */
     static final int QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
 
     static Queue ensureQueue(SqsClient sqs, String name, int visibilityTimeoutSeconds, int maxReceiveCount) {
