@@ -17,6 +17,7 @@ import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.RequestStore;
 import dev.batchqa.shared.RequestStore.Completion;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -229,13 +230,13 @@ public final class BatchProcessor implements AutoCloseable {
             prepared = answerer.prepare(p.query());
         } catch (RuntimeException e) {
             withIds(p.message, () -> log.error("tokenizing one question failed", e));
-            failRecord(p.sqsMessageId(), completion(p.message), INFERENCE_ERROR, run.outcome);
+            failRecord(p.sqsMessageId(), completion(p), INFERENCE_ERROR, run.outcome);
             return null;
         }
         if (prepared.windows() > policy.maxWindowsPerQuestion()) {
             withIds(p.message, () -> log.atWarn().addKeyValue("windows", prepared.windows())
                     .addKeyValue("maxWindows", policy.maxWindowsPerQuestion()).log("question refused: too many windows"));
-            failRecord(p.sqsMessageId(), completion(p.message), new ErrorInfo("TOO_MANY_WINDOWS",
+            failRecord(p.sqsMessageId(), completion(p), new ErrorInfo("TOO_MANY_WINDOWS",
                     "the context needs " + prepared.windows() + " model windows; this deployment answers at most "
                             + policy.maxWindowsPerQuestion() + " per question"), run.outcome);
             return null;
@@ -260,7 +261,7 @@ public final class BatchProcessor implements AutoCloseable {
                 Prepared first = chunk.get(from);
                 if (!run.fitsWholeBudget(first.cost(), millisPerWindow)) {
                     // Even a whole invocation could not answer it: retrying would only lead to the dead-letter queue.
-                    failRecord(first.pending.sqsMessageId(), completion(first.pending.message), new ErrorInfo(
+                    failRecord(first.pending.sqsMessageId(), completion(first.pending), new ErrorInfo(
                             "EXCEEDS_TIME_BUDGET", "the context needs " + first.cost() + " model windows, more than"
                                     + " this deployment can answer within its timeout"), run.outcome);
                     from++;
@@ -322,7 +323,7 @@ public final class BatchProcessor implements AutoCloseable {
         boolean inputSpecific = failing.size() < group.size();
         for (Pending p : failing) {
             if (inputSpecific) {
-                failRecord(p.sqsMessageId(), completion(p.message), INFERENCE_ERROR, run.outcome);
+                failRecord(p.sqsMessageId(), completion(p), INFERENCE_ERROR, run.outcome);
             } else {
                 run.outcome.retry.add(p.sqsMessageId());
             }
@@ -335,7 +336,7 @@ public final class BatchProcessor implements AutoCloseable {
     private Written store(Pending p, QaResult result) {
         List<Answer> answers = result.answers().stream().map(BatchProcessor::toAnswer).toList();
         try {
-            boolean written = store.complete(completion(p.message), answers);
+            boolean written = store.complete(completion(p), answers);
             withIds(p.message, () -> log.atInfo()
                     .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
                     .addKeyValue("windows", result.windows())
@@ -358,7 +359,8 @@ public final class BatchProcessor implements AutoCloseable {
             return;
         }
         log.atWarn().addKeyValue("qaId", e.requestId()).addKeyValue("reason", e.code()).log("invalid message");
-        failRecord(message.getMessageId(), new Completion(e.requestId(), null, 1, null), e.toErrorInfo(), outcome);
+        failRecord(message.getMessageId(), new Completion(e.requestId(), null, 1, null, sentAt(message)),
+                e.toErrorInfo(), outcome);
     }
 
     private void failRecord(String sqsMessageId, Completion completion, ErrorInfo error, Outcome outcome) {
@@ -385,8 +387,23 @@ public final class BatchProcessor implements AutoCloseable {
         }
     }
 
-    private static Completion completion(DecodedMessage m) {
-        return new Completion(m.id(), m.question(), m.topK(), m.correlationId());
+    private static Completion completion(Pending p) {
+        DecodedMessage m = p.message;
+        return new Completion(m.id(), m.question(), m.topK(), m.correlationId(), sentAt(p.sqs));
+    }
+
+    /**
+     * When SQS first accepted the message ({@code SentTimestamp}, kept by redeliveries and by the move to the
+     * dead-letter queue); null when absent or unreadable. The store creates no missing record for an old one.
+     */
+    static Instant sentAt(SQSEvent.SQSMessage message) {
+        String sent = message.getAttributes() == null ? null : message.getAttributes().get("SentTimestamp");
+        if (sent == null) return null;
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(sent.trim()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static Answer toAnswer(Span span) {

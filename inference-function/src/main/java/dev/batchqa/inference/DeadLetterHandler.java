@@ -75,6 +75,8 @@ public final class DeadLetterHandler implements RequestHandler<SQSEvent, SQSBatc
         } catch (Exception unreadable) {
             // not JSON: no question to record
         }
-        return new Completion(id, question, 1, id);
+        // a dead letter of a record completed and expired long ago must not recreate it: the store creates a
+        // missing record only for a message younger than the result TTL
+        return new Completion(id, question, 1, id, BatchProcessor.sentAt(message));
     }
 }

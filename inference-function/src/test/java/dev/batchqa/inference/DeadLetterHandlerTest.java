@@ -10,13 +10,20 @@ import dev.batchqa.shared.QaRecord;
 import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.RequestStore.Completion;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 
 /** Dead-lettered questions end FAILED; answers that made it before are kept. */
 class DeadLetterHandlerTest {
-    private final InMemoryRequestStore store = new InMemoryRequestStore();
+    /** The SentTimestamp of the messages in dlq-batch.json. */
+    private static final Instant SENT = Instant.ofEpochMilli(1795688130000L);
+    private static final Duration TTL = Duration.ofHours(24);
+    private final InMemoryRequestStore store =
+            new InMemoryRequestStore(Clock.fixed(SENT.plusSeconds(600), ZoneOffset.UTC), TTL);
     private final DeadLetterHandler handler = new DeadLetterHandler(store);
 
     @ParameterizedTest
@@ -30,6 +37,23 @@ class DeadLetterHandlerTest {
         assertEquals("RETRIES_EXHAUSTED", store.find("throttled-7").orElseThrow().error().code());
         QaRecord unreadable = store.find("9b2f4c1a-0000-4000-8000-00000000dead").orElseThrow();
         assertEquals(QaStatus.FAILED, unreadable.status(), "recorded under its SQS message id");
+    }
+
+    /**
+     * A dead letter older than the result TTL may belong to a record that was completed and has expired: it must
+     * not bring the id back as FAILED. A PENDING record is still failed, however old its message.
+     */
+    @ParameterizedTest
+    @Event(value = "events/sqs/dlq-batch.json", type = SQSEvent.class)
+    void aDeadLetterOlderThanTheResultTtlCreatesNoRecord(SQSEvent event) {
+        InMemoryRequestStore later = new InMemoryRequestStore(Clock.fixed(SENT.plus(TTL).plusSeconds(1), ZoneOffset.UTC), TTL);
+        later.createPending(QaRecord.pending("throttled-7", "Which score?", 1, null, SENT));
+
+        SQSBatchResponse response = new DeadLetterHandler(later).handleRequest(event, null);
+
+        assertEquals(List.of(), response.getBatchItemFailures(), "nothing to retry: refused, not failed");
+        assertEquals("RETRIES_EXHAUSTED", later.find("throttled-7").orElseThrow().error().code());
+        assertEquals(java.util.Optional.empty(), later.find("9b2f4c1a-0000-4000-8000-00000000dead"));
     }
 
     @ParameterizedTest

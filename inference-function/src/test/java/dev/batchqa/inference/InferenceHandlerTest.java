@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -76,6 +77,28 @@ class InferenceHandlerTest {
         assertEquals(QaStatus.DONE, noAnswer.status(), "a message without id is stored under its SQS message id");
         assertTrue(noAnswer.answers().isEmpty());
         assertEquals("What color?", noAnswer.question());
+    }
+
+    /**
+     * The same messages, delivered again a day after they were sent and after their records expired: they are
+     * late duplicates and must not bring the records back; a PENDING record is still completed.
+     */
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-valid.json", type = SQSEvent.class)
+    void aLateDuplicateDoesNotRecreateAnExpiredRecord(SQSEvent event) {
+        Clock dayLater = Clock.offset(CLOCK, java.time.Duration.ofHours(24));
+        InMemoryRequestStore later = new InMemoryRequestStore(dayLater, java.time.Duration.ofHours(24));
+        later.createPending(QaRecord.pending("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d", "Capital?", 1, null,
+                Instant.parse("2026-11-26T10:15:30Z")));
+        InferenceHandler lateHandler = new InferenceHandler(new BatchProcessor(engine, later,
+                new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS)),
+                new BatchMetrics(new PrintStream(metricsOut, true, StandardCharsets.UTF_8), "inference-test"), dayLater));
+
+        SQSBatchResponse response = lateHandler.handleRequest(event, null);
+
+        assertEquals(List.of(), response.getBatchItemFailures(), "refused, not retried");
+        assertEquals(Set.of("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d"), later.records().keySet());
+        assertEquals(QaStatus.DONE, later.find("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d").orElseThrow().status());
     }
 
     @ParameterizedTest

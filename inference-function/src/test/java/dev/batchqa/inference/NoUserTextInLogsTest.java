@@ -23,7 +23,9 @@ class NoUserTextInLogsTest {
     @ParameterizedTest
     @Event(value = "events/sqs/batch-with-poison.json", type = SQSEvent.class)
     void batchLogsHoldNoQuestionOrContextText(SQSEvent event) throws Exception {
-        InMemoryRequestStore store = new InMemoryRequestStore();
+        // at the events' SentTimestamp: the store writes (and logs) every answer
+        InMemoryRequestStore store = new InMemoryRequestStore(
+                Clock.fixed(java.time.Instant.ofEpochMilli(1795688130000L + 60_000), java.time.ZoneOffset.UTC));
         try (QaEngine engine = QaEngine.load(EngineConfig.builder().modelLocation(System.getProperty("qa.fixture.dir")).build());
                 LogCapture logs = LogCapture.capture()) {
             InferenceHandler handler = new InferenceHandler(new BatchProcessor(engine, store,

@@ -115,6 +115,30 @@ class ParameterLimitsTest {
         () -> Settings.from(Map.of(Settings.MAX_CONTEXT_CHARS, String.valueOf(Limits.MAX_CONTEXT_CHARS + 1))));
     assertThrows(IllegalStateException.class, () -> Settings.from(Map.of(Settings.RESULT_TTL_HOURS, "0")));
     assertThrows(IllegalStateException.class, () -> Settings.from(Map.of(Settings.RESULT_TTL_HOURS, "8761")));
+    assertThrows(IllegalStateException.class, () -> Settings.pendingExpiry(Map.of(Settings.PENDING_EXPIRY_HOURS, "1")));
+    assertThrows(IllegalStateException.class, () -> Settings.pendingExpiry(
+        Map.of(Settings.PENDING_EXPIRY_HOURS, String.valueOf(Settings.MAX_PENDING_EXPIRY_HOURS + 1))));
+  }
+
+  /**
+   * QA_PENDING_EXPIRY_HOURS is derived from QueueRetentionDays through a mapping (no Ref, so the check above
+   * does not see it): every value the template can pass must be accepted by the sweeper's parser, and the
+   * code's default must be what a default stack passes.
+   */
+  @Test
+  void everyPendingExpiryTheTemplateCanPassIsAcceptedBySettings() {
+    Object expiry = path(t.properties("SweeperFunction"), "Environment", "Variables", Settings.PENDING_EXPIRY_HOURS);
+    for (String days : t.allowedValues("QueueRetentionDays")) {
+      long hours = number(t.resolve(expiry, t.params("QueueRetentionDays", days)));
+      try {
+        assertEquals(hours, Settings.pendingExpiry(Map.of(Settings.PENDING_EXPIRY_HOURS, String.valueOf(hours))).toHours());
+      } catch (IllegalStateException e) {
+        fail("QueueRetentionDays " + days + " passes " + Settings.PENDING_EXPIRY_HOURS + "=" + hours
+            + ", refused by Settings.pendingExpiry: " + e.getMessage());
+      }
+    }
+    assertEquals(Settings.DEFAULT_PENDING_EXPIRY_HOURS, number(t.resolve(expiry, t.defaults())));
+    assertEquals(Settings.DEFAULT_PENDING_EXPIRY_HOURS, Settings.pendingExpiry(Map.of()).toHours());
   }
 
   @Test

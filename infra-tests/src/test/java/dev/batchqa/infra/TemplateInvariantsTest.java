@@ -29,6 +29,7 @@ class TemplateInvariantsTest {
   static final String INGEST = "IngestFunction";
   static final String INFERENCE = "InferenceFunction";
   static final String DEAD_LETTER = "DeadLetterFunction";
+  static final String SWEEPER = "SweeperFunction";
   static final String QUEUE = "QaQueue";
   static final String DLQ = "QaDeadLetterQueue";
   static final String TABLE = "QaTable";
@@ -55,6 +56,11 @@ class TemplateInvariantsTest {
       "dynamodb:UpdateItem",
       "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
   static final String DEAD_LETTER_HANDLER = "dev.batchqa.inference.DeadLetterHandler::handleRequest";
+  /** PendingSweeper: Query on the pending index (stalePending), conditional UpdateItem (failPending). */
+  static final Set<String> SWEEPER_ACTIONS = Set.of("dynamodb:Query", "dynamodb:UpdateItem");
+  static final String SWEEPER_HANDLER = "dev.batchqa.ingest.SweeperHandler::handleRequest";
+  /** The DLQ keeps a dead letter at most this long after the source queue would have (operator time). */
+  static final long DLQ_MARGIN_SECONDS = 3 * 86_400;
 
   static CfnTemplate t;
 
@@ -73,6 +79,7 @@ class TemplateInvariantsTest {
     assertEquals("AWS::Serverless::Function", t.resource(INGEST).get("Type"));
     assertEquals("AWS::Serverless::Function", t.resource(INFERENCE).get("Type"));
     assertEquals("AWS::Serverless::Function", t.resource(DEAD_LETTER).get("Type"));
+    assertEquals("AWS::Serverless::Function", t.resource(SWEEPER).get("Type"));
     assertEquals("AWS::Serverless::HttpApi", t.resource(API).get("Type"));
     assertEquals("AWS::SQS::Queue", t.resource(QUEUE).get("Type"));
     assertEquals("AWS::SQS::Queue", t.resource(DLQ).get("Type"));
@@ -273,13 +280,44 @@ class TemplateInvariantsTest {
     Map<String, Object> redrive = map(t.properties(QUEUE).get("RedrivePolicy"));
     assertEquals(Map.of("Fn::GetAtt", List.of(DLQ, "Arn")), redrive.get("deadLetterTargetArn"));
     assertEquals(Map.of("Ref", "QueueMaxReceiveCount"), redrive.get("maxReceiveCount"));
-    assertTrue(number(t.resolve(redrive.get("maxReceiveCount"), d)) >= 1);
-    // a standard queue's message keeps its enqueue time in the DLQ: the DLQ must keep it longer
-    long queueRetention = number(t.properties(QUEUE).getOrDefault("MessageRetentionPeriod", 345_600));
-    long dlqRetention = number(t.properties(DLQ).getOrDefault("MessageRetentionPeriod", 345_600));
-    assertTrue(dlqRetention > queueRetention, "DLQ retention must exceed the source queue's");
+    // AWS advises at least 5 for an SQS event source: throttled or scaled-in pollers consume receives too
+    assertEquals(5L, number(t.resolve(redrive.get("maxReceiveCount"), d)));
+    assertEquals(5L, number(path(t.section("Parameters"), "QueueMaxReceiveCount", "MinValue")));
     // the DLQ keeps what its consumer cannot record (the alarms report it): no redrive of its own
     assertNull(t.properties(DLQ).get("RedrivePolicy"), "the DLQ must not dead-letter onwards");
+  }
+
+  /**
+   * SQS drops an expired message without dead-lettering it, and a dead-lettered message keeps its original
+   * enqueue time: for every allowed retention the DLQ must keep messages days longer than the source queue
+   * (SQS's maximum is 14 days), the sweeper must expire a PENDING record only after the last copy of its
+   * message is gone (retention + the longest invocation), and before the record's own TTL.
+   */
+  @Test
+  void queueRetentionLeavesRoomForTheDeadLetterQueueAndTheSweeper() {
+    List<String> days = t.allowedValues("QueueRetentionDays");
+    assertTrue(days.contains("4") && "4".equals(t.defaults().get("QueueRetentionDays")), "4 days by default");
+    long longestInvocation = 900 + 30; // Lambda's maximum timeout + the largest batching window
+    for (String d : days) {
+      Map<String, String> p = t.params("QueueRetentionDays", d);
+      long retention = number(t.resolve(t.properties(QUEUE).get("MessageRetentionPeriod"), p));
+      long dlqRetention = number(t.resolve(t.properties(DLQ).get("MessageRetentionPeriod"), p));
+      assertEquals(Long.parseLong(d) * 86_400, retention, "retention of " + d + " days");
+      assertEquals(1_209_600L, dlqRetention, "the DLQ keeps SQS's maximum, 14 days");
+      assertTrue(retention + DLQ_MARGIN_SECONDS <= dlqRetention,
+          d + " days: the DLQ must keep a dead letter at least 3 days after the source queue would drop it");
+      long expiryHours = number(t.resolve(
+          path(t.properties(SWEEPER), "Environment", "Variables", "QA_PENDING_EXPIRY_HOURS"), p));
+      long expiry = dev.batchqa.shared.Settings.pendingExpiry(
+          Map.of(dev.batchqa.shared.Settings.PENDING_EXPIRY_HOURS, Long.toString(expiryHours))).toSeconds();
+      assertEquals(expiryHours * 3600, expiry, "Settings.pendingExpiry takes the mapped value");
+      assertTrue(expiry >= retention + longestInvocation,
+          d + " days: a record may expire only after its message and the invocation holding it are gone");
+      assertTrue(expiry <= retention + 2 * 3600, d + " days: expire soon after the message is gone");
+      long recordTtl = dev.batchqa.shared.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
+      assertTrue(expiry + 86_400 <= recordTtl,
+          d + " days: the hourly sweeper needs a day of runs before the PENDING record's own TTL");
+    }
   }
 
   @Test
@@ -299,12 +337,28 @@ class TemplateInvariantsTest {
     Map<String, Object> p = t.properties(TABLE);
     assertEquals("PAY_PER_REQUEST", p.get("BillingMode"));
     assertEquals(List.of(Map.of("AttributeName", "id", "KeyType", "HASH")), p.get("KeySchema"));
-    assertEquals(List.of(Map.of("AttributeName", "id", "AttributeType", "S")), p.get("AttributeDefinitions"));
+    assertEquals(List.of(Map.of("AttributeName", "id", "AttributeType", "S"),
+            Map.of("AttributeName", "pendingShard", "AttributeType", "N"),
+            Map.of("AttributeName", "pendingSince", "AttributeType", "N")),
+        p.get("AttributeDefinitions"));
     assertEquals("expiresAt", path(p, "TimeToLiveSpecification", "AttributeName"));
     assertEquals(Boolean.TRUE, path(p, "TimeToLiveSpecification", "Enabled"));
     Object pitr = path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled");
     assertEquals(Boolean.FALSE, t.resolve(pitr, t.defaults()));
     assertEquals(Boolean.TRUE, t.resolve(pitr, t.params("EnablePointInTimeRecovery", "true")));
+  }
+
+  /** The sparse index the sweeper queries, as DynamoDbRequestStore writes it and local-runner creates it. */
+  @Test
+  void tableHasTheSparsePendingIndexKeysOnly() {
+    List<Object> indexes = list(t.properties(TABLE).get("GlobalSecondaryIndexes"));
+    assertEquals(1, indexes.size());
+    Map<String, Object> gsi = map(indexes.get(0));
+    assertEquals(dev.batchqa.shared.DynamoDbRequestStore.PENDING_INDEX, gsi.get("IndexName"));
+    assertEquals(List.of(Map.of("AttributeName", "pendingShard", "KeyType", "HASH"),
+        Map.of("AttributeName", "pendingSince", "KeyType", "RANGE")), gsi.get("KeySchema"));
+    assertEquals(Map.of("ProjectionType", "KEYS_ONLY"), gsi.get("Projection"));
+    assertNull(gsi.get("ProvisionedThroughput"), "on-demand table: no provisioned index throughput");
   }
 
   // ------------------------------------------------------------------ IAM
@@ -333,7 +387,7 @@ class TemplateInvariantsTest {
 
   @Test
   void functionsUseExplicitStatementsOnlyNoSamPolicyTemplatesOrManagedPoliciesBeyondBasicExecution() {
-    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER)) {
+    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER, SWEEPER)) {
       for (Object policy : list(t.properties(fn).get("Policies"))) {
         assertTrue(policy instanceof Map && map(policy).containsKey("Statement"),
             fn + ": only explicit policy documents, no SAM policy template / managed policy: " + policy);
@@ -403,7 +457,62 @@ class TemplateInvariantsTest {
     }
   }
 
+  @Test
+  void sweeperFunctionMayOnlyQueryThePendingIndexAndUpdateTheTable() {
+    Map<String, Object> p = t.properties(SWEEPER);
+    assertNull(p.get("Role"), "SAM-generated role: a Schedule event adds no policy to it");
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object doc : list(p.get("Policies"))) {
+      list(map(doc).get("Statement")).forEach(s -> statements.add(map(s)));
+    }
+    assertEquals(SWEEPER_ACTIONS, actions(statements));
+    for (Map<String, Object> st : statements) {
+      Set<String> a = actions(List.of(st));
+      Object resource = st.get("Resource");
+      if (a.equals(Set.of("dynamodb:Query"))) {
+        assertEquals(Map.of("Fn::Sub", "${" + TABLE + ".Arn}/index/"
+            + dev.batchqa.shared.DynamoDbRequestStore.PENDING_INDEX), resource, "Query on the index only");
+      } else {
+        assertEquals(Set.of("dynamodb:UpdateItem"), a, "one action a statement: " + st);
+        assertEquals(Map.of("Fn::GetAtt", List.of(TABLE, "Arn")), resource);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ functions
+
+  @Test
+  void sweeperFunctionIsTheIngestJarWithItsOwnHandlerOnAnHourlySchedule() throws Exception {
+    Map<String, Object> r = t.resource(SWEEPER);
+    Map<String, Object> p = t.properties(SWEEPER);
+    Map<String, Object> ingest = t.properties(INGEST);
+    assertEquals("java21", p.get("Runtime"));
+    assertEquals(List.of("arm64"), p.get("Architectures"));
+    assertEquals(ingest.get("Architectures"), p.get("Architectures"));
+    assertEquals(ingest.get("CodeUri"), p.get("CodeUri"), "packaged in the ingest jar");
+    assertEquals(Boolean.TRUE, path(r, "Metadata", "SkipBuild"));
+    assertEquals(SWEEPER_HANDLER, p.get("Handler"));
+    String cls = SWEEPER_HANDLER.substring(0, SWEEPER_HANDLER.indexOf("::"));
+    java.nio.file.Path src = CfnTemplate.repoRoot()
+        .resolve("ingest-function/src/main/java/" + cls.replace('.', '/') + ".java");
+    assertTrue(java.nio.file.Files.readString(src).contains("public Map<String, Object> handleRequest("), src.toString());
+    Map<String, String> d = t.defaults();
+    long memory = number(t.resolve(p.get("MemorySize"), d));
+    assertTrue(memory >= 256 && memory <= 1024, "queries and conditional writes only: small memory, was " + memory);
+    long timeout = number(t.resolve(p.get("Timeout"), d));
+    assertTrue(timeout >= 60 && timeout <= 900, "SweeperHandler keeps 20 s of the timeout in reserve: " + timeout);
+    assertNull(p.get("SnapStart"));
+    assertNull(path(p, "Environment", "Variables", "QA_QUEUE_URL"), "the sweeper never touches the queue");
+    assertEquals(Map.of("Ref", "SweeperLogGroup"), path(p, "LoggingConfig", "LogGroup"));
+    assertEquals("/aws/lambda/${AWS::StackName}-sweeper",
+        path(t.properties("SweeperLogGroup"), "LogGroupName", "Fn::Sub"));
+    List<Object> events = new ArrayList<>(map(p.get("Events")).values());
+    assertEquals(1, events.size(), "one schedule, nothing else invokes it");
+    assertEquals("Schedule", map(events.get(0)).get("Type"));
+    assertEquals("rate(1 hour)", path(events.get(0), "Properties", "Schedule"));
+  }
+
+  // ------------------------------------------------------------------ functions (existing)
 
   @Test
   void ingestFunctionIsJava21ZipWithSnapStartOnPublishedVersions() {
@@ -599,7 +708,7 @@ class TemplateInvariantsTest {
         && number(a.get("Threshold")) == 0
         && dimension(a, "QueueName").equals(Map.of("Fn::GetAtt", List.of(DLQ, "QueueName")))),
         "DLQ depth alarm");
-    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER)) {
+    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER, SWEEPER)) {
       assertTrue(alarms.stream().anyMatch(a -> "AWS/Lambda".equals(a.get("Namespace"))
           && "Errors".equals(a.get("MetricName"))
           && dimension(a, "FunctionName").equals(Map.of("Ref", fn))), fn + " errors alarm");
@@ -631,6 +740,37 @@ class TemplateInvariantsTest {
       assertNull(map(t.resolve(t.properties(id), without)).get("AlarmActions"), id);
       assertEquals(List.of("arn:aws:sns:eu-west-1:123456789012:ops"),
           map(t.resolve(t.properties(id), with)).get("AlarmActions"), id);
+    }
+  }
+
+  /**
+   * Nothing else warns before SQS silently drops a message at the end of the retention: an alarm on the age of
+   * the oldest message, with a threshold far below the retention (time to act) and below the default result TTL
+   * (bulk messages older than that without a record are refused as possible late duplicates).
+   */
+  @Test
+  void alarmOnTheAgeOfTheOldestQuestionWellBelowTheRetention() {
+    List<Map<String, Object>> ageAlarms = new ArrayList<>();
+    for (String id : t.resourcesOfType("AWS::CloudWatch::Alarm")) {
+      Map<String, Object> a = t.properties(id);
+      if ("AWS/SQS".equals(a.get("Namespace")) && "ApproximateAgeOfOldestMessage".equals(a.get("MetricName"))) {
+        ageAlarms.add(a);
+      }
+    }
+    assertEquals(1, ageAlarms.size());
+    Map<String, Object> alarm = ageAlarms.get(0);
+    assertEquals(Map.of("Fn::GetAtt", List.of(QUEUE, "QueueName")), dimension(alarm, "QueueName"));
+    assertEquals("Maximum", alarm.get("Statistic"));
+    assertEquals("GreaterThanThreshold", alarm.get("ComparisonOperator"));
+    long resultTtl = Long.parseLong(t.defaults().get("ResultTtlHours")) * 3600;
+    for (String d : t.allowedValues("QueueRetentionDays")) {
+      Map<String, String> p = t.params("QueueRetentionDays", d);
+      long threshold = number(t.resolve(alarm.get("Threshold"), p));
+      long retention = number(t.resolve(t.properties(QUEUE).get("MessageRetentionPeriod"), p));
+      long window = number(alarm.get("Period")) * number(alarm.get("EvaluationPeriods"));
+      assertTrue(threshold + window <= retention / 4, d + " days: alarm within the first quarter of the retention");
+      assertTrue(threshold + window < resultTtl, d + " days: alarm before bulk messages outlive the result TTL");
+      assertTrue(threshold >= 3600, d + " days: a healthy backlog (minutes) must not alarm");
     }
   }
 

@@ -1,11 +1,15 @@
 package dev.batchqa.local;
 
+import dev.batchqa.shared.DynamoDbRequestStore;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -17,6 +21,12 @@ final class AwsResources {
 
     record Queue(String url, String arn, String deadLetterUrl, String deadLetterArn) {}
 
+    /**
+     * template.yaml's default QueueRetentionDays (4 days, also SQS's default, so an existing queue made without it
+     * still matches): the pending expiry's default assumes it. ElasticMQ accepts the attribute but does not report it.
+     */
+    static final int QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
+
     static Queue ensureQueue(SqsClient sqs, String name, int visibilityTimeoutSeconds, int maxReceiveCount) {
         String dlqUrl = sqs.createQueue(r -> r.queueName(name + "-dlq")
                         .attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600")))
@@ -25,6 +35,7 @@ final class AwsResources {
         String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}";
         String url = sqs.createQueue(r -> r.queueName(name).attributes(Map.of(
                         QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds),
+                        QueueAttributeName.MESSAGE_RETENTION_PERIOD, Integer.toString(QUEUE_RETENTION_SECONDS),
                         QueueAttributeName.REDRIVE_POLICY, redrive)))
                 .queueUrl();
         return new Queue(url, arn(sqs, url), dlqUrl, dlqArn);
@@ -49,17 +60,33 @@ final class AwsResources {
         return new Queue(url, attributes.get(QueueAttributeName.QUEUE_ARN), dlqUrl, dlqArn);
     }
 
+    /** The table with the sparse pending index (QaTable in template.yaml; see DynamoDbRequestStore). */
     static void ensureTable(DynamoDbClient dynamo, String table) {
         try {
             dynamo.createTable(r -> r.tableName(table)
                     .billingMode(BillingMode.PAY_PER_REQUEST)
-                    .attributeDefinitions(AttributeDefinition.builder()
-                            .attributeName("id").attributeType(ScalarAttributeType.S).build())
-                    .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build()));
+                    .attributeDefinitions(
+                            attribute("id", ScalarAttributeType.S),
+                            attribute("pendingShard", ScalarAttributeType.N),
+                            attribute("pendingSince", ScalarAttributeType.N))
+                    .keySchema(key("id", KeyType.HASH))
+                    .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
+                            .indexName(DynamoDbRequestStore.PENDING_INDEX)
+                            .keySchema(key("pendingShard", KeyType.HASH), key("pendingSince", KeyType.RANGE))
+                            .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build())
+                            .build()));
         } catch (ResourceInUseException alreadyThere) {
             return;
         }
         dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
+    }
+
+    private static AttributeDefinition attribute(String name, ScalarAttributeType type) {
+        return AttributeDefinition.builder().attributeName(name).attributeType(type).build();
+    }
+
+    private static KeySchemaElement key(String name, KeyType type) {
+        return KeySchemaElement.builder().attributeName(name).keyType(type).build();
     }
 
     private static String arn(SqsClient sqs, String url) {

@@ -4,6 +4,7 @@ import dev.batchqa.shared.Answer;
 import dev.batchqa.shared.ErrorInfo;
 import dev.batchqa.shared.QaRecord;
 import dev.batchqa.shared.RequestStore;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -64,6 +65,16 @@ public final class CountingRequestStore implements RequestStore {
     @Override
     public boolean fail(Completion completion, ErrorInfo error) {
         return count(delegate.fail(completion, error), failed);
+    }
+
+    @Override
+    public List<String> stalePending(Instant cutoff, int limit) {
+        return delegate.stalePending(cutoff, limit);
+    }
+
+    @Override
+    public boolean failPending(String id, ErrorInfo error) {
+        return count(delegate.failPending(id, error), failed);
     }
 
     private boolean count(boolean written, LongAdder counter) {

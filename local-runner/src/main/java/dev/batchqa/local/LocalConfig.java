@@ -30,6 +30,7 @@ public record LocalConfig(
         String modelLocation,
         Role role,
         Duration ackDelay,
+        Duration sweepInterval,
         Map<String, String> env) {
 
     /** Which parts run in this process: both handlers, only the HTTP side, or only the SQS worker. */
@@ -72,6 +73,8 @@ public record LocalConfig(
                 // fault injection: a pause between answering a batch and deleting it, the window in which a
                 // crashed worker leaves answered messages to be delivered again
                 Duration.ofMillis(integer(env, "QA_ACK_DELAY_MS", 0)),
+                // how often the pending sweeper runs (SweeperFunction: hourly)
+                Duration.ofSeconds(Math.max(1, integer(env, "QA_SWEEP_INTERVAL_SECONDS", 300))),
                 Map.copyOf(env));
     }
 

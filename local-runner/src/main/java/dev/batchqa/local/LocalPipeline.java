@@ -14,6 +14,7 @@ import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
 import dev.batchqa.shared.DynamoDbRequestStore;
 import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.PendingSweeper;
 import dev.batchqa.shared.QaValidator;
 import dev.batchqa.shared.Settings;
 import dev.batchqa.shared.SqsRequestQueue;
@@ -28,6 +29,9 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -48,6 +52,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class LocalPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPipeline.class);
 
+    private static final Duration SWEEP_BUDGET = Duration.ofMinutes(1);
+    private static final int SWEEP_MAX_RECORDS = 10_000;
+
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private final LocalConfig config;
     private HttpFront front;
@@ -58,6 +65,7 @@ public final class LocalPipeline implements AutoCloseable {
     private CountingRequestStore store;
     private URI sqsEndpoint;
     private URI dynamoEndpoint;
+    private PendingSweeper sweeper;
 
     private LocalPipeline(LocalConfig config) {
         this.config = config;
@@ -122,6 +130,29 @@ public final class LocalPipeline implements AutoCloseable {
                     new IngestApi(store, new SqsRequestQueue(sqs, queueUrl, codec), validator, Clock.systemUTC()));
             front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
             resources.push(front);
+            // SweeperFunction's schedule, in process: PENDING records older than the queue keeps messages end FAILED
+            sweeper = new PendingSweeper(store, Settings.pendingExpiry(env), Clock.systemUTC());
+            ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "pending-sweeper");
+                t.setDaemon(true);
+                return t;
+            });
+            resources.push(schedule::shutdownNow);
+            long every = config.sweepInterval().toSeconds();
+            schedule.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One sweep of stale PENDING records now, as the scheduled one does; null in the worker role. */
+    public PendingSweeper.Result sweepPending() {
+        return sweeper == null ? null : sweeper.sweep(SWEEP_BUDGET, SWEEP_MAX_RECORDS);
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweepPending();
+        } catch (RuntimeException e) {
+            log.warn("pending sweep failed; the next one retries", e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.batchqa.shared;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,12 +23,25 @@ import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * {@link RequestStore} on a DynamoDB table keyed by {@code id} (S). Items carry {@code expiresAt} (epoch
  * seconds) for the table's TTL; since TTL deletes lazily (and emulators not at all), reads treat an expired
  * item as absent.
+ *
+ * <p>PENDING records also carry {@code pendingShard} (N, 0 to {@value #PENDING_SHARDS} - 1, from the id's hash)
+ * and {@code pendingSince} (N, creation time in epoch seconds), the keys of the sparse global secondary index
+ * {@value #PENDING_INDEX} (KEYS_ONLY). Every completion REMOVEs both, so the index holds PENDING records only and
+ * the sweeper finds the stale ones with one Query per shard instead of a table scan. The shards spread a high
+ * ingest rate over several index partitions (one partition key would take every PENDING write).
+ *
+ * <p>Late duplicates: a completion creates a missing record (bulk messages have none) only while its message is
+ * younger than the result TTL. Any earlier completion of the same message happened after it was sent, so it
+ * cannot have expired yet; an older message without a record may be a redelivery or a dead letter of a record
+ * that was completed and has expired, and must not come back as a second, different outcome.
  */
 public final class DynamoDbRequestStore implements RequestStore {
     static final String ID = "id";
@@ -42,11 +56,21 @@ public final class DynamoDbRequestStore implements RequestStore {
     static final String COMPLETED_AT = "completedAt";
     static final String EXPIRES_AT = "expiresAt";
     static final String QUEUED_AT = "queuedAt";
+    static final String PENDING_SHARD = "pendingShard";
+    static final String PENDING_SINCE = "pendingSince";
+    /** The sparse index of PENDING records: hash {@code pendingShard} (N), range {@code pendingSince} (N). */
+    public static final String PENDING_INDEX = "pending-by-age";
+    /** Partition keys of {@value #PENDING_INDEX}; the sweeper queries each. */
+    public static final int PENDING_SHARDS = 8;
+    /** Items a {@link #stalePending} Query page asks for (KEYS_ONLY items are small: 1 MB holds thousands). */
+    static final int DEFAULT_INDEX_PAGE_SIZE = 500;
     /** SQS's longest retention (14 days, the dead-letter queue's) plus a day. */
-    static final Duration PENDING_MIN_TTL = Duration.ofDays(15);
+    public static final Duration PENDING_MIN_TTL = Duration.ofDays(15);
 
     /** Completes only what is not complete yet; also true when no PENDING record exists (bulk messages). */
     private static final String NOT_COMPLETED = "attribute_not_exists(#id) OR #status = :pending";
+    /** Completes only an existing PENDING record. */
+    private static final String STILL_PENDING = "#status = :pending";
 
     /** BatchGetItem's maximum number of keys per request. */
     public static final int MAX_KEYS_PER_BATCH_GET = 100;
@@ -62,12 +86,24 @@ public final class DynamoDbRequestStore implements RequestStore {
     private final String table;
     private final Duration ttl;
     private final Clock clock;
+    private final int indexPageSize;
 
     public DynamoDbRequestStore(DynamoDbClient dynamo, String table, Duration ttl, Clock clock) {
+        this(dynamo, table, ttl, clock, DEFAULT_INDEX_PAGE_SIZE);
+    }
+
+    private DynamoDbRequestStore(DynamoDbClient dynamo, String table, Duration ttl, Clock clock, int indexPageSize) {
         this.dynamo = dynamo;
         this.table = table;
         this.ttl = ttl;
         this.clock = clock;
+        this.indexPageSize = indexPageSize;
+    }
+
+    /** The same store reading the pending index {@code pageSize} items a Query page (tests use small pages). */
+    public DynamoDbRequestStore withIndexPageSize(int pageSize) {
+        if (pageSize < 1) throw new IllegalArgumentException("pageSize must be positive");
+        return new DynamoDbRequestStore(dynamo, table, ttl, clock, pageSize);
     }
 
     public DynamoDbRequestStore(DynamoDbClient dynamo, Settings settings) {
@@ -83,6 +119,8 @@ public final class DynamoDbRequestStore implements RequestStore {
         item.put(TOP_K, n(record.topK()));
         item.put(CREATED_AT, s(record.createdAt().toString()));
         item.put(EXPIRES_AT, n(record.createdAt().plus(pendingTtl()).getEpochSecond()));
+        item.put(PENDING_SHARD, n(shardOf(record.id())));
+        item.put(PENDING_SINCE, n(record.createdAt().getEpochSecond()));
         if (record.correlationId() != null) item.put(CORRELATION_ID, s(record.correlationId()));
         try {
             dynamo.putItem(PutItemRequest.builder()
@@ -232,23 +270,72 @@ public final class DynamoDbRequestStore implements RequestStore {
     public boolean complete(Completion completion, List<Answer> answers) {
         List<AttributeValue> list = answers.stream().map(DynamoDbRequestStore::answerValue).toList();
         return finish(completion, QaStatus.DONE, Map.of(":answers", AttributeValue.fromL(list)), "#answers = :answers",
-                Map.of("#answers", ANSWERS));
+                Map.of("#answers", ANSWERS), mayCreate(completion));
     }
 
     @Override
     public boolean fail(Completion completion, ErrorInfo error) {
+        return failWith(completion, error, mayCreate(completion));
+    }
+
+    @Override
+    public boolean failPending(String id, ErrorInfo error) {
+        return failWith(new Completion(id, null, 1, null), error, false);
+    }
+
+    /**
+     * Up to {@code limit} ids from {@value #PENDING_INDEX}, shard by shard, oldest first within a shard; each
+     * shard's Query ({@code pendingSince < cutoff}) is paginated. The index is eventually consistent, so an id may
+     * belong to a record completed a moment ago: {@link #failPending} refuses those.
+     */
+    @Override
+    public List<String> stalePending(Instant cutoff, int limit) {
+        List<String> ids = new ArrayList<>();
+        for (int shard = 0; shard < PENDING_SHARDS && ids.size() < limit; shard++) {
+            Map<String, AttributeValue> start = null;
+            do {
+                QueryResponse page = dynamo.query(QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(PENDING_INDEX)
+                        .keyConditionExpression("#shard = :shard AND #since < :cutoff")
+                        .expressionAttributeNames(Map.of("#shard", PENDING_SHARD, "#since", PENDING_SINCE))
+                        .expressionAttributeValues(Map.of(":shard", n(shard), ":cutoff", n(cutoff.getEpochSecond())))
+                        .limit(Math.min(indexPageSize, limit - ids.size()))
+                        .exclusiveStartKey(start)
+                        .build());
+                page.items().forEach(item -> ids.add(item.get(ID).s()));
+                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+            } while (start != null && ids.size() < limit);
+        }
+        return ids;
+    }
+
+    /** The index shard of a record: stable, so that a record never moves between shards. */
+    static int shardOf(String id) {
+        return Math.floorMod(id.hashCode(), PENDING_SHARDS);
+    }
+
+    /** Creating a missing record is safe only for a message younger than the result TTL (see the class comment). */
+    private boolean mayCreate(Completion c) {
+        return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
+    }
+
+    private boolean failWith(Completion completion, ErrorInfo error, boolean mayCreate) {
         return finish(completion, QaStatus.FAILED,
                 Map.of(":code", s(error.code()), ":message", s(error.message())),
                 "#errorCode = :code, #errorMessage = :message",
-                Map.of("#errorCode", ERROR_CODE, "#errorMessage", ERROR_MESSAGE));
+                Map.of("#errorCode", ERROR_CODE, "#errorMessage", ERROR_MESSAGE), mayCreate);
     }
 
     private boolean finish(Completion c, QaStatus status, Map<String, AttributeValue> extraValues, String extraSet,
-            Map<String, String> extraNames) {
+            Map<String, String> extraNames, boolean mayCreate) {
         Instant now = clock.instant();
         Map<String, String> names = new HashMap<>(extraNames);
         names.putAll(Map.of("#id", ID, "#status", STATUS, "#completedAt", COMPLETED_AT, "#expiresAt", EXPIRES_AT,
                 "#createdAt", CREATED_AT, "#question", QUESTION, "#topK", TOP_K, "#correlationId", CORRELATION_ID));
+        names.put("#pendingShard", PENDING_SHARD);
+        names.put("#pendingSince", PENDING_SINCE);
+        if (!mayCreate) names.remove("#id"); // DynamoDB refuses unused expression names
         Map<String, AttributeValue> values = new HashMap<>(extraValues);
         values.put(":pending", s(QaStatus.PENDING.name()));
         values.put(":status", s(status.name()));
@@ -261,13 +348,15 @@ public final class DynamoDbRequestStore implements RequestStore {
                 + ", #createdAt = if_not_exists(#createdAt, :now)"
                 + ", #question = if_not_exists(#question, :question)"
                 + ", #topK = if_not_exists(#topK, :topK)"
-                + ", #correlationId = if_not_exists(#correlationId, :correlationId)";
+                + ", #correlationId = if_not_exists(#correlationId, :correlationId)"
+                // out of the pending index: it holds PENDING records only
+                + " REMOVE #pendingShard, #pendingSince";
         try {
             dynamo.updateItem(UpdateItemRequest.builder()
                     .tableName(table)
                     .key(Map.of(ID, s(c.id())))
                     .updateExpression(update)
-                    .conditionExpression(NOT_COMPLETED)
+                    .conditionExpression(mayCreate ? NOT_COMPLETED : STILL_PENDING)
                     .expressionAttributeNames(names)
                     .expressionAttributeValues(values)
                     .build());

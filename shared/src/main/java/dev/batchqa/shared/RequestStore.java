@@ -1,5 +1,6 @@
 package dev.batchqa.shared;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,9 +44,32 @@ public interface RequestStore {
     /** Gives a key up again, after the request it claimed could not be accepted. */
     void releaseIdempotencyKey(String keyHash);
 
+    /**
+     * Ids of PENDING records created before {@code cutoff}, at most {@code limit}, read from an index that holds
+     * only PENDING records (eventually consistent: an id may already be complete; {@link #failPending} tells).
+     */
+    List<String> stalePending(Instant cutoff, int limit);
+
+    /**
+     * Moves a PENDING record to FAILED; false when it is complete already or does not exist. Unlike
+     * {@link #fail} it never creates a record: the sweeper must not resurrect what it did not find.
+     */
+    boolean failPending(String id, ErrorInfo error);
+
     /** An idempotency key's claim: which request it created, for which body. */
     record IdempotencyClaim(String requestId, String bodyHash) {}
 
-    /** What a completion knows about the question, enough to create the record if no PENDING one exists. */
-    record Completion(String id, String question, int topK, String correlationId) {}
+    /**
+     * What a completion knows about the question, enough to create the record if no PENDING one exists.
+     *
+     * @param sentAt when SQS first accepted the message (its {@code SentTimestamp}, kept through redeliveries and
+     *               the move to the dead-letter queue); null when unknown. A completion of a message older than the
+     *               result TTL never creates a missing record: the record may have been completed and expired, and
+     *               a late duplicate must not bring it back (see {@code DynamoDbRequestStore}).
+     */
+    record Completion(String id, String question, int topK, String correlationId, Instant sentAt) {
+        public Completion(String id, String question, int topK, String correlationId) {
+            this(id, question, topK, correlationId, null);
+        }
+    }
 }

@@ -16,6 +16,15 @@ public record Settings(
     public static final String RESULT_TTL_HOURS = "QA_RESULT_TTL_HOURS";
     public static final String MAX_CONTEXT_CHARS = "QA_MAX_CONTEXT_CHARS";
     public static final String MAX_QUESTION_CHARS = "QA_MAX_QUESTION_CHARS";
+    /**
+     * Age after which a PENDING record is swept to FAILED (EXPIRED): the source queue's retention plus a margin for
+     * an invocation still running with the last copy of the message. Read only by the sweeper.
+     */
+    public static final String PENDING_EXPIRY_HOURS = "QA_PENDING_EXPIRY_HOURS";
+    /** The default source-queue retention (4 days, template.yaml) plus one hour. */
+    public static final int DEFAULT_PENDING_EXPIRY_HOURS = 4 * 24 + 1;
+    /** At most the dead-letter queue's retention (14 days): no message of an older record can exist. */
+    public static final int MAX_PENDING_EXPIRY_HOURS = 14 * 24;
 
     public static Settings fromEnvironment() {
         return from(System.getenv());
@@ -28,6 +37,12 @@ public record Settings(
                 Duration.ofHours(intValue(env, RESULT_TTL_HOURS, 24, 1, 24 * 365)),
                 intValue(env, MAX_CONTEXT_CHARS, Limits.MAX_CONTEXT_CHARS, 1, Limits.MAX_CONTEXT_CHARS),
                 intValue(env, MAX_QUESTION_CHARS, Limits.MAX_QUESTION_CHARS, 1, Limits.MAX_QUESTION_CHARS));
+    }
+
+    /** {@value #PENDING_EXPIRY_HOURS}, 2 to {@value #MAX_PENDING_EXPIRY_HOURS} hours; the default is 97 h. */
+    public static Duration pendingExpiry(Map<String, String> env) {
+        return Duration.ofHours(intValue(env, PENDING_EXPIRY_HOURS, DEFAULT_PENDING_EXPIRY_HOURS, 2,
+                MAX_PENDING_EXPIRY_HOURS));
     }
 
     public Settings withQueueUrl(String url) {

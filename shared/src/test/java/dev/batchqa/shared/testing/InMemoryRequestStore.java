@@ -6,6 +6,9 @@ import dev.batchqa.shared.QaRecord;
 import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.RequestStore;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,11 +19,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class InMemoryRequestStore implements RequestStore {
     private final Map<String, QaRecord> records = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final Duration ttl;
     private final AtomicInteger completions = new AtomicInteger();
     private volatile RuntimeException failNextWrite;
 
-    public InMemoryRequestStore(Clock clock) {
+    /** @param ttl the result TTL: a completion of a message older than that creates no missing record */
+    public InMemoryRequestStore(Clock clock, Duration ttl) {
         this.clock = clock;
+        this.ttl = ttl;
+    }
+
+    public InMemoryRequestStore(Clock clock) {
+        this(clock, Duration.ofHours(24));
     }
 
     public InMemoryRequestStore() {
@@ -72,18 +82,39 @@ public class InMemoryRequestStore implements RequestStore {
 
     @Override
     public boolean complete(Completion c, List<Answer> answers) {
-        return finish(c, QaStatus.DONE, answers, null);
+        return finish(c, QaStatus.DONE, answers, null, mayCreate(c));
     }
 
     @Override
     public boolean fail(Completion c, ErrorInfo error) {
-        return finish(c, QaStatus.FAILED, List.of(), error);
+        return finish(c, QaStatus.FAILED, List.of(), error, mayCreate(c));
     }
 
-    private synchronized boolean finish(Completion c, QaStatus status, List<Answer> answers, ErrorInfo error) {
+    @Override
+    public boolean failPending(String id, ErrorInfo error) {
+        return finish(new Completion(id, null, 1, null), QaStatus.FAILED, List.of(), error, false);
+    }
+
+    @Override
+    public List<String> stalePending(Instant cutoff, int limit) {
+        return records.values().stream()
+                .filter(r -> r.status() == QaStatus.PENDING && r.createdAt().isBefore(cutoff))
+                .sorted(Comparator.comparing(QaRecord::createdAt))
+                .limit(limit)
+                .map(QaRecord::id)
+                .toList();
+    }
+
+    private boolean mayCreate(Completion c) {
+        return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
+    }
+
+    private synchronized boolean finish(Completion c, QaStatus status, List<Answer> answers, ErrorInfo error,
+            boolean mayCreate) {
         maybeFail();
         QaRecord existing = records.get(c.id());
         if (existing != null && existing.status() != QaStatus.PENDING) return false;
+        if (existing == null && !mayCreate) return false;
         var now = clock.instant();
         records.put(c.id(), new QaRecord(c.id(), status,
                 existing != null ? existing.question() : c.question(),

@@ -1,0 +1,53 @@
+package dev.batchqa.ingest;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.batchqa.shared.AwsClients;
+import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.PendingSweeper;
+import dev.batchqa.shared.Settings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.MDC;
+
+/**
+ * Lambda entry point of SweeperFunction (an EventBridge schedule; the event itself is ignored): one
+ * {@link PendingSweeper} run, bounded by the invocation's remaining time less a safety margin and by
+ * {@value #MAX_RECORDS} records. Packaged in the ingest jar; a DynamoDB error fails the invocation, which the
+ * SweeperErrorsAlarm reports, and the next scheduled run starts over.
+ */
+public final class SweeperHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    /** Per run: at ~10 ms a conditional write, well inside the function's timeout. */
+    static final int MAX_RECORDS = 20_000;
+    /** Left of the invocation's time for the last write and the summary log. */
+    static final Duration SAFETY = Duration.ofSeconds(20);
+    /** The budget when there is no Lambda context (local calls). */
+    static final Duration DEFAULT_BUDGET = Duration.ofMinutes(4);
+
+    private final PendingSweeper sweeper;
+
+    /** Used by the Lambda runtime: configuration from the environment. */
+    public SweeperHandler() {
+        this(new PendingSweeper(new DynamoDbRequestStore(AwsClients.dynamoDb(), Settings.fromEnvironment()),
+                Settings.pendingExpiry(System.getenv()), Clock.systemUTC()));
+    }
+
+    public SweeperHandler(PendingSweeper sweeper) {
+        this.sweeper = sweeper;
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
+        if (context != null) MDC.put("awsRequestId", context.getAwsRequestId());
+        try {
+            Duration budget = context == null
+                    ? DEFAULT_BUDGET
+                    : Duration.ofMillis(Math.max(0, context.getRemainingTimeInMillis() - SAFETY.toMillis()));
+            PendingSweeper.Result r = sweeper.sweep(budget, MAX_RECORDS);
+            return Map.of("expired", r.expired(), "alreadyComplete", r.alreadyComplete(), "truncated", r.truncated());
+        } finally {
+            MDC.clear();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package dev.batchqa.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.batchqa.shared.Answer;
+import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.PendingSweeper;
+import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.QaStatus;
+import dev.batchqa.shared.RequestStore;
+import dev.batchqa.shared.RequestStore.Completion;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * The EXPIRED sweep and the late-duplicate rule against dynalite, on the table (with its sparse pending index)
+ * that {@link AwsResources#ensureTable} creates; a fresh table per test, since the sweep sees every old record.
+ */
+class PendingSweeperTest {
+    private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
+    private static final Duration EXPIRY = Duration.ofHours(97);
+    private static final Duration TTL = Duration.ofHours(24);
+    private static Dynalite dynalite;
+    private static DynamoDbClient dynamo;
+
+    private String table;
+    private DynamoDbRequestStore store;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dynalite = Dynalite.start(0);
+        dynamo = DynamoDbClient.builder()
+                .endpointOverride(dynalite.endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .build();
+    }
+
+    @AfterAll
+    static void stop() {
+        dynamo.close();
+        dynalite.close();
+    }
+
+    @BeforeEach
+    void freshTable() {
+        table = "sweep-" + UUID.randomUUID();
+        AwsResources.ensureTable(dynamo, table);
+        store = new DynamoDbRequestStore(dynamo, table, TTL, Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    private PendingSweeper sweeper(RequestStore s) {
+        return new PendingSweeper(s, EXPIRY, Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    private String pending(Duration age) {
+        String id = UUID.randomUUID().toString();
+        assertTrue(store.createPending(QaRecord.pending(id, "Which score?", 1, null, NOW.minus(age))));
+        return id;
+    }
+
+    @Test
+    void stalePendingBecomesFailedExpiredYoungerPendingAndCompletedRecordsStay() {
+        String stale = pending(EXPIRY.plusMinutes(1));
+        String young = pending(EXPIRY.minusMinutes(1));
+        String done = pending(EXPIRY.plusHours(1));
+        assertTrue(store.complete(new Completion(done, "Which score?", 1, null), List.of(new Answer("83.1", 1, 5, 0.9))));
+        String failed = pending(EXPIRY.plusHours(2));
+        assertTrue(store.fail(new Completion(failed, null, 1, null), new ErrorInfo("INVALID_TEXT", "bad")));
+
+        PendingSweeper.Result result = sweeper(store).sweep(Duration.ofMinutes(1), 1000);
+
+        assertEquals(new PendingSweeper.Result(1, 0, false), result);
+        QaRecord expired = store.find(stale).orElseThrow();
+        assertEquals(QaStatus.FAILED, expired.status());
+        assertEquals(PendingSweeper.EXPIRED, expired.error());
+        assertEquals("EXPIRED", expired.error().code());
+        assertEquals("Which score?", expired.question(), "the record keeps what it had");
+        assertEquals(NOW, expired.completedAt());
+        assertEquals(QaStatus.PENDING, store.find(young).orElseThrow().status());
+        QaRecord stillDone = store.find(done).orElseThrow();
+        assertEquals(QaStatus.DONE, stillDone.status());
+        assertEquals(List.of(new Answer("83.1", 1, 5, 0.9)), stillDone.answers());
+        assertEquals(new ErrorInfo("INVALID_TEXT", "bad"), store.find(failed).orElseThrow().error());
+
+        // write-once: the expired record is final, a late answer does not overwrite it
+        assertFalse(store.complete(new Completion(stale, "Which score?", 1, null), List.of()));
+        assertEquals(new PendingSweeper.Result(0, 0, false), sweeper(store).sweep(Duration.ofMinutes(1), 1000),
+                "nothing is swept twice");
+    }
+
+    @Test
+    void aRecordCompletedBetweenQueryAndUpdateIsLeftAlone() {
+        String id = pending(EXPIRY.plusHours(1));
+        List<String> returned = new ArrayList<>();
+        // the index read is done, then the answer arrives, then the sweeper writes
+        RequestStore racing = (RequestStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RequestStore.class}, (proxy, method, args) -> {
+                    try {
+                        Object value = method.invoke(store, args);
+                        if (method.getName().equals("stalePending")) {
+                            @SuppressWarnings("unchecked") List<String> ids = (List<String>) value;
+                            returned.addAll(ids);
+                            for (String stale : ids) {
+                                store.complete(new Completion(stale, "Which score?", 1, null),
+                                        List.of(new Answer("late", 0, 4, 0.5)));
+                            }
+                        }
+                        return value;
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        PendingSweeper.Result result = sweeper(racing).sweep(Duration.ofMinutes(1), 1000);
+
+        assertEquals(List.of(id), returned, "the sweeper saw the record as PENDING");
+        assertEquals(new PendingSweeper.Result(0, 1, false), result);
+        QaRecord record = store.find(id).orElseThrow();
+        assertEquals(QaStatus.DONE, record.status());
+        assertEquals(List.of(new Answer("late", 0, 4, 0.5)), record.answers());
+        assertNull(record.error());
+    }
+
+    @Test
+    void failPendingNeverCreatesARecord() {
+        String unknown = UUID.randomUUID().toString();
+        assertFalse(store.failPending(unknown, PendingSweeper.EXPIRED));
+        assertTrue(store.find(unknown).isEmpty());
+        assertTrue(rawItem(unknown).isEmpty());
+    }
+
+    @Test
+    void theIndexHoldsOnlyPendingRecords() {
+        Set<String> pendings = new HashSet<>();
+        Set<String> all = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            String id = pending(Duration.ofHours(i));
+            all.add(id);
+            switch (i % 4) {
+                case 0 -> store.complete(new Completion(id, "Which score?", 1, null), List.of());
+                case 1 -> store.fail(new Completion(id, null, 1, null), new ErrorInfo("INVALID_TEXT", "bad"));
+                case 2 -> store.failPending(id, PendingSweeper.EXPIRED);
+                default -> pendings.add(id);
+            }
+        }
+        // a bulk completion (no PENDING record first) never enters the index either
+        store.complete(new Completion("bulk-" + UUID.randomUUID(), "Which capital?", 1, null), List.of());
+
+        Set<String> indexed = new HashSet<>();
+        dynamo.scanPaginator(r -> r.tableName(table).indexName(DynamoDbRequestStore.PENDING_INDEX))
+                .items().forEach(item -> {
+                    indexed.add(item.get("id").s());
+                    assertEquals(Set.of("id", "pendingShard", "pendingSince"), item.keySet(), "KEYS_ONLY");
+                });
+        assertEquals(pendings, indexed);
+        assertEquals(10, indexed.size());
+        for (String id : all) {
+            Map<String, AttributeValue> item = rawItem(id);
+            boolean isPending = QaStatus.PENDING.name().equals(item.get("status").s());
+            assertEquals(isPending, item.containsKey("pendingShard"), id);
+            assertEquals(isPending, item.containsKey("pendingSince"), id);
+        }
+        Set<String> shards = new HashSet<>();
+        indexed.forEach(id -> shards.add(rawItem(id).get("pendingShard").n()));
+        assertTrue(shards.size() > 1, "records are spread over shards: " + shards);
+    }
+
+    @Test
+    void stalePendingPaginatesEveryShardAndTheSweepWorksThroughMoreThanOneRound() {
+        List<String> stale = IntStream.range(0, 230)
+                .mapToObj(i -> pending(EXPIRY.plusMinutes(1 + i)))
+                .toList();
+        String young = pending(Duration.ofHours(1));
+        DynamoDbRequestStore smallPages = store.withIndexPageSize(7);
+
+        Instant cutoff = NOW.minus(EXPIRY);
+        List<String> found = smallPages.stalePending(cutoff, 1000);
+        assertEquals(Set.copyOf(stale), Set.copyOf(found), "every page of every shard");
+        assertEquals(found.size(), Set.copyOf(found).size(), "no id twice");
+        assertEquals(50, smallPages.stalePending(cutoff, 50).size(), "limit across shards and pages");
+
+        // bounded by count: 150 now, the rest in the next run (rounds of 100 ids)
+        assertEquals(new PendingSweeper.Result(150, 0, true), sweeper(smallPages).sweep(Duration.ofMinutes(1), 150));
+        assertEquals(new PendingSweeper.Result(80, 0, false), sweeper(smallPages).sweep(Duration.ofMinutes(1), 1000));
+        for (String id : stale) {
+            assertEquals(PendingSweeper.EXPIRED, store.find(id).orElseThrow().error(), id);
+        }
+        assertEquals(QaStatus.PENDING, store.find(young).orElseThrow().status());
+        assertEquals(List.of(), store.stalePending(cutoff, 1000));
+    }
+
+    @Test
+    void aRunWithoutTimeLeftWritesNothingAndSaysSo() {
+        String id = pending(EXPIRY.plusHours(1));
+        assertEquals(new PendingSweeper.Result(0, 0, true), sweeper(store).sweep(Duration.ZERO, 1000));
+        assertEquals(QaStatus.PENDING, store.find(id).orElseThrow().status());
+    }
+
+    // ------------------------------------------------------------------ late duplicates
+
+    @Test
+    void aLateMessageWithoutRecordDoesNotRecreateAnExpiredOutcome() {
+        // DONE, expired after the result TTL and deleted by DynamoDB's TTL
+        String id = UUID.randomUUID().toString();
+        Instant sent = NOW.minus(TTL).minusSeconds(60);
+        var then = new DynamoDbRequestStore(dynamo, table, TTL, Clock.fixed(sent.plusSeconds(5), ZoneOffset.UTC));
+        assertTrue(then.complete(new Completion(id, "Which score?", 1, null, sent), List.of()), "bulk, answered at once");
+        assertTrue(store.find(id).isEmpty(), "expired at NOW");
+        dynamo.deleteItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(id))));
+
+        // a redelivered copy, then its dead letter: both older than the TTL, neither may write
+        assertFalse(store.complete(new Completion(id, "Which score?", 1, null, sent), List.of(new Answer("x", 0, 1, 1))));
+        assertFalse(store.fail(new Completion(id, null, 1, id, sent), new ErrorInfo("RETRIES_EXHAUSTED", "retries")));
+        assertTrue(rawItem(id).isEmpty(), "no record recreated");
+    }
+
+    @Test
+    void aMessageYoungerThanTheTtlStillCreatesItsRecordAndAnOldOneStillCompletesItsPendingRecord() {
+        String bulk = "bulk-" + UUID.randomUUID();
+        assertTrue(store.complete(new Completion(bulk, "Which capital?", 1, null, NOW.minus(TTL).plusSeconds(60)),
+                List.of()));
+        assertEquals(QaStatus.DONE, store.find(bulk).orElseThrow().status());
+
+        // an API question that waited longer than the TTL in the queue: its PENDING record is there to complete
+        String waited = pending(Duration.ofHours(30));
+        assertTrue(store.complete(new Completion(waited, "Which score?", 1, null, NOW.minus(Duration.ofHours(30))),
+                List.of(new Answer("83.1", 1, 5, 0.9))));
+        assertEquals(QaStatus.DONE, store.find(waited).orElseThrow().status());
+        assertFalse(rawItem(waited).containsKey("pendingShard"));
+    }
+
+    private Map<String, AttributeValue> rawItem(String id) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
+                .key(Map.of("id", AttributeValue.fromS(id))).consistentRead(true)).item();
+        return item == null ? Map.of() : item;
+    }
+}
