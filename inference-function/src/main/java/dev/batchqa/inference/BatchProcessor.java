@@ -462,7 +462,8 @@ public final class BatchProcessor implements AutoCloseable {
             } else {
                 deadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis)
                         - policy.deadlineMargin().toNanos();
-                hardDeadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis - RESPONSE_MARGIN_MILLIS);
+                long responseMargin = Math.min(RESPONSE_MARGIN_MILLIS, policy.deadlineMargin().toMillis());
+                hardDeadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis - responseMargin);
             }
         }
 
