@@ -8,41 +8,18 @@
 FROM maven:3.9-eclipse-temurin-21 AS build
 WORKDIR /src
 
-# The reactor needs every module's pom; only shared + inference-function are compiled.
-COPY pom.xml ./
-COPY shared/pom.xml shared/
-COPY ingest-function/pom.xml ingest-function/
-COPY inference-function/pom.xml inference-function/
-COPY local-runner/pom.xml local-runner/
-COPY benchmarks/pom.xml benchmarks/
-COPY infra-tests/pom.xml infra-tests/
-COPY shared/src shared/src
-COPY inference-function/src inference-function/src
+# The whole build context: .dockerignore lets in every module's pom.xml (the reactor needs them
+# all, and a module added later comes in without a line here or there), the sources of the
+# modules the image compiles, docker/ and the exported model (used by the runtime stage).
+COPY . ./
 
 # '!npm-install': the Node dev tools (lint, dynalite) are not needed for the image.
 RUN mvn -B -q -P '!npm-install' -pl inference-function -am -DskipTests package
 
-# libtorch out of the pytorch-native-cpu jar, unpacked once at build time instead of into /tmp
-# at every cold start (~450 MB). The jar is then dropped from the classpath: with
-# PYTORCH_LIBRARY_PATH set, DJL loads libtorch from there and only extracts its small JNI
-# library (libdjl_torch.so, from pytorch-jni) into DJL_CACHE_DIR.
-WORKDIR /src/inference-function/target
-RUN set -eux; \
-    native_jar="$(ls lib/pytorch-native-cpu-*-linux-x86_64.jar)"; \
-    mkdir -p /opt/libtorch-unpacked /opt/libtorch; \
-    cd /opt/libtorch-unpacked; \
-    jar xf "/src/inference-function/target/${native_jar}"; \
-    cat native/lib/pytorch.properties; \
-    grep -q '^version=2.7.1' native/lib/pytorch.properties; \
-    mv pytorch/cpu/linux-x86_64/* /opt/libtorch/; \
-    test -f /opt/libtorch/libtorch.so; \
-    cd /src/inference-function/target; \
-    rm -rf /opt/libtorch-unpacked "${native_jar}"; \
-    mkdir -p /opt/task/lib; \
-    cp lib/*.jar /opt/task/lib/; \
-    find . -maxdepth 1 -name 'inference-function-*.jar' ! -name '*-tests.jar' ! -name '*-sources.jar' \
-        -exec cp {} /opt/task/lib/ \;; \
-    ls /opt/task/lib
+# /opt/libtorch (unpacked from the pytorch-native-cpu jar) and /opt/task/lib (the inference jar +
+# runtime dependencies without that jar); the script says why. DockerBuildRehearsalTest runs the
+# same script (and the Maven command above) without a Docker engine.
+RUN sh docker/assemble-runtime.sh inference-function/target /
 
 # ---------------------------------------------------------------- runtime image
 FROM public.ecr.aws/lambda/java:21
