@@ -24,18 +24,6 @@ public interface RequestStore {
     /** Moves a record to FAILED; false when it was already completed. */
     boolean fail(Completion completion, ErrorInfo error);
 
-    /**
-     * Claims an idempotency key for a new request id. Returns empty when the claim is new, or the claim made
-     * earlier with the same key (its request id and body hash) when there is one that has not expired.
-     */
-    Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash);
-
-    /** Gives a key up again, after the request it claimed could not be accepted. */
-    void releaseIdempotencyKey(String keyHash);
-
-    /** An idempotency key's claim: which request it created, for which body. */
-    record IdempotencyClaim(String requestId, String bodyHash) {}
-
     /** What a completion knows about the question, enough to create the record if no PENDING one exists. */
     record Completion(String id, String question, int topK, String correlationId) {}
 }
