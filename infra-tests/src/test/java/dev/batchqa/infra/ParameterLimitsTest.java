@@ -30,7 +30,8 @@ class ParameterLimitsTest {
   static final Map<String, ToLongFunction<Settings>> PARSED_BY_SETTINGS = Map.of(
       Settings.RESULT_TTL_HOURS, s -> s.resultTtl().toHours(),
       Settings.MAX_CONTEXT_CHARS, Settings::maxContextChars,
-      Settings.MAX_QUESTION_CHARS, Settings::maxQuestionChars);
+      Settings.MAX_QUESTION_CHARS, Settings::maxQuestionChars,
+      Settings.MAX_BACKLOG, Settings::maxBacklog);
 
   static CfnTemplate t;
 
@@ -107,6 +108,7 @@ class ParameterLimitsTest {
         () -> Settings.from(Map.of(Settings.MAX_CONTEXT_CHARS, String.valueOf(Limits.MAX_CONTEXT_CHARS + 1))));
     assertThrows(IllegalStateException.class, () -> Settings.from(Map.of(Settings.RESULT_TTL_HOURS, "0")));
     assertThrows(IllegalStateException.class, () -> Settings.from(Map.of(Settings.RESULT_TTL_HOURS, "8761")));
+    assertThrows(IllegalStateException.class, () -> Settings.from(Map.of(Settings.MAX_BACKLOG, "-1")));
   }
 
   @Test
