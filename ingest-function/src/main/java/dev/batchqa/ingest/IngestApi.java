@@ -45,6 +45,8 @@ public final class IngestApi {
     /** Items of one POST /qa/batch: 100 questions of typical size fit the 5 MiB body limit. */
     static final int MAX_BATCH_ITEMS = 100;
     private static final Pattern CORRELATION_ID = Pattern.compile(Limits.CORRELATION_ID_PATTERN);
+    /** 503 error code of a refusal by admission control ({@link BacklogGate}). */
+    private static final String QUEUE_BACKLOG = "QUEUE_BACKLOG";
 
     private final RequestStore store;
     private final IdempotencyStore keys;
@@ -104,8 +106,6 @@ public final class IngestApi {
                 .log("http request");
         return outcome;
     }
-
-    private static final String QUEUE_BACKLOG = "QUEUE_BACKLOG";
 
     /** A response, and what the metrics need to know beyond its status. */
     private record Outcome(APIGatewayV2HTTPResponse response, boolean backlogRefused, int batchItemErrors) {
