@@ -30,7 +30,8 @@ class ParameterLimitsTest {
   static final Map<String, ToLongFunction<Settings>> PARSED_BY_SETTINGS = Map.of(
       Settings.RESULT_TTL_HOURS, s -> s.resultTtl().toHours(),
       Settings.MAX_CONTEXT_CHARS, Settings::maxContextChars,
-      Settings.MAX_QUESTION_CHARS, Settings::maxQuestionChars);
+      Settings.MAX_QUESTION_CHARS, Settings::maxQuestionChars,
+      Settings.MAX_BACKLOG, Settings::maxBacklog);
 
   static CfnTemplate t;
 
@@ -118,6 +119,7 @@ class ParameterLimitsTest {
     assertThrows(IllegalStateException.class, () -> Settings.pendingExpiry(Map.of(Settings.PENDING_EXPIRY_HOURS, "1")));
     assertThrows(IllegalStateException.class, () -> Settings.pendingExpiry(
         Map.of(Settings.PENDING_EXPIRY_HOURS, String.valueOf(Settings.MAX_PENDING_EXPIRY_HOURS + 1))));
+    assertThrows(IllegalStateException.class, () -> Settings.from(Map.of(Settings.MAX_BACKLOG, "-1")));
   }
 
   /**

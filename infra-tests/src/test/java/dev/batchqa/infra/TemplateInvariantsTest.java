@@ -37,12 +37,13 @@ class TemplateInvariantsTest {
 
   /**
    * Exactly the calls each function makes (SendMessageBatch is authorized by sqs:SendMessage). Ingest
-   * (DynamoDbRequestStore via IngestApi): PutItem (createPending, claimIdempotencyKey), GetItem (find,
-   * claim conflicts), UpdateItem (fail), DeleteItem (releaseIdempotencyKey).
+   * (DynamoDbRequestStore and DynamoDbIdempotencyStore via IngestApi): PutItem (createPending, claim),
+   * GetItem (find, claim conflicts), UpdateItem (markQueued, fail); SQS: SendMessage and
+   * GetQueueAttributes (BacklogGate's queue depth). No DeleteItem: claims are never released.
    */
   static final Set<String> INGEST_ACTIONS = Set.of(
-      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-      "sqs:SendMessage");
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+      "sqs:SendMessage", "sqs:GetQueueAttributes");
   /** BatchProcessor writes only through RequestStore.complete/fail: conditional UpdateItem (upserts). */
   static final Set<String> INFERENCE_ACTIONS = Set.of(
       // completions, and the batch read of a redelivered batch (BatchProcessor.skipCompleted)
@@ -411,6 +412,9 @@ class TemplateInvariantsTest {
       list(map(doc).get("Statement")).forEach(s -> statements.add(map(s)));
     }
     assertEquals(INGEST_ACTIONS, actions(statements));
+    // least privilege on deletes: ingest never deletes an item (records are write-once, claims expire)
+    assertFalse(actions(statements).stream().anyMatch(a -> a.startsWith("dynamodb:Delete")
+        || a.startsWith("dynamodb:BatchWrite")), "ingest may delete nothing: " + actions(statements));
     assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", QUEUE));
     // HttpApi events add no role policy in SAM; no other event types that would
     for (Object ev : map(p.get("Events")).values()) {
@@ -772,6 +776,50 @@ class TemplateInvariantsTest {
       assertTrue(threshold + window < resultTtl, d + " days: alarm before bulk messages outlive the result TTL");
       assertTrue(threshold >= 3600, d + " days: a healthy backlog (minutes) must not alarm");
     }
+  }
+
+  @Test
+  void handledIngestFailuresAndApi5xxReachAnAlarm() {
+    List<Map<String, Object>> alarms = new ArrayList<>();
+    for (String id : t.resourcesOfType("AWS::CloudWatch::Alarm")) {
+      alarms.add(t.properties(id));
+    }
+    // the EMF metrics IngestMetrics writes (namespace, names, dimension as in the code)
+    for (String metric : List.of("Http5xx", "BatchItemErrors")) {
+      assertTrue(alarms.stream().anyMatch(a -> "BatchQa".equals(a.get("Namespace"))
+          && metric.equals(a.get("MetricName"))
+          && "Sum".equals(a.get("Statistic"))
+          && "GreaterThanThreshold".equals(a.get("ComparisonOperator"))
+          && number(a.get("Threshold")) == 0
+          && list(a.get("Dimensions")).size() == 1
+          && dimension(a, "FunctionName").equals(Map.of("Ref", INGEST))), "ingest " + metric + " alarm");
+    }
+    // the HTTP API's own 5xx: the $default stage SAM creates for an HttpApi
+    assertTrue(alarms.stream().anyMatch(a -> "AWS/ApiGateway".equals(a.get("Namespace"))
+        && "5xx".equals(a.get("MetricName"))
+        && "Sum".equals(a.get("Statistic"))
+        && "GreaterThanThreshold".equals(a.get("ComparisonOperator"))
+        && number(a.get("Threshold")) == 0
+        && list(a.get("Dimensions")).size() == 2
+        && dimension(a, "ApiId").equals(Map.of("Ref", API))
+        && "$default".equals(dimension(a, "Stage"))), "HTTP API 5xx alarm");
+  }
+
+  @Test
+  void ingestGetsTheBacklogLimitAndMayReadTheQueueDepth() {
+    Map<String, Object> vars = map(path(t.properties(INGEST), "Environment", "Variables"));
+    assertEquals(Map.of("Ref", "MaxBacklog"), vars.get("QA_MAX_BACKLOG"));
+    Map<String, Object> param = map(t.section("Parameters").get("MaxBacklog"));
+    assertEquals(0L, number(param.get("MinValue")), "0 turns admission control off");
+    assertTrue(number(param.get("Default")) > 0, "on by default");
+    boolean readsDepth = false;
+    for (Object doc : list(t.properties(INGEST).get("Policies"))) {
+      for (Object st : list(map(doc).get("Statement"))) {
+        readsDepth |= actions(List.of(map(st))).contains("sqs:GetQueueAttributes")
+            && Map.of("Fn::GetAtt", List.of(QUEUE, "Arn")).equals(map(st).get("Resource"));
+      }
+    }
+    assertTrue(readsDepth, "sqs:GetQueueAttributes on the question queue");
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.batchqa.shared.AwsClients;
+import dev.batchqa.shared.DynamoDbIdempotencyStore;
 import dev.batchqa.shared.DynamoDbRequestStore;
 import dev.batchqa.shared.MessageCodec;
 import dev.batchqa.shared.QaValidator;
@@ -39,9 +40,14 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
 
     public static IngestApi fromEnvironment(Settings settings) {
         QaValidator validator = QaValidator.fromSettings(settings);
+        var dynamo = AwsClients.dynamoDb();
+        var sqs = AwsClients.sqs();
         return new IngestApi(
-                new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),
-                new SqsRequestQueue(AwsClients.sqs(), settings.requireQueueUrl(), new MessageCodec(validator)),
+                new DynamoDbRequestStore(dynamo, settings),
+                new DynamoDbIdempotencyStore(dynamo, settings),
+                new SqsRequestQueue(sqs, settings.requireQueueUrl(), new MessageCodec(validator)),
+                BacklogGate.sqs(sqs, settings.requireQueueUrl(), settings.maxBacklog()),
+                IngestMetrics.toStdout(),
                 validator,
                 Clock.systemUTC());
     }

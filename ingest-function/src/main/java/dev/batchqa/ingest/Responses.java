@@ -32,7 +32,9 @@ final class Responses {
     }
 
     static APIGatewayV2HTTPResponse error(ApiException e) {
-        return error(e.status(), e.code(), e.getMessage(), e.field());
+        Map<String, String> headers = e.retryAfterSeconds() == null
+                ? Map.of() : Map.of("Retry-After", e.retryAfterSeconds().toString());
+        return json(e.status(), Map.of("error", errorBody(e.code(), e.getMessage(), e.field())), headers);
     }
 
     static APIGatewayV2HTTPResponse error(int status, String code, String message, String field) {

@@ -13,6 +13,7 @@ import dev.batchqa.shared.Json;
 import dev.batchqa.shared.Limits;
 import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import java.time.Clock;
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.Test;
 /** Idempotency-Key on POST /qa, and POST /qa/batch. */
 class IdempotencyAndBatchTest {
     private final InMemoryRequestStore store = new InMemoryRequestStore();
+    private final InMemoryIdempotencyStore keys = new InMemoryIdempotencyStore();
     private final InMemoryRequestQueue queue = new InMemoryRequestQueue();
-    private final IngestHandler handler = new IngestHandler(new IngestApi(store, queue,
+    private final IngestHandler handler = new IngestHandler(new IngestApi(store, keys, queue,
             new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), Clock.systemUTC()));
 
     @Test
@@ -64,41 +66,6 @@ class IdempotencyAndBatchTest {
         assertTrue(store.find(id).orElseThrow().queued());
         handler.handleRequest(idempotent(), null);
         assertEquals(1, queue.sent().size(), "and only once");
-    }
-
-    @Test
-    void replayRacingTheFirstAttemptIsNotAnError() throws Exception {
-        // the replay reads no record, then the first attempt stores it before the replay tries to
-        String[] firstId = new String[1];
-        InMemoryRequestStore racing = new InMemoryRequestStore() {
-            private boolean raced;
-
-            @Override
-            public java.util.Optional<dev.batchqa.shared.QaRecord> find(String id) {
-                var found = super.find(id);
-                if (!raced && id.equals(firstId[0])) {
-                    raced = true;
-                    super.createPending(dev.batchqa.shared.QaRecord.pending(id, "q", 1, "c", java.time.Instant.now()));
-                    return java.util.Optional.empty();
-                }
-                return found;
-            }
-
-            @Override
-            public java.util.Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash) {
-                firstId[0] = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
-                super.claimIdempotencyKey(keyHash, firstId[0], bodyHash);
-                return super.claimIdempotencyKey(keyHash, requestId, bodyHash);
-            }
-        };
-        IngestHandler racingHandler = new IngestHandler(new IngestApi(racing, queue,
-                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), Clock.systemUTC()));
-
-        APIGatewayV2HTTPResponse response = racingHandler.handleRequest(idempotent(), null);
-
-        assertEquals(202, response.getStatusCode(), response.getBody());
-        assertEquals(firstId[0], id(response));
-        assertEquals(1, queue.sent().size(), "queued by the replay, since the first attempt had not marked it queued");
     }
 
     @Test
@@ -173,16 +140,35 @@ class IdempotencyAndBatchTest {
     }
 
     @Test
-    void aKeyWhoseRequestCouldNotBeQueuedCanBeRetried() throws Exception {
+    void aKeyWhoseRequestCouldNotBeQueuedIsQueuedByTheRetry() throws Exception {
         queue.setUnavailable(true);
-        assertEquals(503, handler.handleRequest(idempotent(), null).getStatusCode());
+        APIGatewayV2HTTPResponse refused = handler.handleRequest(idempotent(), null);
+        assertEquals(503, refused.getStatusCode());
+        assertEquals("QUEUE_UNAVAILABLE", error(refused).get("code").asText());
+        String id = store.records().keySet().iterator().next();
+        assertEquals(QaStatus.PENDING, store.find(id).orElseThrow().status(), "left PENDING for the retry, not FAILED");
         queue.setUnavailable(false);
 
         APIGatewayV2HTTPResponse retry = handler.handleRequest(idempotent(), null);
 
         assertEquals(202, retry.getStatusCode());
-        assertNull(retry.getHeaders().get("Idempotent-Replayed"), "a fresh request, not the failed one");
-        assertEquals(QaStatus.PENDING, store.find(id(retry)).orElseThrow().status());
+        assertEquals(id, id(retry), "the key stays bound to the request it started");
+        assertEquals(List.of(id), queue.sent().stream().map(m -> m.id()).toList());
+        assertTrue(store.find(id).orElseThrow().queued());
+        assertEquals(1, store.records().size());
+    }
+
+    @Test
+    void withoutAKeyAQuestionThatCannotBeQueuedEndsFailed() throws Exception {
+        queue.setUnavailable(true);
+        APIGatewayV2HTTPEvent event = idempotent();
+        event.getHeaders().remove("idempotency-key");
+
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+
+        assertEquals(503, response.getStatusCode());
+        assertEquals("QUEUE_UNAVAILABLE", error(response).get("code").asText());
+        assertEquals(QaStatus.FAILED, store.records().values().iterator().next().status(), "nobody could retry it");
     }
 
     @Test
@@ -238,7 +224,7 @@ class IdempotencyAndBatchTest {
         QuestionInput input = QuestionInput.parse(Json.MAPPER.readTree(event.getBody()), "",
                 new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
         String caller = "iam:" + event.getRequestContext().getAuthorizer().getIam().getUserArn();
-        store.claimIdempotencyKey(Digests.sha256(caller + "\n" + event.getHeaders().get("idempotency-key")), id, input.sha256());
+        keys.claim(Digests.sha256(caller + "\n" + event.getHeaders().get("idempotency-key")), id, input.sha256());
         return input;
     }
 

@@ -19,6 +19,7 @@ import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.QaValidator;
 import dev.batchqa.shared.RequestStore;
 import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import java.time.Clock;
@@ -35,7 +36,7 @@ class IngestHandlerTest {
 
     private final InMemoryRequestStore store = new InMemoryRequestStore(CLOCK);
     private final InMemoryRequestQueue queue = new InMemoryRequestQueue();
-    private final IngestHandler handler = new IngestHandler(new IngestApi(store, queue,
+    private final IngestHandler handler = new IngestHandler(new IngestApi(store, new InMemoryIdempotencyStore(), queue,
             new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), CLOCK));
 
     @ParameterizedTest

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.batchqa.shared.Limits;
 import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import dev.batchqa.shared.testing.LogCapture;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class NoUserTextInLogsTest {
     private final InMemoryRequestStore store = new InMemoryRequestStore();
     private final InMemoryRequestQueue queue = new InMemoryRequestQueue();
-    private final IngestHandler handler = new IngestHandler(new IngestApi(store, queue,
+    private final IngestHandler handler = new IngestHandler(new IngestApi(store, new InMemoryIdempotencyStore(), queue,
             new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), Clock.systemUTC()));
 
     @Test

@@ -48,16 +48,6 @@ public final class CountingRequestStore implements RequestStore {
     }
 
     @Override
-    public Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash) {
-        return delegate.claimIdempotencyKey(keyHash, requestId, bodyHash);
-    }
-
-    @Override
-    public void releaseIdempotencyKey(String keyHash) {
-        delegate.releaseIdempotencyKey(keyHash);
-    }
-
-    @Override
     public boolean complete(Completion completion, List<Answer> answers) {
         return count(delegate.complete(completion, answers), done);
     }

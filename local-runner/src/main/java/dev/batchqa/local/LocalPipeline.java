@@ -10,8 +10,11 @@ import dev.batchqa.inference.DeadLetterHandler;
 import dev.batchqa.inference.InferenceHandler;
 import dev.batchqa.inference.Requeue;
 import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.ingest.BacklogGate;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
+import dev.batchqa.ingest.IngestMetrics;
+import dev.batchqa.shared.DynamoDbIdempotencyStore;
 import dev.batchqa.shared.DynamoDbRequestStore;
 import dev.batchqa.shared.MessageCodec;
 import dev.batchqa.shared.PendingSweeper;
@@ -127,7 +130,9 @@ public final class LocalPipeline implements AutoCloseable {
         }
         if (config.role() != LocalConfig.Role.WORKER) {
             IngestHandler ingest = new IngestHandler(
-                    new IngestApi(store, new SqsRequestQueue(sqs, queueUrl, codec), validator, Clock.systemUTC()));
+                    new IngestApi(store, new DynamoDbIdempotencyStore(dynamo, settings),
+                            new SqsRequestQueue(sqs, queueUrl, codec), BacklogGate.sqs(sqs, queueUrl, settings.maxBacklog()),
+                            IngestMetrics.none(), validator, Clock.systemUTC()));
             front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
             resources.push(front);
             // SweeperFunction's schedule, in process: PENDING records older than the queue keeps messages end FAILED

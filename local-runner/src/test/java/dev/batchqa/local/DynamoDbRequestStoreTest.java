@@ -10,7 +10,6 @@ import dev.batchqa.shared.ErrorInfo;
 import dev.batchqa.shared.QaRecord;
 import dev.batchqa.shared.QaStatus;
 import dev.batchqa.shared.RequestStore.Completion;
-import dev.batchqa.shared.RequestStore.IdempotencyClaim;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -186,21 +185,15 @@ class DynamoDbRequestStoreTest {
     }
 
     @Test
-    void idempotencyClaimsAreFirstComeAndReleasable() {
-        String key = "k-" + UUID.randomUUID();
-        assertEquals(Optional.empty(), store.claimIdempotencyKey(key, "id-1", "hash-1"));
-        assertEquals(Optional.of(new IdempotencyClaim("id-1", "hash-1")), store.claimIdempotencyKey(key, "id-2", "hash-2"));
-
-        store.releaseIdempotencyKey(key);
-        assertEquals(Optional.empty(), store.claimIdempotencyKey(key, "id-3", "hash-3"));
-    }
-
-    @Test
-    void expiredIdempotencyClaimCanBeTakenAgain() {
-        String key = "k-" + UUID.randomUUID();
-        store.claimIdempotencyKey(key, "id-1", "hash-1");
+    void anExpiredRecordNotYetDeletedByTtlCountsAsAbsentForCreatePending() {
+        String id = UUID.randomUUID().toString();
+        store.createPending(QaRecord.pending(id, "q?", 1, null, NOW));
+        store.complete(new Completion(id, "q?", 1, null), List.of());
         var later = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
                 Clock.fixed(NOW.plus(Duration.ofHours(25)), ZoneOffset.UTC));
-        assertEquals(Optional.empty(), later.claimIdempotencyKey(key, "id-2", "hash-2"));
+
+        assertTrue(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW.plus(Duration.ofHours(25)))));
+        assertEquals(QaStatus.PENDING, later.find(id).orElseThrow().status());
+        assertFalse(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW)), "a live record is never replaced");
     }
 }

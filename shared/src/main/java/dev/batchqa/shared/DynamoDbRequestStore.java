@@ -126,8 +126,11 @@ public final class DynamoDbRequestStore implements RequestStore {
             dynamo.putItem(PutItemRequest.builder()
                     .tableName(table)
                     .item(item)
-                    .conditionExpression("attribute_not_exists(#id)")
-                    .expressionAttributeNames(Map.of("#id", ID))
+                    // an expired record (TTL deletes lazily) counts as absent here too, as in find: a replay of
+                    // an idempotency key whose record expired stores it again instead of failing on it
+                    .conditionExpression("attribute_not_exists(#id) OR #expiresAt <= :now")
+                    .expressionAttributeNames(Map.of("#id", ID, "#expiresAt", EXPIRES_AT))
+                    .expressionAttributeValues(Map.of(":now", n(clock.instant().getEpochSecond())))
                     .build());
             return true;
         } catch (ConditionalCheckFailedException e) {
@@ -231,39 +234,6 @@ public final class DynamoDbRequestStore implements RequestStore {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
-    }
-
-    /** Idempotency claims share the table; '#' keeps their keys out of the request id space. */
-    static final String IDEMPOTENCY_PREFIX = "idempotency#";
-    static final String REQUEST_ID = "requestId";
-    static final String BODY_HASH = "bodyHash";
-
-    @Override
-    public Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash) {
-        Instant now = clock.instant();
-        try {
-            dynamo.putItem(PutItemRequest.builder()
-                    .tableName(table)
-                    .item(Map.of(ID, s(IDEMPOTENCY_PREFIX + keyHash), REQUEST_ID, s(requestId), BODY_HASH, s(bodyHash),
-                            CREATED_AT, s(now.toString()), EXPIRES_AT, n(now.plus(ttl).getEpochSecond())))
-                    .conditionExpression("attribute_not_exists(#id) OR #expiresAt <= :now")
-                    .expressionAttributeNames(Map.of("#id", ID, "#expiresAt", EXPIRES_AT))
-                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond())))
-                    .build());
-            return Optional.empty();
-        } catch (ConditionalCheckFailedException e) {
-            Map<String, AttributeValue> item = dynamo.getItem(GetItemRequest.builder()
-                    .tableName(table).key(Map.of(ID, s(IDEMPOTENCY_PREFIX + keyHash))).consistentRead(true).build()).item();
-            if (item == null || item.isEmpty()) {
-                return claimIdempotencyKey(keyHash, requestId, bodyHash); // released in between: claim again
-            }
-            return Optional.of(new IdempotencyClaim(item.get(REQUEST_ID).s(), item.get(BODY_HASH).s()));
-        }
-    }
-
-    @Override
-    public void releaseIdempotencyKey(String keyHash) {
-        dynamo.deleteItem(r -> r.tableName(table).key(Map.of(ID, s(IDEMPOTENCY_PREFIX + keyHash))));
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.batchqa.shared;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
@@ -10,6 +12,12 @@ import java.util.regex.Pattern;
 public final class MessageCodec {
     /** Same rule as the HTTP API's X-Correlation-Id; anything else falls back to the request id. */
     private static final Pattern CORRELATION_ID = Pattern.compile(Limits.CORRELATION_ID_PATTERN);
+    /**
+     * As strict as the HTTP API's body reader: a field given twice is an error, not "the last one wins" (two
+     * readers of one message must never see different questions).
+     */
+    private static final ObjectReader STRICT_READER = Json.MAPPER.reader()
+            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final QaValidator validator;
 
@@ -38,9 +46,11 @@ public final class MessageCodec {
     public DecodedMessage decode(String body, String sqsMessageId) throws InvalidMessageException {
         JsonNode tree;
         try {
-            tree = Json.MAPPER.readTree(body == null ? "" : body);
+            tree = STRICT_READER.readTree(body == null ? "" : body);
         } catch (JsonProcessingException e) {
-            throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not valid JSON", null);
+            // the parser's message is not passed on: it can quote the body, i.e. the user's text
+            throw new InvalidMessageException("MALFORMED_MESSAGE",
+                    "message body is not valid JSON (or names a field twice)", null);
         }
         if (!(tree instanceof ObjectNode)) {
             throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not a JSON object", null);
@@ -53,7 +63,9 @@ public final class MessageCodec {
 
         JsonNode versionNode = tree.get("version");
         if (versionNode != null && !versionNode.isNull()
-                && !(versionNode.canConvertToExactIntegral() && versionNode.intValue() == QaMessage.CURRENT_VERSION)) {
+                // an integer token equal to 1: not 1.0, and not 4294967297, whose int value wraps around to 1
+                && !(versionNode.isIntegralNumber() && versionNode.canConvertToInt()
+                        && versionNode.intValue() == QaMessage.CURRENT_VERSION)) {
             throw new InvalidMessageException("UNSUPPORTED_VERSION",
                     "unsupported message version " + versionNode + "; this service reads version " + QaMessage.CURRENT_VERSION, id);
         }

@@ -36,15 +36,6 @@ public interface RequestStore {
     boolean fail(Completion completion, ErrorInfo error);
 
     /**
-     * Claims an idempotency key for a new request id. Returns empty when the claim is new, or the claim made
-     * earlier with the same key (its request id and body hash) when there is one that has not expired.
-     */
-    Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash);
-
-    /** Gives a key up again, after the request it claimed could not be accepted. */
-    void releaseIdempotencyKey(String keyHash);
-
-    /**
      * Ids of PENDING records created before {@code cutoff}, at most {@code limit}, read from an index that holds
      * only PENDING records (eventually consistent: an id may already be complete; {@link #failPending} tells).
      */
@@ -55,9 +46,6 @@ public interface RequestStore {
      * {@link #fail} it never creates a record: the sweeper must not resurrect what it did not find.
      */
     boolean failPending(String id, ErrorInfo error);
-
-    /** An idempotency key's claim: which request it created, for which body. */
-    record IdempotencyClaim(String requestId, String bodyHash) {}
 
     /**
      * What a completion knows about the question, enough to create the record if no PENDING one exists.

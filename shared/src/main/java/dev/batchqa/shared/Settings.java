@@ -9,7 +9,8 @@ import java.util.Map;
  * {@code AWS_ENDPOINT_URL_SQS} / {@code AWS_ENDPOINT_URL_DYNAMODB} itself.
  */
 public record Settings(
-        String tableName, String queueUrl, Duration resultTtl, int maxContextChars, int maxQuestionChars) {
+        String tableName, String queueUrl, Duration resultTtl, int maxContextChars, int maxQuestionChars,
+        int maxBacklog) {
 
     public static final String TABLE_NAME = "QA_TABLE_NAME";
     public static final String QUEUE_URL = "QA_QUEUE_URL";
@@ -25,6 +26,20 @@ public record Settings(
     public static final int DEFAULT_PENDING_EXPIRY_HOURS = 4 * 24 + 1;
     /** At most the dead-letter queue's retention (14 days): no message of an older record can exist. */
     public static final int MAX_PENDING_EXPIRY_HOURS = 14 * 24;
+    /**
+     * Ingest admission control: messages waiting in the queue at which POST /qa and /qa/batch refuse new
+     * questions (503 QUEUE_BACKLOG); 0 turns it off. Size it to what the inference side drains well within the
+     * queue's retention: concurrency x questions/s per function x (retention - margin) x safety factor.
+     */
+    public static final String MAX_BACKLOG = "QA_MAX_BACKLOG";
+    /**
+     * Default of {@link #MAX_BACKLOG}: 5 functions (the template's QueueMaximumConcurrency) x 2 questions/s
+     * (MobileBERT, 384 tokens, the measured engine rate on 1-2 vCPUs) x 3 days (4 days' retention - 1 day
+     * margin) x 0.5 safety = 1,296,000, rounded down.
+     */
+    public static final int DEFAULT_MAX_BACKLOG = 1_000_000;
+    /** Largest {@link #MAX_BACKLOG}: a bound far beyond any useful value (SQS itself does not limit waiting messages). */
+    public static final int MAX_MAX_BACKLOG = 1_000_000_000;
 
     public static Settings fromEnvironment() {
         return from(System.getenv());
@@ -36,7 +51,8 @@ public record Settings(
                 env.get(QUEUE_URL),
                 Duration.ofHours(intValue(env, RESULT_TTL_HOURS, 24, 1, 24 * 365)),
                 intValue(env, MAX_CONTEXT_CHARS, Limits.MAX_CONTEXT_CHARS, 1, Limits.MAX_CONTEXT_CHARS),
-                intValue(env, MAX_QUESTION_CHARS, Limits.MAX_QUESTION_CHARS, 1, Limits.MAX_QUESTION_CHARS));
+                intValue(env, MAX_QUESTION_CHARS, Limits.MAX_QUESTION_CHARS, 1, Limits.MAX_QUESTION_CHARS),
+                intValue(env, MAX_BACKLOG, DEFAULT_MAX_BACKLOG, 0, MAX_MAX_BACKLOG));
     }
 
     /** {@value #PENDING_EXPIRY_HOURS}, 2 to {@value #MAX_PENDING_EXPIRY_HOURS} hours; the default is 97 h. */
@@ -46,11 +62,11 @@ public record Settings(
     }
 
     public Settings withQueueUrl(String url) {
-        return new Settings(tableName, url, resultTtl, maxContextChars, maxQuestionChars);
+        return new Settings(tableName, url, resultTtl, maxContextChars, maxQuestionChars, maxBacklog);
     }
 
     public Settings withTableName(String name) {
-        return new Settings(name, queueUrl, resultTtl, maxContextChars, maxQuestionChars);
+        return new Settings(name, queueUrl, resultTtl, maxContextChars, maxQuestionChars, maxBacklog);
     }
 
     public String requireQueueUrl() {

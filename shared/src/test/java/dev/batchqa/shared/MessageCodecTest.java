@@ -35,6 +35,11 @@ class MessageCodecTest {
             {"id":"a-1","question":"q","context":"c","topK":1.5}        | WRONG_TYPE          | a-1
             {"id":"a-1","question":"q","context":"c","topK":1.0}        | WRONG_TYPE          | a-1
             {"version":2,"id":"a-1","question":"q","context":"c"}       | UNSUPPORTED_VERSION | a-1
+            {"version":4294967297,"id":"a-1","question":"q","context":"c"} | UNSUPPORTED_VERSION | a-1
+            {"version":1.0,"id":"a-1","question":"q","context":"c"}     | UNSUPPORTED_VERSION | a-1
+            {"version":"1","id":"a-1","question":"q","context":"c"}     | UNSUPPORTED_VERSION | a-1
+            {"id":"a-1","question":"q","question":"r","context":"c"}    | MALFORMED_MESSAGE   |
+            {"id":"a-1","id":"a-2","question":"q","context":"c"}        | MALFORMED_MESSAGE   |
             {"question":"q"}                                            | MISSING_FIELD       | sqs-1
             {"id":"no spaces","question":"q","context":"c"}             | INVALID_ID          |
             {"id":7,"question":"q","context":"c"}                       | INVALID_ID          |

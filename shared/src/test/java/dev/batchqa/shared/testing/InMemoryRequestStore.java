@@ -67,19 +67,6 @@ public class InMemoryRequestStore implements RequestStore {
         return Optional.ofNullable(records.get(id));
     }
 
-    private final Map<String, IdempotencyClaim> claims = new ConcurrentHashMap<>();
-
-    @Override
-    public Optional<IdempotencyClaim> claimIdempotencyKey(String keyHash, String requestId, String bodyHash) {
-        maybeFail();
-        return Optional.ofNullable(claims.putIfAbsent(keyHash, new IdempotencyClaim(requestId, bodyHash)));
-    }
-
-    @Override
-    public void releaseIdempotencyKey(String keyHash) {
-        claims.remove(keyHash);
-    }
-
     @Override
     public boolean complete(Completion c, List<Answer> answers) {
         return finish(c, QaStatus.DONE, answers, null, mayCreate(c));

@@ -1,0 +1,212 @@
+package dev.batchqa.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.ingest.BacklogGate;
+import dev.batchqa.ingest.IngestApi;
+import dev.batchqa.ingest.IngestMetrics;
+import dev.batchqa.shared.DynamoDbIdempotencyStore;
+import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.IdempotencyStore.Claim;
+import dev.batchqa.shared.Json;
+import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.MessageCodec;
+import dev.batchqa.shared.QaStatus;
+import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.SqsRequestQueue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * The ingest API on the real adapters: idempotency claims and records in dynalite, the queue in ElasticMQ
+ * (in-process). Concurrent attempts with one key, claim expiry, and admission control on the queue's depth.
+ */
+class IngestIdempotencyAndBacklogTest {
+    private static final String TABLE = "ingest-races";
+    private static Dynalite dynalite;
+    private static EmbeddedSqs elasticMq;
+    private static DynamoDbClient dynamo;
+    private static SqsClient sqs;
+
+    private final QaValidator validator = new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS);
+
+    @BeforeAll
+    static void start() throws Exception {
+        dynalite = Dynalite.start(0);
+        elasticMq = EmbeddedSqs.start(0, "us-east-1");
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        dynamo = DynamoDbClient.builder().endpointOverride(dynalite.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        sqs = SqsClient.builder().endpointOverride(elasticMq.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        AwsResources.ensureTable(dynamo, TABLE);
+    }
+
+    @AfterAll
+    static void stop() {
+        sqs.close();
+        dynamo.close();
+        elasticMq.close();
+        dynalite.close();
+    }
+
+    @Test
+    void fiftyConcurrentAttemptsWithOneKeyMakeOneQuestionAndAllGetIt() throws Exception {
+        String queueUrl = newQueue();
+        IngestApi api = api(queueUrl, BacklogGate.off());
+        String key = "order-" + UUID.randomUUID();
+        int clients = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<APIGatewayV2HTTPResponse>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    return api.handle(post("/qa", key, "{\"context\":\"The score was 83.1.\",\"question\":\"Which score?\"}"));
+                }));
+            }
+            go.countDown();
+            List<String> statuses = new ArrayList<>();
+            Set<String> ids = new TreeSet<>();
+            for (Future<APIGatewayV2HTTPResponse> f : futures) {
+                APIGatewayV2HTTPResponse r = f.get(60, TimeUnit.SECONDS);
+                statuses.add(r.getStatusCode() + (r.getStatusCode() == 202 ? "" : " " + r.getBody()));
+                JsonNode id = Json.MAPPER.readTree(r.getBody()).get("id");
+                if (id != null) ids.add(id.asText());
+            }
+            assertEquals(List.of(), statuses.stream().filter(s -> !s.equals("202")).toList(), "every attempt is a 202");
+            assertEquals(1, ids.size(), "one id for all: " + ids);
+            String id = ids.iterator().next();
+            List<Map<String, AttributeValue>> records = records();
+            assertEquals(1, records.stream().filter(item -> item.get("id").s().equals(id)).count());
+            var record = new DynamoDbRequestStore(dynamo, TABLE, Duration.ofHours(24), Clock.systemUTC()).find(id).orElseThrow();
+            assertEquals(QaStatus.PENDING, record.status());
+            assertTrue(record.queued());
+            long messages = depth(queueUrl);
+            assertTrue(messages >= 1, "queued");
+            System.out.printf("50 attempts, one key: 1 record, %d message(s) queued%n", messages);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void claimsAreFirstComeAndLiveAsLongAsTheRecordTheyPointTo() {
+        Instant now = Instant.parse("2026-11-26T10:00:00Z");
+        var keys = new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24), Clock.fixed(now, ZoneOffset.UTC));
+        String key = "k-" + UUID.randomUUID();
+        assertEquals(Optional.empty(), keys.claim(key, "id-1", "hash-1"));
+        assertEquals(Optional.of(new Claim("id-1", "hash-1")), keys.claim(key, "id-2", "hash-2"));
+
+        // a PENDING record lives 15 days, and a completion at its end keeps it one more result TTL (24 h)
+        var justBefore = new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24),
+                Clock.fixed(now.plus(Duration.ofDays(16)).minusSeconds(1), ZoneOffset.UTC));
+        assertEquals(Optional.of(new Claim("id-1", "hash-1")), justBefore.claim(key, "id-3", "hash-3"),
+                "15 days PENDING + 24 h DONE: the claim is still there");
+        var after = new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24),
+                Clock.fixed(now.plus(Duration.ofDays(16)), ZoneOffset.UTC));
+        assertEquals(Optional.empty(), after.claim(key, "id-4", "hash-4"), "an expired claim can be taken again");
+        assertEquals(Optional.of(new Claim("id-4", "hash-4")), after.claim(key, "id-5", "hash-5"));
+    }
+
+    @Test
+    void claimKeysAreKeptOutOfTheRequestIdSpace() {
+        var keys = new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24), Clock.systemUTC());
+        String key = "k-" + UUID.randomUUID();
+        keys.claim(key, "id-1", "hash-1");
+        assertTrue(records().stream().anyMatch(item -> item.get("id").s().equals("idempotency#" + key)));
+    }
+
+    @Test
+    void aBacklogAtTheLimitRefusesNewQuestionsWithRetryAfterAndAcceptsNothing() throws Exception {
+        String queueUrl = newQueue();
+        for (int i = 0; i < 3; i++) sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody("{}"));
+        int before = records().size();
+
+        IngestApi refusing = api(queueUrl, BacklogGate.sqs(sqs, queueUrl, 3));
+        APIGatewayV2HTTPResponse single = refusing.handle(post("/qa", "k-" + UUID.randomUUID(), "{\"context\":\"c\",\"question\":\"q?\"}"));
+        APIGatewayV2HTTPResponse batch = refusing.handle(post("/qa/batch", null, "{\"items\":[{\"context\":\"c\",\"question\":\"q?\"}]}"));
+
+        for (APIGatewayV2HTTPResponse r : List.of(single, batch)) {
+            assertEquals(503, r.getStatusCode(), r.getBody());
+            assertEquals("QUEUE_BACKLOG", Json.MAPPER.readTree(r.getBody()).get("error").get("code").asText());
+            assertEquals(String.valueOf(60), r.getHeaders().get("Retry-After"));
+        }
+        assertEquals(before, records().size(), "no record, no claim");
+        assertEquals(3, depth(queueUrl), "nothing queued");
+
+        IngestApi admitting = api(queueUrl, BacklogGate.sqs(sqs, queueUrl, 4));
+        assertEquals(202, admitting.handle(post("/qa", null, "{\"context\":\"c\",\"question\":\"q?\"}")).getStatusCode());
+        assertEquals(4, depth(queueUrl));
+    }
+
+    private IngestApi api(String queueUrl, BacklogGate gate) {
+        return new IngestApi(new DynamoDbRequestStore(dynamo, TABLE, Duration.ofHours(24), Clock.systemUTC()),
+                new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24), Clock.systemUTC()),
+                new SqsRequestQueue(sqs, queueUrl, new MessageCodec(validator)), gate, IngestMetrics.none(), validator,
+                Clock.systemUTC());
+    }
+
+    private static String newQueue() {
+        return sqs.createQueue(r -> r.queueName("ingest-" + UUID.randomUUID())).queueUrl();
+    }
+
+    private static long depth(String queueUrl) {
+        return Long.parseLong(sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).attributes()
+                .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    }
+
+    private static List<Map<String, AttributeValue>> records() {
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        dynamo.scanPaginator(r -> r.tableName(TABLE).consistentRead(true)).items().forEach(items::add);
+        return items;
+    }
+
+    private static APIGatewayV2HTTPEvent post(String path, String idempotencyKey, String body) {
+        Map<String, String> headers = new HashMap<>();
+        headers.put("content-type", "application/json");
+        if (idempotencyKey != null) headers.put("idempotency-key", idempotencyKey);
+        return APIGatewayV2HTTPEvent.builder()
+                .withVersion("2.0")
+                .withRawPath(path)
+                .withHeaders(headers)
+                .withBody(body)
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                        .withRequestId(UUID.randomUUID().toString())
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder().withMethod("POST").withPath(path).build())
+                        .build())
+                .build();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.batchqa.shared.testing;
+
+import dev.batchqa.shared.IdempotencyStore;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** An {@link IdempotencyStore} in a map: first claim wins, claims never expire; for handler unit tests. */
+public class InMemoryIdempotencyStore implements IdempotencyStore {
+    private final Map<String, Claim> claims = new ConcurrentHashMap<>();
+
+    @Override
+    public Optional<Claim> claim(String keyHash, String requestId, String bodyHash) {
+        return Optional.ofNullable(claims.putIfAbsent(keyHash, new Claim(requestId, bodyHash)));
+    }
+
+    public Map<String, Claim> claims() {
+        return Map.copyOf(claims);
+    }
+}
