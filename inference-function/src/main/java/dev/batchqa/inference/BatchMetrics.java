@@ -33,6 +33,7 @@ public final class BatchMetrics {
         metrics.put("NoAnswer", o.noAnswer());
         metrics.put("Duplicates", o.duplicates());
         metrics.put("Skipped", o.skipped());
+        metrics.put("IdConflicts", o.idConflicts());
         metrics.put("Failed", o.failed());
         metrics.put("Retried", o.retried());
         metrics.put("Postponed", o.postponed());

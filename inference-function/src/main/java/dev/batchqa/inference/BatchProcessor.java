@@ -140,6 +140,7 @@ public final class BatchProcessor implements AutoCloseable {
                 .addKeyValue("answered", outcome.answered)
                 .addKeyValue("noAnswer", outcome.noAnswer)
                 .addKeyValue("duplicates", outcome.duplicates)
+                .addKeyValue("idConflicts", outcome.idConflicts)
                 .addKeyValue("skipped", outcome.skipped)
                 .addKeyValue("failed", outcome.failed)
                 .addKeyValue("retried", outcome.retry.size())
@@ -341,11 +342,30 @@ public final class BatchProcessor implements AutoCloseable {
                     .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
                     .addKeyValue("windows", result.windows())
                     .log(written ? "question answered" : "already completed; duplicate delivery ignored"));
-            if (!written) return Written.DUPLICATE;
+            if (!written) return isConflict(p) ? Written.CONFLICT : Written.DUPLICATE;
             return answers.isEmpty() ? Written.NO_ANSWER : Written.ANSWERED;
         } catch (RuntimeException e) {
             withIds(p.message, () -> log.warn("storing the answer failed; the message will be retried", e));
             return Written.RETRY;
+        }
+    }
+
+    /**
+     * A refused completion is a redelivery of the same question, or a producer reusing an id for a different
+     * question (the record keeps the question it was created with). The second one is the producer's bug, and it
+     * must hear of it: a warning, a metric and an alarm; its answer is not stored.
+     */
+    private boolean isConflict(Pending p) {
+        try {
+            QaRecord record = store.findAll(List.of(p.message.id())).get(p.message.id());
+            boolean conflict = record != null && record.question() != null && !record.question().isEmpty()
+                    && !record.question().equals(p.message.question());
+            if (conflict) {
+                withIds(p.message, () -> log.warn("id reused for a different question; this message is dropped"));
+            }
+            return conflict;
+        } catch (RuntimeException e) {
+            return false; // the read only tells the two apart; the completion was refused either way
         }
     }
 
@@ -359,8 +379,8 @@ public final class BatchProcessor implements AutoCloseable {
             return;
         }
         log.atWarn().addKeyValue("qaId", e.requestId()).addKeyValue("reason", e.code()).log("invalid message");
-        failRecord(message.getMessageId(), new Completion(e.requestId(), null, 1, null, sentAt(message)),
-                e.toErrorInfo(), outcome);
+        failRecord(message.getMessageId(), new Completion(e.requestId(), e.question(),
+                e.topK() == null ? 1 : e.topK(), null, sentAt(message)), e.toErrorInfo(), outcome);
     }
 
     private void failRecord(String sqsMessageId, Completion completion, ErrorInfo error, Outcome outcome) {
@@ -437,7 +457,7 @@ public final class BatchProcessor implements AutoCloseable {
         }
     }
 
-    private enum Written { ANSWERED, NO_ANSWER, DUPLICATE, RETRY }
+    private enum Written { ANSWERED, NO_ANSWER, DUPLICATE, CONFLICT, RETRY }
 
     private record Write(Pending pending, Future<Written> result) {}
 
@@ -505,6 +525,7 @@ public final class BatchProcessor implements AutoCloseable {
                     case ANSWERED -> outcome.answered++;
                     case NO_ANSWER -> outcome.noAnswer++;
                     case DUPLICATE -> outcome.duplicates++;
+                    case CONFLICT -> outcome.idConflicts++;
                     case RETRY -> outcome.retry.add(w.pending.sqsMessageId());
                 }
             }
@@ -519,6 +540,7 @@ public final class BatchProcessor implements AutoCloseable {
         int answered;
         int noAnswer;
         int duplicates;
+        int idConflicts;
         int skipped;
         int failed;
         int postponed;
@@ -546,6 +568,7 @@ public final class BatchProcessor implements AutoCloseable {
         public int noAnswer() { return noAnswer; }
         public int duplicates() { return duplicates; }
         public int skipped() { return skipped; }
+        public int idConflicts() { return idConflicts; }
         public int failed() { return failed; }
         public int retried() { return retry.size(); }
         public int postponed() { return postponed; }

@@ -118,6 +118,34 @@ class BatchDeadlineTest {
     }
 
     @Test
+    void anIdReusedForADifferentQuestionIsDroppedLoudlyAndARedeliveryIsNot() {
+        store.complete(new Completion("reused", "reused 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
+        store.complete(new Completion("again", "again 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy());
+        // same id, another question (a bulk producer's bug); same id, same question (a redelivery)
+        String conflicting = CODEC.encode(QaMessage.of("reused", "reused 2", "another context", 1, null));
+
+        processor.process(event(conflicting, question("again", 1)), 60_000);
+
+        assertEquals(1, lastMetrics().get("IdConflicts").asInt());
+        assertEquals(1, lastMetrics().get("Duplicates").asInt());
+        assertEquals("reused 1", store.find("reused").orElseThrow().question(), "the first question's record stays");
+    }
+
+    @Test
+    void aPoisonMessageWithAValidQuestionKeepsItInItsFailedRecord() {
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy());
+        String tooLong = CODEC.encode(QaMessage.of("long", "What is asked?", "x".repeat(40_001), 3, null));
+
+        processor.process(event(tooLong), 60_000);
+
+        QaRecord failed = store.find("long").orElseThrow();
+        assertEquals("TOO_LARGE", failed.error().code());
+        assertEquals("What is asked?", failed.question());
+        assertEquals(3, failed.topK());
+    }
+
+    @Test
     void redeliveredMessagesGoFirst() {
         BatchProcessor processor = processor(sleepingAnswerer(0), policy().withChunkWindows(1));
         SQSEvent event = event(question("new-1", 1), question("old", 1), question("new-2", 1));

@@ -681,7 +681,7 @@ class TemplateInvariantsTest {
 
   @Test
   void handledInferenceFailuresReachAlarmsThroughTheEmfMetrics() {
-    for (String metric : List.of("Failed", "Retried")) {
+    for (String metric : List.of("Failed", "Retried", "IdConflicts")) {
       assertTrue(t.resourcesOfType("AWS::CloudWatch::Alarm").stream().map(t::properties)
           .anyMatch(a -> "BatchQa".equals(a.get("Namespace")) && metric.equals(a.get("MetricName"))
               && dimension(a, "FunctionName").equals(Map.of("Ref", INFERENCE))), metric + " alarm");

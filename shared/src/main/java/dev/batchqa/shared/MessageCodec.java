@@ -77,7 +77,11 @@ public final class MessageCodec {
                 && CORRELATION_ID.matcher(correlation.textValue()).matches() ? correlation.textValue() : id;
         var problem = validator.check(question, context, topK);
         if (problem.isPresent()) {
-            throw new InvalidMessageException(problem.get().code(), problem.get().message(), id);
+            // keep what was valid, so that the FAILED record shows the question that was asked
+            boolean questionValid = validator.check(question, "-", null).isEmpty();
+            boolean topKValid = topK != null && validator.check("-", "-", topK).isEmpty();
+            throw new InvalidMessageException(problem.get().code(), problem.get().message(), id,
+                    questionValid ? question : null, topKValid ? topK : null);
         }
         return new DecodedMessage(id, question, context, topK == null ? 1 : topK, correlationId);
     }
