@@ -74,6 +74,19 @@ public final class BatchProcessor implements AutoCloseable {
     private final Requeue requeue;
     /** Measured cost of one window (forward pass share + decoding), kept across the invocations of a container. */
     private volatile double millisPerWindow;
+    /**
+     * The best cost per window seen (or the initial estimate): what a whole invocation can count on. The current
+     * estimate above also carries waits for a shared engine or a busy neighbour; refusing a question for good is
+     * decided on this one.
+     */
+    private volatile double bestMillisPerWindow;
+    /**
+     * Whether {@link #bestMillisPerWindow} was measured on real work. The initial estimate (e.g. from a warm-up on
+     * a busy machine) is good enough to plan a batch, not to refuse a question for good.
+     */
+    private volatile boolean bestMeasured;
+    /** Chunks this small are dominated by fixed costs: they do not set the best speed. */
+    private static final int MIN_WINDOWS_FOR_BEST = 4;
 
     public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock) {
         this(answerer, store, codec, metrics, clock, BatchPolicy.DEFAULT);
@@ -95,6 +108,7 @@ public final class BatchProcessor implements AutoCloseable {
         this.clock = clock;
         this.policy = policy;
         this.millisPerWindow = policy.initialMillisPerWindow();
+        this.bestMillisPerWindow = policy.initialMillisPerWindow();
         this.writers = Executors.newFixedThreadPool(policy.writeConcurrency(),
                 Thread.ofPlatform().name("answer-writer-", 0).daemon().factory());
     }
@@ -260,16 +274,23 @@ public final class BatchProcessor implements AutoCloseable {
             }
             if (to == from) {
                 Prepared first = chunk.get(from);
-                if (!run.fitsWholeBudget(first.cost(), millisPerWindow)) {
-                    // Even a whole invocation could not answer it: retrying would only lead to the dead-letter queue.
+                if (bestMeasured && !run.fitsWholeBudget(first.cost(), bestMillisPerWindow)) {
+                    // Even a whole invocation at the best speed seen could not answer it: retrying would only lead
+                    // to the dead-letter queue.
                     failRecord(first.pending.sqsMessageId(), completion(first.pending), new ErrorInfo(
                             "EXCEEDS_TIME_BUDGET", "the context needs " + first.cost() + " model windows, more than"
                                     + " this deployment can answer within its timeout"), run.outcome);
                     from++;
                     continue;
                 }
-                run.stopped = true;
-                break;
+                if (run.started) {
+                    run.stopped = true;
+                    break;
+                }
+                // Nothing has run in this invocation yet, so no later one would do better: the current speed
+                // estimate may be pessimistic (a busy neighbour), and the best one says it fits. Run it alone.
+                to = from + 1;
+                windows = first.cost();
             }
             answerAndStore(chunk.subList(from, to), windows, run);
             from = to;
@@ -278,6 +299,7 @@ public final class BatchProcessor implements AutoCloseable {
     }
 
     private void answerAndStore(List<Prepared> group, int windows, Run run) {
+        run.started = true;
         long started = System.nanoTime();
         List<QaResult> results;
         try {
@@ -302,6 +324,10 @@ public final class BatchProcessor implements AutoCloseable {
         if (windows <= 0) return;
         double observed = nanos / 1e6 / windows;
         millisPerWindow = 0.5 * millisPerWindow + 0.5 * observed;
+        if (windows >= MIN_WINDOWS_FOR_BEST) {
+            bestMillisPerWindow = bestMeasured ? Math.min(bestMillisPerWindow, observed) : observed;
+            bestMeasured = true;
+        }
     }
 
     /**
@@ -472,6 +498,8 @@ public final class BatchProcessor implements AutoCloseable {
         final List<Write> writes = new ArrayList<>();
         final List<SQSEvent.SQSMessage> postponed = new ArrayList<>();
         boolean stopped;
+        /** Some chunk has run in this invocation. */
+        boolean started;
 
         Run(Outcome outcome, long startNanos, long remainingMillis) {
             this.outcome = outcome;

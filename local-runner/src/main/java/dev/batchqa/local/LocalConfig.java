@@ -64,9 +64,9 @@ public record LocalConfig(
                 Duration.ofMillis(integer(env, "QA_BATCHING_WINDOW_MS", 200)),
                 integer(env, "QA_VISIBILITY_TIMEOUT_SECONDS", timeoutSeconds + 30),
                 integer(env, "QA_MAX_RECEIVE_COUNT", 5),
-                // two concurrent invocations, as Lambda runs several: one batch of long contexts does not hold
-                // up the next batch (their chunks take turns on the engine)
-                integer(env, "QA_POLLERS", 2),
+                // concurrent invocations, as Lambda runs several (the template's QueueMaximumConcurrency is 5):
+                // a batch of long contexts does not hold up the next batches; their passes take turns on the engine
+                integer(env, "QA_POLLERS", 4),
                 Duration.ofSeconds(timeoutSeconds),
                 modelLocation(env),
                 Role.valueOf(env.getOrDefault("QA_ROLE", "all").trim().toUpperCase(java.util.Locale.ROOT)),
