@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * and the stats panel are shown, and a screenshot lands in {@code contract-tests/target/try-it.png}.
  *
  * <p>Needs Debian's {@code chromium} and npm {@code playwright-core}. Where chromium is missing the test is skipped
- * with a message, unless {@code BATCHQA_REQUIRE_BROWSER=1} (set by .ci/run), where it fails.
+ * with a message, unless {@code BATCHQA_REQUIRE_TOOLS=1} (set by .ci/run), where it fails.
  */
 class TryItPageBrowserTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,10 +37,10 @@ class TryItPageBrowserTest {
     @Test
     void answersTheBertQuestionWithTheAnswerHighlighted() throws Exception {
         Path root = Contract.repoRoot();
-        boolean required = "1".equals(System.getenv("BATCHQA_REQUIRE_BROWSER"));
+        boolean required = "1".equals(System.getenv("BATCHQA_REQUIRE_TOOLS"));
         if (!Files.isExecutable(CHROMIUM)) {
             String message = "no Chromium at " + CHROMIUM + ": apt-get install -y chromium (or set CHROMIUM_PATH)";
-            if (required) throw new AssertionError(message + "; BATCHQA_REQUIRE_BROWSER=1 requires the browser test");
+            if (required) throw new AssertionError(message + "; BATCHQA_REQUIRE_TOOLS=1 requires the browser test");
             Assumptions.abort("try-it browser test skipped: " + message);
         }
         assertTrue(Files.exists(root.resolve("node_modules/playwright-core/package.json")),
