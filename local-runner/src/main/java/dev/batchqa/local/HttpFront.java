@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.batchqa.shared.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,11 +23,16 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * What API Gateway's HTTP API does in front of the ingest function: each HTTP request becomes a payload v2
  * event (lower-cased headers, base64 for bodies that are not UTF-8 text, a request id), and the handler's
  * response becomes the HTTP response.
+ *
+ * <p>Local only, never routed by the deployed API: the "try it" page at {@code /} (static files from the class
+ * path, {@code try-it/}) and a small read-only JSON endpoint, {@code GET /local/stats}, with the queue depth and
+ * how many questions this runner's handlers completed, which the page shows.
  */
 public final class HttpFront implements AutoCloseable {
     /** API Gateway's own payload limit. */
@@ -35,16 +41,28 @@ public final class HttpFront implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler;
+    private final Supplier<Object> stats;
 
-    private HttpFront(HttpServer server, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
+    private HttpFront(HttpServer server, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler,
+            Supplier<Object> stats) {
         this.server = server;
         this.handler = handler;
+        this.stats = stats;
     }
 
     public static HttpFront start(String host, int port,
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) throws IOException {
+        return start(host, port, handler, null);
+    }
+
+    /**
+     * @param stats the body of {@code GET /local/stats} (written as JSON), or null for no such endpoint
+     */
+    public static HttpFront start(String host, int port,
+            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler, Supplier<Object> stats)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
-        HttpFront front = new HttpFront(server, handler);
+        HttpFront front = new HttpFront(server, handler, stats);
         server.createContext("/", front::serve);
         server.setExecutor(front.executor);
         server.start();
@@ -56,6 +74,7 @@ public final class HttpFront implements AutoCloseable {
     }
 
     private void serve(HttpExchange exchange) throws IOException {
+        if (serveLocal(exchange)) return;
         try (exchange) {
             byte[] body = readBody(exchange.getRequestBody());
             APIGatewayV2HTTPResponse response = body == null
@@ -76,6 +95,41 @@ public final class HttpFront implements AutoCloseable {
             exchange.sendResponseHeaders(502, -1);
         }
     }
+
+    /** The page, its script and the stats; false for everything else, which goes to the handler. */
+    private boolean serveLocal(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getRawPath();
+        if (!exchange.getRequestMethod().equals("GET")) return false;
+        String resource = STATIC.get(path);
+        if (resource == null && !(path.equals("/local/stats") && stats != null)) return false;
+        try (exchange) {
+            byte[] bytes;
+            String type;
+            if (resource != null) {
+                try (InputStream in = HttpFront.class.getResourceAsStream("try-it/" + resource)) {
+                    if (in == null) throw new IOException("missing resource try-it/" + resource);
+                    bytes = in.readAllBytes();
+                }
+                type = resource.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
+            } else {
+                bytes = Json.MAPPER.writeValueAsBytes(stats.get());
+                type = "application/json";
+            }
+            exchange.getResponseHeaders().set("Content-Type", type);
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        } catch (RuntimeException e) {
+            exchange.sendResponseHeaders(502, -1);
+        }
+        return true;
+    }
+
+    private static final Map<String, String> STATIC = Map.of(
+            "/", "index.html", "/index.html", "index.html", "/try-it/app.js", "app.js");
 
     private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, byte[] body) {
         Map<String, String> headers = new LinkedHashMap<>();

@@ -46,6 +46,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The whole pipeline in one JVM: emulators (or the endpoints configured), the queue and table, the HTTP front
@@ -133,7 +134,7 @@ public final class LocalPipeline implements AutoCloseable {
                     new IngestApi(store, new DynamoDbIdempotencyStore(dynamo, settings),
                             new SqsRequestQueue(sqs, queueUrl, codec), BacklogGate.sqs(sqs, queueUrl, settings.maxBacklog()),
                             IngestMetrics.none(), validator, Clock.systemUTC()));
-            front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
+            front = HttpFront.start(config.httpHost(), config.httpPort(), ingest, () -> localStats(queue));
             resources.push(front);
             // SweeperFunction's schedule, in process: PENDING records older than the queue keeps messages end FAILED
             sweeper = new PendingSweeper(store, Settings.pendingExpiry(env), Clock.systemUTC());
@@ -145,6 +146,33 @@ public final class LocalPipeline implements AutoCloseable {
             resources.push(schedule::shutdownNow);
             long every = config.sweepInterval().toSeconds();
             schedule.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The body of the local runner's {@code GET /local/stats} (the try-it page's panel): SQS's approximate counts
+     * of the queue (and of the dead-letter queue) and what this runner's handlers wrote since start. Read-only,
+     * no user text.
+     */
+    private Map<String, Object> localStats(AwsResources.Queue queue) {
+        Map<String, Object> stats = new java.util.LinkedHashMap<>();
+        stats.put("queue", queueCounts(queue.url()));
+        if (queue.deadLetterUrl() != null) stats.put("deadLetterQueue", queueCounts(queue.deadLetterUrl()));
+        CountingRequestStore.Stats s = store.stats();
+        stats.put("questions", Map.of("created", s.created(), "done", s.done(), "failed", s.failed()));
+        return stats;
+    }
+
+    private Map<String, Object> queueCounts(String url) {
+        try {
+            var attributes = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+            return Map.of(
+                    "waiting", Long.parseLong(attributes.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0")),
+                    "inFlight", Long.parseLong(attributes.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0")));
+        } catch (RuntimeException e) {
+            return Map.of("error", "unavailable");
         }
     }
 

@@ -1,0 +1,109 @@
+package dev.batchqa.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchqa.local.LocalConfig;
+import dev.batchqa.local.LocalPipeline;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The try-it page in a real headless Chromium against the local runner with the fixture model: the README's BERT
+ * question is answered, the answer is highlighted in the context exactly at the API's offsets, the status changes
+ * and the stats panel are shown, and a screenshot lands in {@code contract-tests/target/try-it.png}.
+ *
+ * <p>Needs Debian's {@code chromium} and npm {@code playwright-core}. Where chromium is missing the test is skipped
+ * with a message, unless {@code BATCHQA_REQUIRE_TOOLS=1} (set by .ci/run), where it fails.
+ */
+class TryItPageBrowserTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium"));
+
+    @Test
+    void answersTheBertQuestionWithTheAnswerHighlighted() throws Exception {
+        Path root = Contract.repoRoot();
+        boolean required = "1".equals(System.getenv("BATCHQA_REQUIRE_TOOLS"));
+        if (!Files.isExecutable(CHROMIUM)) {
+            String message = "no Chromium at " + CHROMIUM + ": apt-get install -y chromium (or set CHROMIUM_PATH)";
+            if (required) throw new AssertionError(message + "; BATCHQA_REQUIRE_TOOLS=1 requires the browser test");
+            Assumptions.abort("try-it browser test skipped: " + message);
+        }
+        assertTrue(Files.exists(root.resolve("node_modules/playwright-core/package.json")),
+                "npm playwright-core missing: run npm ci at the repository root");
+
+        Map<String, String> env = new HashMap<>();
+        env.put("QA_MODEL_DIR", System.getProperty("qa.fixture.dir"));
+        env.put("QA_HTTP_PORT", "0");
+        env.put("QA_BATCHING_WINDOW_MS", "50");
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        env.put("QA_QUEUE_NAME", "qa-try-" + suffix);
+        env.put("QA_TABLE_NAME", "qa-try-" + suffix);
+        Path target = Path.of("target").toAbsolutePath();
+        Path screenshot = target.resolve("try-it.png");
+        Files.deleteIfExists(screenshot);
+        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+            URI api = pipeline.apiUrl();
+            Process node = new ProcessBuilder("node", root.resolve("contract-tests/src/test/js/try-it.mjs").toString(),
+                    api + "/", screenshot.toString(), Files.createTempDirectory(target, "chromium-profile").toString(),
+                    CHROMIUM.toString())
+                    .directory(root.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            String output;
+            try (var in = node.getInputStream()) {
+                output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertTrue(node.waitFor(2, TimeUnit.MINUTES));
+            System.out.println(output);
+            assertEquals(0, node.exitValue(), "browser script failed:\n" + output);
+            String line = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
+            JsonNode result = JSON.readTree(line.substring("RESULT ".length()));
+
+            assertEquals(List.of(), List.copyOf(JSON.convertValue(result.get("consoleErrors"), List.class)));
+            assertEquals("submit", result.get("focusedAfterTab").asText(), "Tab from top-k reaches the Ask button");
+            JsonNode bert = result.get("cards").get(0);
+            assertEquals("What is BERTs best score on Squadv2 ?", bert.get("question").asText());
+            assertEquals("DONE", bert.get("status").asText());
+            assertTrue(bert.get("history").toString().contains("SENDING") && bert.get("history").toString().contains("DONE"),
+                    bert.get("history").toString());
+
+            // what the page highlights is what the API answers, at the API's UTF-16 offsets
+            HttpResponse<String> get = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(api.resolve("/qa/" + bert.get("id").asText())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode record = JSON.readTree(get.body());
+            JsonNode answer = record.get("answer");
+            assertTrue(answer != null && !answer.isNull(), "the fixture model answers the BERT question: " + get.body());
+            assertEquals(answer.get("text").asText(), bert.get("marked").asText());
+            assertEquals(answer.get("start").asInt(), bert.get("markStart").asInt());
+            assertEquals(answer.get("text").asText(), bert.get("best").asText());
+            assertEquals(record.get("answers").size(), bert.get("rows").size(), "one row per top-k answer");
+            System.out.println("try-it: highlighted '" + bert.get("marked").asText() + "' at " + answer.get("start")
+                    + ".." + answer.get("end") + "; screenshot " + screenshot);
+
+            // a question the fixture cannot answer (no cue word in the context) shows "no answer", nothing marked
+            JsonNode sky = result.get("cards").get(1);
+            assertEquals("DONE", sky.get("status").asText());
+            assertTrue(sky.get("marked").isNull(), sky.toString());
+
+            assertEquals("2", result.at("/stats/done").asText());
+            assertEquals("0", result.at("/stats/failed").asText());
+            assertTrue(Files.size(screenshot) > 10_000, "screenshot written");
+        }
+    }
+}

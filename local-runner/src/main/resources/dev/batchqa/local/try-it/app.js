@@ -1,0 +1,148 @@
+// The try-it page: POST /qa for each question, poll GET /qa/{id} until DONE or FAILED, show every status change,
+// highlight the answer in the context. Offsets are UTF-16 code units, which is what JavaScript strings index, so
+// context.slice(start, end) is the answer's text. User text is only ever set with textContent (never as HTML).
+'use strict';
+
+const POLL_MS = 400;
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c);
+  return node;
+}
+
+/** The context as text with one span marked. */
+function renderContext(target, context, answer) {
+  target.replaceChildren();
+  if (!answer) { target.append(context); return; }
+  const mark = el('mark', {'data-start': answer.start, 'data-end': answer.end});
+  mark.textContent = context.slice(answer.start, answer.end);
+  target.append(context.slice(0, answer.start), mark, context.slice(answer.end));
+}
+
+function setStatus(card, status, detail) {
+  const badge = card.querySelector('.status');
+  badge.dataset.status = status;
+  badge.textContent = status;
+  const item = el('li');
+  item.textContent = `${new Date().toLocaleTimeString('en-GB')} ${status}${detail ? ' — ' + detail : ''}`;
+  card.querySelector('ol.history').append(item);
+}
+
+function showAnswers(card, context, record) {
+  const box = card.querySelector('.answer');
+  const ctx = card.querySelector('.context');
+  box.replaceChildren();
+  if (record.status === 'FAILED') {
+    box.append(el('p', {class: 'error'}, `Failed: ${record.error ? record.error.code : 'unknown'}`));
+    return;
+  }
+  if (!record.answer) {
+    box.append(el('p', {}, 'No answer in this context.'));
+    renderContext(ctx, context, null);
+    return;
+  }
+  const best = el('p', {class: 'best'});
+  best.append('Answer: ', el('strong', {class: 'answer-text'}, record.answer.text),
+      ` (score ${record.answer.score.toFixed(3)})`);
+  box.append(best);
+  const table = el('table', {}, el('caption', {class: 'hint'}, 'Top answers, best first; choose one to highlight it.'));
+  const head = el('tr', {}, el('th', {scope: 'col'}, '#'), el('th', {scope: 'col'}, 'Answer'),
+      el('th', {scope: 'col'}, 'Score'), el('th', {scope: 'col'}, 'Offsets (UTF-16)'));
+  table.append(el('thead', {}, head));
+  const body = el('tbody');
+  record.answers.forEach((a, i) => {
+    const pick = el('button', {type: 'button', class: 'link', 'aria-label': `Highlight answer ${i + 1}`});
+    pick.textContent = a.text;
+    pick.addEventListener('click', () => renderContext(ctx, context, a));
+    body.append(el('tr', {}, el('td', {}, String(i + 1)), el('td', {}, pick),
+        el('td', {}, a.score.toFixed(3)), el('td', {}, `${a.start}–${a.end}`)));
+  });
+  table.append(body);
+  box.append(table);
+  renderContext(ctx, context, record.answer);
+}
+
+async function poll(card, id, context) {
+  let last = 'PENDING';
+  for (;;) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    let record;
+    try {
+      const response = await fetch(`/qa/${encodeURIComponent(id)}`, {headers: {Accept: 'application/json'}});
+      record = await response.json();
+      if (!response.ok) { setStatus(card, 'FAILED', record.error ? record.error.code : `HTTP ${response.status}`); return; }
+    } catch (e) {
+      continue; // the runner restarting, say: try again
+    }
+    if (record.status !== last) {
+      last = record.status;
+      setStatus(card, record.status);
+    }
+    if (record.status === 'DONE' || record.status === 'FAILED') {
+      showAnswers(card, context, record);
+      card.setAttribute('aria-busy', 'false');
+      return;
+    }
+  }
+}
+
+async function ask(context, question, topK, index) {
+  const card = el('article', {class: 'card', 'aria-busy': 'true', 'aria-labelledby': `q-${index}`});
+  const title = el('h3', {id: `q-${index}`});
+  title.textContent = question;
+  const status = el('span', {class: 'status', role: 'status'});
+  card.append(title, el('p', {}, 'Status: ', status), el('ol', {class: 'history', 'aria-label': 'Status changes'}),
+      el('div', {class: 'answer'}), el('div', {class: 'context', 'aria-label': 'Context with the answer highlighted'}));
+  renderContext(card.querySelector('.context'), context, null);
+  $('results').append(card);
+  setStatus(card, 'SENDING');
+  let response;
+  let body;
+  try {
+    response = await fetch('/qa', {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({context, question, topK})});
+    body = await response.json();
+  } catch (e) {
+    setStatus(card, 'FAILED', 'network error');
+    return;
+  }
+  if (response.status !== 202) {
+    setStatus(card, 'FAILED', body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`);
+    card.setAttribute('aria-busy', 'false');
+    return;
+  }
+  card.dataset.id = body.id;
+  setStatus(card, body.status, `id ${body.id}`);
+  await poll(card, body.id, context);
+}
+
+$('ask').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const context = $('context').value;
+  const questions = $('questions').value.split('\n').map((q) => q.trim()).filter((q) => q.length > 0);
+  const topK = Number.parseInt($('topk').value, 10) || 1;
+  $('form-error').textContent = '';
+  if (!context.trim()) { $('form-error').textContent = 'Paste a context first.'; $('context').focus(); return; }
+  if (questions.length === 0) { $('form-error').textContent = 'Write at least one question.'; $('questions').focus(); return; }
+  if (topK < 1 || topK > 10) { $('form-error').textContent = 'Top-k must be between 1 and 10.'; $('topk').focus(); return; }
+  $('results-empty').hidden = true;
+  const start = $('results').children.length;
+  questions.forEach((q, i) => ask(context, q, topK, start + i));
+});
+
+async function refreshStats() {
+  try {
+    const s = await (await fetch('/local/stats')).json();
+    $('stat-waiting').textContent = s.queue.waiting ?? '?';
+    $('stat-inflight').textContent = s.queue.inFlight ?? '?';
+    $('stat-done').textContent = s.questions.done;
+    $('stat-failed').textContent = s.questions.failed;
+  } catch (e) {
+    // the panel keeps its last values
+  }
+}
+refreshStats();
+setInterval(refreshStats, 2000);
