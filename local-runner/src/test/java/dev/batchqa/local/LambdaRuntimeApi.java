@@ -77,6 +77,17 @@ final class LambdaRuntimeApi implements AutoCloseable {
     return (Long) first;
   }
 
+  /**
+   * The function's JVM ended: init and every invocation waiting on it fail at once instead of at their timeout
+   * (what Lambda reports as Runtime.ExitError).
+   */
+  void processExited(int exitCode) {
+    String error = "{\"errorType\":\"Runtime.ExitError\",\"exitCode\":" + exitCode + "}";
+    initError.complete(error);
+    running.values().forEach(inv -> inv.result().complete(new Result(false, error, 0)));
+    pending.forEach(inv -> inv.result().complete(new Result(false, error, 0)));
+  }
+
   /** Hands the event to the runtime's next {@code next} and waits for its response or error. */
   Result invoke(String event, Duration timeout) throws Exception {
     Invocation inv = new Invocation(UUID.randomUUID().toString(), event,
