@@ -73,6 +73,7 @@ public final class LambdaRehearsal {
   public static void main(String[] args) throws Exception {
     Options o = parse(args);
     Files.createDirectories(o.logDir());
+    String loadBefore = loadAverage();
     List<Figures> figures = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     try (Dynalite dynalite = Dynalite.start(0);
@@ -103,7 +104,7 @@ public final class LambdaRehearsal {
         }
       }
     }
-    report(o, figures, failures);
+    report(o, figures, failures, loadBefore + " -> " + loadAverage());
     System.exit(failures.isEmpty() ? 0 : 1);
   }
 
@@ -672,7 +673,16 @@ public final class LambdaRehearsal {
 
   // ------------------------------------------------------------------------------------------- report
 
-  static void report(Options o, List<Figures> figures, List<String> failures) throws IOException {
+  /** This machine's 1-minute load average: figures taken beside other builds are not quiet figures. */
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  static void report(Options o, List<Figures> figures, List<String> failures, String load) throws IOException {
     System.out.println();
     System.out.printf(Locale.ROOT, "%-20s %6s %9s %9s %9s %6s %8s %8s%n", "function", "MB", "init ms", "first ms",
         "steady ms", "calls", "q/s", "RSS MB");
@@ -690,7 +700,8 @@ public final class LambdaRehearsal {
     System.out.println("flags:");
     figures.stream().map(f -> "  " + f.function() + ": " + f.flags()).distinct().forEach(System.out::println);
     System.out.println("model: " + o.model() + ", questions: " + o.questions() + ", JVM: "
-        + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", logs: " + o.logDir());
+        + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
+        + Runtime.getRuntime().availableProcessors() + " CPUs, load average " + load + ", logs: " + o.logDir());
     for (String failure : failures) {
       System.out.println("FAILED " + failure);
     }
@@ -698,6 +709,7 @@ public final class LambdaRehearsal {
     json.put("rehearsal", failures.isEmpty() ? "ok" : "failed");
     json.put("model", o.model().getFileName().toString());
     json.put("java", System.getProperty("java.version"));
+    json.put("loadAverage", load);
     List<Map<String, Object>> fs = new ArrayList<>();
     for (Figures f : figures) {
       Map<String, Object> m = new LinkedHashMap<>();

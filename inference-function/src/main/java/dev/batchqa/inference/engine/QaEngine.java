@@ -181,28 +181,55 @@ public final class QaEngine implements Answerer, AutoCloseable {
     }
 
     /**
-     * Runs a few throw-away queries of short, medium and full window length. TorchScript's profiling executor
-     * specialises the graph on the first runs of each input shape, which makes the first answers several
+     * Runs throw-away forward passes of the shapes a first batch runs: a pass full of short windows, one of
+     * SQuAD-paragraph windows (~170 tokens) and one full-length window, each shape twice. TorchScript's profiling
+     * executor profiles the first run and optimises the graph on the second, which makes the first answers several
      * times slower than later ones; doing this during the Lambda init phase keeps that cost off the first batch.
+     * Cheapest passes first: a tight budget still pays the executor's one-off cost on them.
      *
-     * @param budget no new warm-up query starts after this much time: it must not push a Lambda init phase
-     *     past its 10 s limit on a slow start
+     * <pre>{@code
+     * long ms = engine.warmUp(Duration.ofSeconds(3)); // stops between passes once 3 s are spent
+     * }</pre>
+     *
+     * @param budget no new forward pass starts after this much time: the warm-up must not push a Lambda init
+     *     phase past its 10 s limit on a slow start (one pass is the most it overruns by)
      * @return how long it took, in milliseconds
      */
     public long warmUp(Duration budget) {
         long started = System.nanoTime();
+        long deadline = started + budget.toNanos();
         String sentence = "The warm up sentence number seven is about the weather in the city. ";
-        for (int repeats : new int[] {1, 8, 64}) {
-            if (System.nanoTime() - started > budget.toNanos()) break;
-            String context = sentence.repeat(repeats);
-            answerAll(List.of(new QaQuery("What is the sentence about?", context, 1),
-                    new QaQuery("Which number?", context, 1)));
-            answer(new QaQuery("What is it about?", context, 1));
+        int passes = 0;
+        // 1 sentence ~ 16 tokens, 10 ~ 160 (a SQuAD paragraph), then as many as one window holds
+        int full = fullWindowRepeats(sentence);
+        for (int repeats : java.util.stream.IntStream.of(1, Math.min(10, full), full).distinct().toArray()) {
+            QaQuery query = new QaQuery("What is the sentence about?", sentence.repeat(repeats), 1);
+            for (int run = 0; run < 2; run++) {
+                if (System.nanoTime() >= deadline) break;
+                // one pass: as many copies of a one-window query as the planner puts in one pass
+                PreparedQuery first = prepare(query);
+                int len = first.windows.get(0).length();
+                int rows = Math.max(1, Math.min(settings.maxWindowsPerPass(), settings.maxTokensPerPass() / len));
+                List<PreparedQuery> pass = new ArrayList<>(List.of(first));
+                while (pass.size() < rows) pass.add(prepare(query));
+                answerPrepared(pass);
+                passes++;
+            }
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         warmUpMillis = millis;
-        LOG.info("QA engine warmed up in {} ms", millis);
+        LOG.info("QA engine warmed up in {} ms ({} passes)", millis, passes);
         return millis;
+    }
+
+    /** The most repeats of the sentence that still tokenize into one window (tokenization only, no pass). */
+    private int fullWindowRepeats(String sentence) {
+        int repeats = 1;
+        while (repeats < 200 && prepare(new QaQuery("What is the sentence about?", sentence.repeat(repeats + 1), 1))
+                .windows.size() == 1) {
+            repeats++;
+        }
+        return repeats;
     }
 
     /** How long {@link #warmUp} took (0 before it ran); with {@link #stats()}, a first, pessimistic speed. */
