@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -397,8 +398,9 @@ class TemplateInvariantsTest {
     walk(t.root(), node -> {
       for (Object arn : list(map(node).get("ManagedPolicyArns"))) {
         String s = arn instanceof Map ? scalar(map(arn).get("Fn::Sub")) : scalar(arn);
-        assertTrue(s.endsWith(":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
-            "only the basic execution role may be attached: " + s);
+        assertTrue(s.endsWith(":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+                || s.endsWith(":iam::aws:policy/AWSXRayDaemonWriteAccess"),
+            "only the basic execution role and X-Ray's write policy may be attached: " + s);
       }
     });
   }
@@ -675,6 +677,110 @@ class TemplateInvariantsTest {
       assertEquals(Boolean.valueOf(credentials), cors.get("allowCredentials"));
       checkCors(cors, "allowOrigins", "allowCredentials");
     }
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  @Test
+  void everyFunctionIsTracedAndEveryExplicitRoleMayWriteTraces() {
+    assertEquals("Active", path(t.section("Globals"), "Function", "Tracing"));
+    for (String fn : t.resourcesOfType("AWS::Serverless::Function")) {
+      Object own = t.properties(fn).get("Tracing");
+      assertTrue(own == null || own.equals("Active"), fn + " turns tracing off: " + own);
+      Object role = t.properties(fn).get("Role");
+      if (role != null) {
+        String roleId = scalar(list(map(role).get("Fn::GetAtt")).get(0));
+        List<String> arns = new ArrayList<>();
+        for (Object arn : list(t.properties(roleId).get("ManagedPolicyArns"))) {
+          arns.add(arn instanceof Map ? scalar(map(arn).get("Fn::Sub")) : scalar(arn));
+        }
+        assertTrue(arns.stream().anyMatch(a -> a.endsWith(":iam::aws:policy/AWSXRayDaemonWriteAccess")),
+            fn + "'s role " + roleId + " cannot write traces: " + arns);
+      }
+    }
+  }
+
+  /** $context variables that carry what a caller wrote (path with the id, agent, address), never logged. */
+  static final List<String> USER_CONTEXT = List.of("$context.path", "$context.identity.userAgent",
+      "$context.identity.sourceIp", "$context.identity.caller", "$context.identity.user",
+      "$context.authorizer.claims", "$context.requestOverride", "$context.domainPrefix");
+
+  @Test
+  void httpApiWritesJsonAccessLogsWithoutUserText() throws Exception {
+    Map<String, Object> settings = map(t.properties(API).get("AccessLogSettings"));
+    Object destination = settings.get("DestinationArn");
+    assertEquals(Map.of("Fn::GetAtt", List.of("ApiAccessLogGroup", "Arn")), destination);
+    Map<String, Object> group = t.resource("ApiAccessLogGroup");
+    assertEquals("AWS::Logs::LogGroup", group.get("Type"));
+    assertEquals(Map.of("Ref", "LogRetentionDays"), map(group.get("Properties")).get("RetentionInDays"));
+    String format = scalar(settings.get("Format"));
+    for (String forbidden : USER_CONTEXT) {
+      assertFalse(format.contains(forbidden), "access log carries " + forbidden);
+    }
+    // every value a $context variable, the whole a JSON object (CloudWatch Logs Insights parses it)
+    var node = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(format.replaceAll("\\$context\\.[A-Za-z.]+", "v"));
+    assertTrue(node.isObject(), format);
+    for (String field : List.of("requestId", "routeKey", "status", "integrationStatus", "integrationLatency")) {
+      assertTrue(node.has(field), "access log lacks " + field);
+    }
+  }
+
+  /** The EMF metrics the dashboard must show, and the source that emits them (a renamed metric fails here). */
+  static final Map<String, List<String>> EMF_METRICS = Map.of(
+      "inference-function/src/main/java/dev/batchqa/inference/BatchMetrics.java",
+      List.of("BatchSize", "InferenceLatency", "Answered", "NoAnswer", "Duplicates", "Skipped", "Failed",
+          "Retried", "Postponed", "Windows", "QueueAge"),
+      "ingest-function/src/main/java/dev/batchqa/ingest/IngestMetrics.java",
+      List.of("Requests", "Http2xx", "Http4xx", "Http5xx", "BacklogRefused", "BatchItemErrors"));
+
+  @Test
+  void dashboardShowsEveryEmfMetricOfBothFunctionsAndTheQueueAge() throws Exception {
+    Map<String, Object> props = t.properties("OperationsDashboard");
+    assertEquals("AWS::CloudWatch::Dashboard", t.resource("OperationsDashboard").get("Type"));
+    List<Object> sub = list(map(props.get("DashboardBody")).get("Fn::Sub"));
+    Map<String, Object> vars = map(sub.get(1));
+    assertEquals(Map.of("Ref", INFERENCE), vars.get("Inference"));
+    assertEquals(Map.of("Ref", INGEST), vars.get("Ingest"));
+    assertEquals(Map.of("Fn::GetAtt", List.of(QUEUE, "QueueName")), vars.get("QueueName"));
+    var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(scalar(sub.get(0)));
+    // each metric row expanded (CloudWatch's "." = the row above's value at that place, "..." = all of it)
+    List<List<String>> rows = new ArrayList<>();
+    for (var widget : body.path("widgets")) {
+      List<String> previous = List.of();
+      for (var metric : widget.path("properties").path("metrics")) {
+        List<String> row = new ArrayList<>();
+        for (int i = 0; i < metric.size(); i++) {
+          var v = metric.get(i);
+          if (!v.isTextual()) {
+            continue;
+          }
+          if (v.asText().equals("...")) {
+            row.addAll(previous);
+          } else {
+            row.add(v.asText().equals(".") ? previous.get(row.size()) : v.asText());
+          }
+        }
+        rows.add(row);
+        previous = row;
+      }
+    }
+    Path root = CfnTemplate.repoRoot();
+    EMF_METRICS.forEach((source, names) -> {
+      String code;
+      try {
+        code = java.nio.file.Files.readString(root.resolve(source));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      String fn = source.startsWith("inference") ? "${Inference}" : "${Ingest}";
+      for (String name : names) {
+        assertTrue(code.contains("\"" + name + "\""), source + " no longer emits " + name);
+        assertTrue(rows.contains(List.of("BatchQa", name, "FunctionName", fn)), "dashboard lacks " + name);
+      }
+    });
+    assertTrue(rows.contains(List.of("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "${QueueName}")),
+        "dashboard lacks the queue age");
   }
 
   // ------------------------------------------------------------------ alarms and outputs
