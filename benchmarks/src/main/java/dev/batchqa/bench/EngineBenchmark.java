@@ -2,11 +2,11 @@ package dev.batchqa.bench;
 
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.EngineStats;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.EngineStats;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -43,26 +43,23 @@ public final class EngineBenchmark {
         double cellSeconds = args.doubleOrNull("cell-seconds") != null ? args.doubleOrNull("cell-seconds")
                 : Double.POSITIVE_INFINITY;
 
-        EngineConfig.Builder naiveConfig = EngineConfig.builder().modelLocation(modelDir.toString())
-                .padToMaxLength(true).maxWindowsPerPass(1);
-        EngineConfig.Builder engineConfig = EngineConfig.builder().modelLocation(modelDir.toString());
-        Integer tunedTokens = args.intOrNull("tuned-max-tokens-per-pass");
-        EngineConfig.Builder tunedConfig = EngineConfig.builder().modelLocation(modelDir.toString())
-                .maxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
-        for (EngineConfig.Builder b : List.of(naiveConfig, engineConfig, tunedConfig)) {
-            if (args.intOrNull("threads") != null) {
-                b.threads(args.intOrNull("threads"));
-            }
-            if (args.get("model-file", null) != null) {
-                b.modelFile(args.get("model-file", null));
-            }
+        EngineOptions common = EngineOptions.of(modelDir.toString());
+        if (args.intOrNull("threads") != null) {
+            common = common.withThreads(args.intOrNull("threads"));
         }
-        try (QaEngine naive = QaEngine.load(naiveConfig.build());
-                QaEngine engine = QaEngine.load(engineConfig.build());
-                QaEngine tuned = tunedTokens == null ? null : QaEngine.load(tunedConfig.build());
+        if (args.get("model-file", null) != null) {
+            common = common.withModelFile(args.get("model-file", null));
+        }
+        EngineOptions naiveConfig = common.withPadToMaxLength(true).withMaxWindowsPerPass(1);
+        EngineOptions engineConfig = common;
+        Integer tunedTokens = args.intOrNull("tuned-max-tokens-per-pass");
+        EngineOptions tunedConfig = common.withMaxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
+        try (QaEngine naive = QaEngine.load(naiveConfig);
+                QaEngine engine = QaEngine.load(engineConfig);
+                QaEngine tuned = tunedTokens == null ? null : QaEngine.load(tunedConfig);
                 SyntheticQuestions synthetic = SyntheticQuestions.create(
-                        modelDir.resolve(engine.settings().tokenizerFile()))) {
-            int maxSeq = engine.settings().maxSeqLength();
+                        modelDir.resolve(engine.options().tokenizerFile()))) {
+            int maxSeq = engine.options().maxSeqLength();
             printEnvironment(modelDir, engine, iterations, warmup);
             if (tuned != null) {
                 System.out.printf(Locale.ROOT, "TUNED = defaults with maxTokensPerPass %d (last columns)%n", tunedTokens);
@@ -168,13 +165,13 @@ public final class EngineBenchmark {
         String arch = Files.isRegularFile(config)
                 ? new ObjectMapper().readTree(config.toFile()).path("architecture").asText("?") : "?";
         System.out.printf(Locale.ROOT, "model: %s (%s, %s), max_seq_length %d, threads %d, TorchScript graph "
-                        + "optimizer %s%n", modelDir, arch, engine.settings().modelFile(),
-                engine.settings().maxSeqLength(), engine.settings().threads(),
+                        + "optimizer %s%n", modelDir, arch, engine.options().modelFile(),
+                engine.options().maxSeqLength(), engine.options().threads(),
                 System.getProperty("ai.djl.pytorch.graph_optimizer", "on (DJL default)"));
         System.out.printf(Locale.ROOT, "NAIVE = one question per forward pass padded to %d (padToMaxLength, "
                         + "maxWindowsPerPass 1); ENGINE = defaults (length-grouped passes, <= %d windows and <= %d "
-                        + "tokens per pass)%n", engine.settings().maxSeqLength(), engine.settings().maxWindowsPerPass(),
-                engine.settings().maxTokensPerPass());
+                        + "tokens per pass)%n", engine.options().maxSeqLength(), engine.options().maxWindowsPerPass(),
+                engine.options().maxTokensPerPass());
         System.out.printf(Locale.ROOT, "each cell: %d warm-up + up to %d timed iterations per mode, modes alternating; "
                 + "latency = one answerAll of the B questions; p99 is nearest-rank (= max below 100 samples)%n",
                 warmup, iterations);
@@ -198,7 +195,7 @@ public final class EngineBenchmark {
 
     private static String artifactVersion() {
         try (InputStream in = QaEngine.class.getResourceAsStream(
-                "/META-INF/maven/dev.batchqa/inference-function/pom.properties")) {
+                "/META-INF/maven/dev.batchqa/qa-engine/pom.properties")) {
             if (in == null) {
                 return "(classes dir)";
             }

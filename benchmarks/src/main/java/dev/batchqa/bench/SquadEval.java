@@ -4,11 +4,11 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.EngineStats;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.EngineStats;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -98,15 +98,15 @@ public final class SquadEval {
         long wallStart = System.nanoTime();
         int done = 0;
         for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
-            EngineConfig.Builder config = EngineConfig.builder().modelLocation(modelDir.toString())
-                    .maxSeqLength(maxSeq).docStride(group.getKey()).nullThreshold(Double.POSITIVE_INFINITY);
+            EngineOptions config = EngineOptions.of(modelDir.toString())
+                    .withMaxSeqLength(maxSeq).withDocStride(group.getKey()).withNullThreshold(Double.POSITIVE_INFINITY);
             if (args.intOrNull("threads") != null) {
-                config.threads(args.intOrNull("threads"));
+                config = config.withThreads(args.intOrNull("threads"));
             }
             if (args.get("model-file", null) != null) {
-                config.modelFile(args.get("model-file", null));
+                config = config.withModelFile(args.get("model-file", null));
             }
-            try (QaEngine engine = QaEngine.load(config.build())) {
+            try (QaEngine engine = QaEngine.load(config)) {
                 List<Integer> indices = group.getValue();
                 for (int from = 0; from < indices.size(); from += batch) {
                     List<Integer> chunk = indices.subList(from, Math.min(indices.size(), from + batch));

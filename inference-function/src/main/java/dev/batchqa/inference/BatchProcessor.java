@@ -2,11 +2,11 @@ package dev.batchqa.inference;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchqa.inference.engine.Answerer;
-import dev.batchqa.inference.engine.PreparedQuery;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
-import dev.batchqa.inference.engine.Span;
+import dev.batchqa.engine.Answerer;
+import dev.batchqa.engine.PreparedQuery;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
+import dev.batchqa.engine.Span;
 import dev.batchqa.shared.Answer;
 import dev.batchqa.shared.ErrorInfo;
 import dev.batchqa.shared.InvalidMessageException;

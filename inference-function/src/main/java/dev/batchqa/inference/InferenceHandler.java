@@ -4,9 +4,9 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.EngineStats;
-import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.EngineStats;
+import dev.batchqa.engine.QaEngine;
 import dev.batchqa.shared.AwsClients;
 import dev.batchqa.shared.DynamoDbRequestStore;
 import dev.batchqa.shared.MessageCodec;
@@ -15,7 +15,6 @@ import dev.batchqa.shared.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +51,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
     private static BatchProcessor fromEnvironment(Map<String, String> env) {
         Settings settings = Settings.from(env);
         try {
-            QaEngine engine = loadEngine(env);
+            QaEngine engine = EngineLoader.fromEnvironment(env).load();
             return new BatchProcessor(
                     engine,
                     new DynamoDbRequestStore(AwsClients.dynamoDb(), settings),
@@ -91,20 +90,5 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
                             : "window cap fits the timeout at the warm-up speed");
         }
         return policy;
-    }
-
-    /**
-     * The engine as the function runs it: configured from the environment and, unless {@code QA_WARMUP=false},
-     * warmed up within a time budget. The local runner loads it the same way.
-     */
-    public static QaEngine loadEngine(Map<String, String> env) throws IOException {
-        QaEngine engine = QaEngine.load(EngineConfig.fromEnvironment(env));
-        try {
-            if (!"false".equalsIgnoreCase(env.get("QA_WARMUP"))) engine.warmUp(Duration.ofSeconds(3));
-            return engine;
-        } catch (RuntimeException e) {
-            engine.close();
-            throw e;
-        }
     }
 }

@@ -8,11 +8,11 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.inference.engine.Answerer;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.engine.Answerer;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
 import dev.batchqa.shared.Json;
 import dev.batchqa.shared.Limits;
 import dev.batchqa.shared.MessageCodec;
@@ -51,7 +51,7 @@ class InferenceHandlerTest {
 
     @BeforeAll
     static void loadEngine() throws Exception {
-        engine = QaEngine.load(EngineConfig.builder().modelLocation(System.getProperty("qa.fixture.dir")).build());
+        engine = QaEngine.load(EngineOptions.of(System.getProperty("qa.fixture.dir")));
     }
 
     @AfterAll

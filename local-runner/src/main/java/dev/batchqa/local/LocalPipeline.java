@@ -7,9 +7,10 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.DeadLetterHandler;
+import dev.batchqa.inference.EngineLoader;
 import dev.batchqa.inference.InferenceHandler;
 import dev.batchqa.inference.Requeue;
-import dev.batchqa.inference.engine.QaEngine;
+import dev.batchqa.engine.QaEngine;
 import dev.batchqa.ingest.BacklogGate;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
@@ -164,7 +165,7 @@ public final class LocalPipeline implements AutoCloseable {
     /** The inference handler as the function builds it, owning its engine (closed with the handler). */
     private LocalInference inferenceHandler(Map<String, String> env, MessageCodec codec, BatchMetrics metrics) {
         try {
-            QaEngine engine = InferenceHandler.loadEngine(env);
+            QaEngine engine = EngineLoader.fromEnvironment(env).load();
             BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
                     InferenceHandler.policy(env, engine), Requeue.sqs(() -> sqs, queueUrl));
             return new LocalInference(new InferenceHandler(processor), processor, engine);

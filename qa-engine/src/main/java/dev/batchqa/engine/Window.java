@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 /**
  * One model input row, {@code [CLS] question [SEP] context slice [SEP]}, and where its context tokens sit in the

@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -147,10 +147,10 @@ class QuestionTruncationTest {
         return tokenizer.encode(text, false, false).getIds();
     }
 
-    static ModelSettings settings(int maxQueryLength) throws IOException {
+    static EngineOptions settings(int maxQueryLength) throws IOException {
         Path dir = Fixture.multiscriptTokenizer().getParent();
-        EngineConfig config = EngineConfig.builder().modelLocation(dir.toString())
-                .maxSeqLength(maxQueryLength + 4 + 16 + 32).docStride(16).maxQueryLength(maxQueryLength).build();
-        return ModelSettings.resolve(config, dir, "model.pt", null);
+        EngineOptions options = EngineOptions.of(dir.toString())
+                .withMaxSeqLength(maxQueryLength + 4 + 16 + 32).withDocStride(16).withMaxQueryLength(maxQueryLength);
+        return options.resolve(dir, "model.pt", null);
     }
 }

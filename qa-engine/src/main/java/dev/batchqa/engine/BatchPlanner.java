@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,7 +22,7 @@ final class BatchPlanner {
     /** A pass: the window indices it runs and the length every row is padded to. */
     record Pass(int[] windows, int paddedLength) {}
 
-    static List<Pass> plan(int[] lengths, ModelSettings settings) {
+    static List<Pass> plan(int[] lengths, EngineOptions settings) {
         int[] order = IntStream.range(0, lengths.length).boxed()
                 .sorted(Comparator.comparingInt((Integer i) -> lengths[i]).reversed().thenComparingInt(i -> i))
                 .mapToInt(Integer::intValue)
@@ -44,7 +44,7 @@ final class BatchPlanner {
         return passes;
     }
 
-    private static boolean fits(int length, int padded, ModelSettings settings) {
+    private static boolean fits(int length, int padded, EngineOptions settings) {
         return settings.padToMaxLength() || length >= padded * MIN_FILL || padded - length <= MAX_WASTE;
     }
 }

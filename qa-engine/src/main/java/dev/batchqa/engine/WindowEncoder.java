@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -26,7 +26,7 @@ final class WindowEncoder implements AutoCloseable {
     }
 
     /** Settings in tokenizer.json (e.g. truncation 128, padding Fixed 128) are overridden here on purpose. */
-    static WindowEncoder create(Path tokenizerFile, ModelSettings settings) throws IOException {
+    static WindowEncoder create(Path tokenizerFile, EngineOptions settings) throws IOException {
         HuggingFaceTokenizer pairs = HuggingFaceTokenizer.builder()
                 .optTokenizerPath(tokenizerFile)
                 .optAddSpecialTokens(true)

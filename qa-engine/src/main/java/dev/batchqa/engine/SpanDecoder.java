@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,9 +18,9 @@ import java.util.stream.IntStream;
  */
 final class SpanDecoder {
 
-    private final ModelSettings settings;
+    private final EngineOptions settings;
 
-    SpanDecoder(ModelSettings settings) {
+    SpanDecoder(EngineOptions settings) {
         this.settings = settings;
     }
 

@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 /**
  * Cumulative counters of one {@link QaEngine}, e.g. to check that batching saves forward passes and padding.

@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +26,7 @@ class AnswerCharsLimitTest {
             List<Span> answers = roomy.answer(new QaQuery(QUESTION, context, 3)).answers();
             assertTrue(answers.stream().anyMatch(s -> s.text().equals(longWord)), answers::toString);
         }
-        try (QaEngine capped = Fixture.load(Fixture.config().maxAnswerChars(100))) {
+        try (QaEngine capped = Fixture.load(Fixture.config().withMaxAnswerChars(100))) {
             QaResult r = capped.answer(new QaQuery(QUESTION, context, 10));
             assertEquals("Paris", r.bestText());
             assertTrue(r.answers().stream().allMatch(s -> s.text().length() <= 100), r::toString);
@@ -35,7 +35,7 @@ class AnswerCharsLimitTest {
 
     @Test
     void whenOnlyTooLongSpansAreLeftThereIsNoAnswer() {
-        try (QaEngine capped = Fixture.load(Fixture.config().maxAnswerChars(100))) {
+        try (QaEngine capped = Fixture.load(Fixture.config().withMaxAnswerChars(100))) {
             QaResult r = capped.answer(QaQuery.of(QUESTION, "The capital " + "x".repeat(101) + " is nice."));
             assertTrue(r.answers().isEmpty(), r.toString());
         }
@@ -50,22 +50,22 @@ class AnswerCharsLimitTest {
         String context = "The capital Paris is nice. " + words;
         assertTrue(context.length() > 39_000 && context.length() <= 40_000, "length " + context.length());
         QaQuery query = new QaQuery(QUESTION, context, 10);
-        try (QaEngine uncapped = Fixture.load(Fixture.config().nullThreshold(Double.POSITIVE_INFINITY)
-                .maxAnswerChars(ModelSettings.MAX_ANSWER_CHARS))) {
+        try (QaEngine uncapped = Fixture.load(Fixture.config().withNullThreshold(Double.POSITIVE_INFINITY)
+                .withMaxAnswerChars(EngineOptions.MAX_ANSWER_CHARS))) {
             // the case is real: with room for them, long spans are among the ten best
             assertTrue(uncapped.answer(query).answers().stream().anyMatch(s -> s.text().length() > 1_000));
         }
-        try (QaEngine engine = Fixture.load(Fixture.config().nullThreshold(Double.POSITIVE_INFINITY))) {
+        try (QaEngine engine = Fixture.load(Fixture.config().withNullThreshold(Double.POSITIVE_INFINITY))) {
             QaResult r = engine.answer(query);
             assertEquals("Paris", r.bestText());
             assertEquals(10, r.answers().size(), r.toString());
             int bytes = 0;
             for (Span s : r.answers()) {
-                assertTrue(s.text().length() <= ModelSettings.DEFAULT_MAX_ANSWER_CHARS, s.toString());
+                assertTrue(s.text().length() <= EngineOptions.DEFAULT_MAX_ANSWER_CHARS, s.toString());
                 assertEquals(context.substring(s.start(), s.end()), s.text());
                 bytes += s.text().getBytes(StandardCharsets.UTF_8).length;
             }
-            assertTrue(bytes <= 10 * 3 * ModelSettings.DEFAULT_MAX_ANSWER_CHARS, "answer bytes " + bytes);
+            assertTrue(bytes <= 10 * 3 * EngineOptions.DEFAULT_MAX_ANSWER_CHARS, "answer bytes " + bytes);
             assertFalse(r.answers().stream().anyMatch(s -> s.text().contains("ааа")), "a 1,300-char word was kept");
         }
     }

@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,7 +70,7 @@ class BatchingTest {
     void smallPassCapsSplitBatchesWithoutChangingAnswers() {
         List<QaQuery> queries = mixedQueries();
         List<QaResult> reference = engine.answerAll(queries);
-        try (QaEngine small = Fixture.load(Fixture.config().maxTokensPerPass(150).maxWindowsPerPass(3))) {
+        try (QaEngine small = Fixture.load(Fixture.config().withMaxTokensPerPass(150).withMaxWindowsPerPass(3))) {
             List<QaResult> results = small.answerAll(queries);
             EngineStats stats = small.stats();
             assertSameResults(reference, results);
@@ -82,12 +82,12 @@ class BatchingTest {
     void naiveConfigPadsEveryWindowAloneAndGivesTheSameAnswers() {
         List<QaQuery> queries = mixedQueries();
         List<QaResult> reference = engine.answerAll(queries);
-        try (QaEngine naive = Fixture.load(Fixture.config().padToMaxLength(true).maxWindowsPerPass(1))) {
+        try (QaEngine naive = Fixture.load(Fixture.config().withPadToMaxLength(true).withMaxWindowsPerPass(1))) {
             List<QaResult> results = naive.answerAll(queries);
             EngineStats stats = naive.stats();
             assertSameResults(reference, results);
             assertEquals(stats.windows(), stats.forwardPasses());
-            assertEquals(stats.windows() * naive.settings().maxSeqLength(), stats.paddedTokens());
+            assertEquals(stats.windows() * naive.options().maxSeqLength(), stats.paddedTokens());
             assertTrue(stats.tokens() < stats.paddedTokens());
         }
     }

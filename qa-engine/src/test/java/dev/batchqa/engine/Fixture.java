@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,13 +31,13 @@ final class Fixture {
         return file;
     }
 
-    static EngineConfig.Builder config() {
-        return EngineConfig.builder().modelLocation(dir().toString()).threads(1);
+    static EngineOptions config() {
+        return EngineOptions.of(dir().toString()).withThreads(1);
     }
 
-    static QaEngine load(EngineConfig.Builder config) {
+    static QaEngine load(EngineOptions config) {
         try {
-            return QaEngine.load(config.build());
+            return QaEngine.load(config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

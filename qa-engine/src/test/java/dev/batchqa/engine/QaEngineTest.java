@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +39,7 @@ class QaEngineTest {
 
     @Test
     void settingsComeFromConfigJson() {
-        ModelSettings s = engine.settings();
+        EngineOptions s = engine.options();
         assertEquals(64, s.maxSeqLength());
         assertEquals(16, s.docStride());
         assertEquals(16, s.maxQueryLength());
@@ -116,14 +116,14 @@ class QaEngineTest {
         String question = "the ".repeat(20) + "capital?";
         String context = "The capital Paris is nice.";
         assertTrue(engine.answer(QaQuery.of(question, context)).answers().isEmpty(), "cue word cut off");
-        try (QaEngine longQuestions = Fixture.load(Fixture.config().maxQueryLength(40))) {
+        try (QaEngine longQuestions = Fixture.load(Fixture.config().withMaxQueryLength(40))) {
             assertEquals("Paris", longQuestions.answer(QaQuery.of(question, context)).bestText());
         }
     }
 
     @Test
     void neverAbstainsWithAnInfiniteThreshold() {
-        try (QaEngine never = Fixture.load(Fixture.config().nullThreshold(Double.POSITIVE_INFINITY))) {
+        try (QaEngine never = Fixture.load(Fixture.config().withNullThreshold(Double.POSITIVE_INFINITY))) {
             QaResult r = never.answer(QaQuery.of("What is the color?", "The score 83.1 was reported."));
             assertEquals(1, r.answers().size());
         }

@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Extractive question answering on a TorchScript span model (DJL PyTorch) with a HuggingFace tokenizer.
  *
  * <pre>{@code
- * try (QaEngine engine = QaEngine.load(EngineConfig.builder().modelLocation("/opt/model").build())) {
+ * try (QaEngine engine = QaEngine.load(EngineOptions.of("/opt/model"))) {
  *     QaResult r = engine.answer(new QaQuery("What is the score?", context, 3));
  * }
  * }</pre>
@@ -47,7 +47,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
     private static final String ENGINE = "PyTorch";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
-    private final ModelSettings settings;
+    private final EngineOptions settings;
     private final ZooModel<NDList, NDList> model;
     private final Predictor<NDList, NDList> predictor;
     private final WindowEncoder encoder;
@@ -62,7 +62,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
     private volatile boolean closed;
     private volatile long warmUpMillis;
 
-    private QaEngine(ModelSettings settings, ZooModel<NDList, NDList> model, WindowEncoder encoder) {
+    private QaEngine(EngineOptions settings, ZooModel<NDList, NDList> model, WindowEncoder encoder) {
         this.settings = settings;
         this.model = model;
         this.predictor = model.newPredictor();
@@ -75,23 +75,23 @@ public final class QaEngine implements Answerer, AutoCloseable {
      * URL such as {@code djl://ai.djl.huggingface.pytorch/deepset/minilm-uncased-squad2}.
      *
      * @throws IOException if the model or tokenizer is missing, invalid or cannot be loaded
-     * @throws IllegalArgumentException if the effective settings are inconsistent (see {@link ModelSettings})
+     * @throws IllegalArgumentException if the effective settings are inconsistent (see {@link EngineOptions#resolve})
      */
-    public static QaEngine load(EngineConfig config) throws IOException {
-        if (config.threads() != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+    public static QaEngine load(EngineOptions options) throws IOException {
+        if (options.threads() != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             // read by DJL when it first initializes libtorch; set again per engine below
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(options.threads()));
         }
-        return config.modelLocation().contains("://") ? loadZoo(config) : loadDirectory(config);
+        return options.modelLocation().contains("://") ? loadZoo(options) : loadDirectory(options);
     }
 
-    private static QaEngine loadDirectory(EngineConfig config) throws IOException {
+    private static QaEngine loadDirectory(EngineOptions config) throws IOException {
         Path dir = Path.of(config.modelLocation()).toAbsolutePath();
         if (!Files.isDirectory(dir)) {
             throw new IOException("Model directory not found: " + dir
                     + " (expected config.json, model.pt and tokenizer.json)");
         }
-        ModelSettings settings = ModelSettings.resolve(config, dir, "model.pt", null);
+        EngineOptions settings = config.resolve(dir, "model.pt", null);
         for (String file : List.of(settings.modelFile(), settings.tokenizerFile())) {
             if (!Files.isRegularFile(dir.resolve(file))) {
                 throw new IOException("Model directory " + dir + " has no " + file);
@@ -103,12 +103,12 @@ public final class QaEngine implements Answerer, AutoCloseable {
     }
 
     /** Zoo artifacts carry the HF config.json (none of our keys: defaults apply) and serving.properties. */
-    private static QaEngine loadZoo(EngineConfig config) throws IOException {
+    private static QaEngine loadZoo(EngineOptions config) throws IOException {
         String url = config.modelLocation();
         ZooModel<NDList, NDList> model = loadModel(criteria().optModelUrls(url), url);
         try {
             String tokenTypes = model.getProperty("includeTokenTypes");
-            ModelSettings settings = ModelSettings.resolve(config, model.getModelPath(), model.getName() + ".pt",
+            EngineOptions settings = config.resolve(model.getModelPath(), model.getName() + ".pt",
                     tokenTypes == null ? null : Boolean.parseBoolean(tokenTypes));
             return create(settings, model, model.getModelPath());
         } catch (IOException | RuntimeException e) {
@@ -117,7 +117,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
         }
     }
 
-    private static QaEngine create(ModelSettings settings, ZooModel<NDList, NDList> model, Path dir)
+    private static QaEngine create(EngineOptions settings, ZooModel<NDList, NDList> model, Path dir)
             throws IOException {
         try {
             Path tokenizer = dir.resolve(settings.tokenizerFile());
@@ -210,8 +210,8 @@ public final class QaEngine implements Answerer, AutoCloseable {
         return warmUpMillis;
     }
 
-    /** The effective settings (config overrides, model config.json, defaults). */
-    public ModelSettings settings() {
+    /** The resolved options (overrides, else the model's config.json, else the defaults): every field is set. */
+    public EngineOptions options() {
         return settings;
     }
 

@@ -1,4 +1,4 @@
-package dev.batchqa.inference.engine;
+package dev.batchqa.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,7 +44,7 @@ class RealModelTest {
     @BeforeAll
     static void load() throws IOException {
         dir = Path.of(System.getProperty("qa.model.dir"));
-        engine = QaEngine.load(EngineConfig.builder().modelLocation(dir.toString()).build());
+        engine = QaEngine.load(EngineOptions.of(dir.toString()));
     }
 
     @AfterAll
@@ -55,19 +55,19 @@ class RealModelTest {
     /** Same ids as Python and the same decoded result from DJL logits as from the Python logits. */
     @Test
     void matchesTheExportedExpectedLogits() throws IOException {
-        Path expectedFile = dir.resolve(engine.settings().modelFile() + ".expected.json");
+        Path expectedFile = dir.resolve(engine.options().modelFile() + ".expected.json");
         if (!Files.isRegularFile(expectedFile)) {
             return;
         }
         JsonObject expected = JsonParser.parseString(Files.readString(expectedFile)).getAsJsonObject();
         QaQuery query = new QaQuery(expected.get("question").getAsString(), expected.get("context").getAsString(), 3);
-        try (WindowEncoder encoder = WindowEncoder.create(dir.resolve(engine.settings().tokenizerFile()),
-                engine.settings())) {
+        try (WindowEncoder encoder = WindowEncoder.create(dir.resolve(engine.options().tokenizerFile()),
+                engine.options())) {
             Window window = encoder.encode(query.question(), query.context()).get(0);
             assertTrue(Arrays.equals(longs(row(expected, "input_ids")), window.ids), "token ids differ from Python");
             window.startLogits = floats(row(expected, "start_logits"));
             window.endLogits = floats(row(expected, "end_logits"));
-            QaResult python = new SpanDecoder(engine.settings()).decode(query, List.of(window));
+            QaResult python = new SpanDecoder(engine.options()).decode(query, List.of(window));
             QaResult djl = engine.answer(query);
             System.out.println("python logits -> " + python + "\nDJL          -> " + djl);
             assertEquals(python.answers().get(0).text(), djl.answers().get(0).text());
@@ -100,7 +100,7 @@ class RealModelTest {
         }
         Arrays.sort(nanos);
         System.out.printf("warm latency (%d threads, 1 query): median %.1f ms, min %.1f ms%n",
-                engine.settings().threads(), nanos[nanos.length / 2] / 1e6, nanos[0] / 1e6);
+                engine.options().threads(), nanos[nanos.length / 2] / 1e6, nanos[0] / 1e6);
     }
 
     /** Issue #12: this question hung the worker with the old truncation loop; now a few jamo short of 64 tokens. */
@@ -111,7 +111,7 @@ class RealModelTest {
                 () -> engine.answer(new QaQuery(question, "서울은 대한민국의 수도이며 인구는 약 940만 명이다.", 3)));
         assertEquals(1, r.windows());
         for (Span s : r.answers()) {
-            assertTrue(s.text().length() <= engine.settings().maxAnswerChars(), s.toString());
+            assertTrue(s.text().length() <= engine.options().maxAnswerChars(), s.toString());
         }
     }
 
