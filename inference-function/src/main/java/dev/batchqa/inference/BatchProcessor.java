@@ -392,18 +392,8 @@ public final class BatchProcessor implements AutoCloseable {
         return new Completion(m.id(), m.question(), m.topK(), m.correlationId(), sentAt(p.sqs));
     }
 
-    /**
-     * When SQS first accepted the message ({@code SentTimestamp}, kept by redeliveries and by the move to the
-     * dead-letter queue); null when absent or unreadable. The store creates no missing record for an old one.
-     */
     static Instant sentAt(SQSEvent.SQSMessage message) {
-        String sent = message.getAttributes() == null ? null : message.getAttributes().get("SentTimestamp");
-        if (sent == null) return null;
-        try {
-            return Instant.ofEpochMilli(Long.parseLong(sent.trim()));
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return MessageCodec.sentAt(message.getAttributes());
     }
 
     private static Answer toAnswer(Span span) {

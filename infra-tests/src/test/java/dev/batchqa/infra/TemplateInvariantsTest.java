@@ -56,7 +56,7 @@ class TemplateInvariantsTest {
   static final Set<String> DEAD_LETTER_ACTIONS = Set.of(
       "dynamodb:UpdateItem",
       "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
-  static final String DEAD_LETTER_HANDLER = "dev.batchqa.inference.DeadLetterHandler::handleRequest";
+  static final String DEAD_LETTER_HANDLER = "dev.batchqa.ingest.DeadLetterHandler::handleRequest";
   /** PendingSweeper: Query on the pending index (stalePending), conditional UpdateItem (failPending). */
   static final Set<String> SWEEPER_ACTIONS = Set.of("dynamodb:Query", "dynamodb:UpdateItem");
   static final String SWEEPER_HANDLER = "dev.batchqa.ingest.SweeperHandler::handleRequest";
@@ -556,23 +556,25 @@ class TemplateInvariantsTest {
   }
 
   @Test
-  void deadLetterFunctionRunsTheInferenceImageWithItsOwnHandlerAndLittleMemory() throws Exception {
+  void deadLetterFunctionIsTheIngestZipOnArm64WithItsOwnHandlerAndLittleMemory() throws Exception {
     Map<String, Object> r = t.resource(DEAD_LETTER);
     Map<String, Object> p = t.properties(DEAD_LETTER);
-    // identical Metadata, package type and architecture: one SAM build definition, one image build
-    assertEquals(t.resource(INFERENCE).get("Metadata"), r.get("Metadata"),
-        "Metadata must equal InferenceFunction's, or sam build builds a second image");
-    assertEquals("Image", p.get("PackageType"));
-    assertEquals(t.properties(INFERENCE).get("Architectures"), p.get("Architectures"));
-    assertNull(p.get("ImageUri"), "sam build fills in the image");
-    assertNull(p.get("Handler"));
-    assertNull(p.get("Runtime"));
-    assertEquals(List.of(DEAD_LETTER_HANDLER), path(p, "ImageConfig", "Command"));
+    Map<String, Object> ingest = t.properties(INGEST);
+    // no model: not in the 1 GB inference image, but in the ingest zip beside the sweeper
+    assertTrue(p.get("PackageType") == null || "Zip".equals(p.get("PackageType")), "a zip function");
+    assertNull(p.get("ImageConfig"));
+    assertNull(path(r, "Metadata", "DockerContext"), "not built from the Dockerfile");
+    assertEquals(Boolean.TRUE, path(r, "Metadata", "SkipBuild"), "prebuilt jar: sam build must not rebuild it");
+    assertEquals("java21", p.get("Runtime"));
+    assertEquals(List.of("arm64"), p.get("Architectures"));
+    assertEquals(ingest.get("CodeUri"), p.get("CodeUri"), "packaged in the ingest jar");
+    assertEquals(DEAD_LETTER_HANDLER, p.get("Handler"));
+    assertNull(p.get("SnapStart"), "invoked only after failures: a cold start does not matter");
     assertNull(path(t.properties(INFERENCE), "ImageConfig"), "the inference function uses the image CMD");
-    // the handler named exists, in the module the image is built from
+    // the handler named exists, in the module the zip is built from
     String cls = DEAD_LETTER_HANDLER.substring(0, DEAD_LETTER_HANDLER.indexOf("::"));
     java.nio.file.Path src = CfnTemplate.repoRoot()
-        .resolve("inference-function/src/main/java/" + cls.replace('.', '/') + ".java");
+        .resolve("ingest-function/src/main/java/" + cls.replace('.', '/') + ".java");
     assertTrue(java.nio.file.Files.readString(src).contains("public SQSBatchResponse handleRequest("), src.toString());
     Map<String, String> d = t.defaults();
     long memory = number(t.resolve(p.get("MemorySize"), d));

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Encodes and decodes the SQS message body, schema version 1, and validates what a producer wrote. */
@@ -91,6 +93,20 @@ public final class MessageCodec {
             return requestId(Json.MAPPER.readTree(body == null ? "" : body), sqsMessageId);
         } catch (JsonProcessingException e) {
             return sqsMessageId;
+        }
+    }
+
+    /**
+     * When SQS first accepted a message: its {@code SentTimestamp} attribute, kept by redeliveries and by the move
+     * to the dead-letter queue; null when absent or unreadable. The store creates no missing record for an old one.
+     */
+    public static Instant sentAt(Map<String, String> attributes) {
+        String sent = attributes == null ? null : attributes.get("SentTimestamp");
+        if (sent == null) return null;
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(sent.trim()));
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.batchqa.inference;
+package dev.batchqa.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.batchqa.inference;
+package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -24,6 +24,9 @@ import org.slf4j.MDC;
  * must then read FAILED rather than PENDING for ever. The record id is the message's {@code id} or, without a
  * usable one, its SQS message id (which SQS keeps when it moves a message to the dead-letter queue). A
  * message whose failure cannot be recorded stays in the dead-letter queue, where the depth alarm sees it.
+ *
+ * <p>Packaged in the ingest zip beside {@link SweeperHandler}: it needs the store and the codec, never the model, so
+ * it has no place in the inference image.
  */
 public final class DeadLetterHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterHandler.class);
@@ -77,6 +80,6 @@ public final class DeadLetterHandler implements RequestHandler<SQSEvent, SQSBatc
         }
         // a dead letter of a record completed and expired long ago must not recreate it: the store creates a
         // missing record only for a message younger than the result TTL
-        return new Completion(id, question, 1, id, BatchProcessor.sentAt(message));
+        return new Completion(id, question, 1, id, MessageCodec.sentAt(message.getAttributes()));
     }
 }
