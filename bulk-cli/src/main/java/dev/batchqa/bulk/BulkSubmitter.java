@@ -1,10 +1,10 @@
 package dev.batchqa.bulk;
 
-import dev.batchqa.shared.InvalidMessageException;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.SqsBatches;
+import dev.batchqa.shared.message.InvalidMessageException;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.aws.SqsBatches;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

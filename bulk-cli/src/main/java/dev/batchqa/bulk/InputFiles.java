@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchqa.shared.QaMessage;
+import dev.batchqa.shared.message.QaMessage;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;

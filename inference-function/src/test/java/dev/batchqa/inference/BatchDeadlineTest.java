@@ -11,15 +11,15 @@ import dev.batchqa.engine.PreparedQuery;
 import dev.batchqa.engine.QaQuery;
 import dev.batchqa.engine.QaResult;
 import dev.batchqa.engine.Span;
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.RequestStore.Completion;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.store.RequestStore.Completion;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -104,7 +104,7 @@ class BatchDeadlineTest {
     @Test
     void aRedeliveryReadsTheRecordsAndSkipsQuestionsAlreadyCompleted() {
         store.complete(new Completion("done-before", "q", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
-        store.fail(new Completion("failed-before", "q", 1, null), new dev.batchqa.shared.ErrorInfo("EXPIRED", "old"));
+        store.fail(new Completion("failed-before", "q", 1, null), new dev.batchqa.shared.model.ErrorInfo("EXPIRED", "old"));
         BatchProcessor processor = processor(sleepingAnswerer(0), policy());
         SQSEvent event = event(question("done-before", 1), question("failed-before", 1), question("open", 1));
         event.getRecords().forEach(m -> m.getAttributes().put("ApproximateReceiveCount", "2"));

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchqa.engine.EngineOptions;
 import dev.batchqa.engine.QaEngine;
-import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.message.Limits;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -309,13 +309,13 @@ class TemplateInvariantsTest {
           d + " days: the DLQ must keep a dead letter at least 3 days after the source queue would drop it");
       long expiryHours = number(t.resolve(
           path(t.properties(SWEEPER), "Environment", "Variables", "QA_PENDING_EXPIRY_HOURS"), p));
-      long expiry = dev.batchqa.shared.Settings.pendingExpiry(
-          Map.of(dev.batchqa.shared.Settings.PENDING_EXPIRY_HOURS, Long.toString(expiryHours))).toSeconds();
+      long expiry = dev.batchqa.shared.config.Settings.pendingExpiry(
+          Map.of(dev.batchqa.shared.config.Settings.PENDING_EXPIRY_HOURS, Long.toString(expiryHours))).toSeconds();
       assertEquals(expiryHours * 3600, expiry, "Settings.pendingExpiry takes the mapped value");
       assertTrue(expiry >= retention + longestInvocation,
           d + " days: a record may expire only after its message and the invocation holding it are gone");
       assertTrue(expiry <= retention + 2 * 3600, d + " days: expire soon after the message is gone");
-      long recordTtl = dev.batchqa.shared.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
+      long recordTtl = dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
       assertTrue(expiry + 86_400 <= recordTtl,
           d + " days: the hourly sweeper needs a day of runs before the PENDING record's own TTL");
     }
@@ -355,7 +355,7 @@ class TemplateInvariantsTest {
     List<Object> indexes = list(t.properties(TABLE).get("GlobalSecondaryIndexes"));
     assertEquals(1, indexes.size());
     Map<String, Object> gsi = map(indexes.get(0));
-    assertEquals(dev.batchqa.shared.DynamoDbRequestStore.PENDING_INDEX, gsi.get("IndexName"));
+    assertEquals(dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_INDEX, gsi.get("IndexName"));
     assertEquals(List.of(Map.of("AttributeName", "pendingShard", "KeyType", "HASH"),
         Map.of("AttributeName", "pendingSince", "KeyType", "RANGE")), gsi.get("KeySchema"));
     assertEquals(Map.of("ProjectionType", "KEYS_ONLY"), gsi.get("Projection"));
@@ -475,7 +475,7 @@ class TemplateInvariantsTest {
       Object resource = st.get("Resource");
       if (a.equals(Set.of("dynamodb:Query"))) {
         assertEquals(Map.of("Fn::Sub", "${" + TABLE + ".Arn}/index/"
-            + dev.batchqa.shared.DynamoDbRequestStore.PENDING_INDEX), resource, "Query on the index only");
+            + dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_INDEX), resource, "Query on the index only");
       } else {
         assertEquals(Set.of("dynamodb:UpdateItem"), a, "one action a statement: " + st);
         assertEquals(Map.of("Fn::GetAtt", List.of(TABLE, "Arn")), resource);

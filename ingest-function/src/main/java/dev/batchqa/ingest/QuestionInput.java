@@ -1,7 +1,7 @@
 package dev.batchqa.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.message.QaValidator;
 import java.util.Iterator;
 import java.util.Set;
 

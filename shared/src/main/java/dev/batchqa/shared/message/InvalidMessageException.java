@@ -1,4 +1,6 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.message;
+
+import dev.batchqa.shared.model.ErrorInfo;
 
 /**
  * A message that can never be answered (a poison message). {@link #requestId()} is the id its record lives

@@ -1,4 +1,4 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.store;
 
 import java.util.Optional;
 

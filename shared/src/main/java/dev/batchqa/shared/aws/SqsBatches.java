@@ -1,5 +1,6 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.aws;
 
+import dev.batchqa.shared.message.Limits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

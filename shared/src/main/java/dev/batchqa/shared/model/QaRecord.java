@@ -1,4 +1,4 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.model;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,7 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.aws;
 
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;

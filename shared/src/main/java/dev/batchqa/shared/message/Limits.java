@@ -1,4 +1,4 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.message;
 
 /**
  * Input limits. They keep every message below SQS's 256 KiB body limit in the worst case: a context of

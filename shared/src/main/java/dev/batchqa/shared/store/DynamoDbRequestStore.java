@@ -1,5 +1,10 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.store;
 
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,6 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.aws;
+
+import dev.batchqa.shared.message.QaMessage;
 
 /** The work queue between the ingest and inference functions. */
 public interface RequestQueue {

@@ -1,5 +1,6 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.store;
 
+import dev.batchqa.shared.model.ErrorInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,8 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.store;
 
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;

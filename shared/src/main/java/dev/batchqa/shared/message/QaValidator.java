@@ -1,5 +1,6 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.message;
 
+import dev.batchqa.shared.config.Settings;
 import java.util.Optional;
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.aws;
 
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;

@@ -1,4 +1,4 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.message;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,5 +1,6 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.config;
 
+import dev.batchqa.shared.message.Limits;
 import java.time.Duration;
 import java.util.Map;
 

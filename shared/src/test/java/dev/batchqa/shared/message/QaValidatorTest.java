@@ -1,4 +1,4 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.message;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,10 @@
-package dev.batchqa.shared;
+package dev.batchqa.shared.message;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.batchqa.shared.MessageCodec.DecodedMessage;
+import dev.batchqa.shared.message.MessageCodec.DecodedMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
