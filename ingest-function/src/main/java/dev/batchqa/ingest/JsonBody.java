@@ -1,11 +1,9 @@
 package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
-import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.QuestionReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -21,9 +19,6 @@ final class JsonBody {
     /** Largest body of POST /qa/batch: under Lambda's 6 MB limit for a synchronous invocation. */
     static final int MAX_BATCH_BODY_BYTES = 5 * 1024 * 1024;
 
-    private static final ObjectReader READER = Json.MAPPER.reader()
-            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     private JsonBody() {}
 
     static JsonNode read(APIGatewayV2HTTPEvent event, int maxBytes) {
@@ -37,7 +32,7 @@ final class JsonBody {
         }
         String text = strictUtf8(bytes);
         try {
-            return READER.readTree(text);
+            return QuestionReader.parse(text);
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "MALFORMED_JSON", "request body is not valid JSON: " + e.getOriginalMessage());
         }

@@ -137,6 +137,19 @@ class IngestHandlerTest {
         assertTrue(store.records().isEmpty());
     }
 
+    /** The question contract shared with the SQS codec and the bulk tool (QuestionReader): same texts rejected. */
+    @ParameterizedTest
+    @Event(value = "events/apigw-v2/post-qa.json", type = APIGatewayV2HTTPEvent.class)
+    void aFractionalTopKAndTextAfterTheObjectAreRejectedAsEverywhere(APIGatewayV2HTTPEvent event) throws Exception {
+        event.setBody("{\"question\": \"Which?\", \"context\": \"Some text.\", \"topK\": 1.0}");
+        assertError(handler.handleRequest(event, null), 400, "WRONG_TYPE", "topK");
+        event.setBody("{\"question\": \"Which?\", \"context\": \"Some text.\"} {}");
+        assertError(handler.handleRequest(event, null), 400, "MALFORMED_JSON", null);
+        assertTrue(queue.sent().isEmpty());
+        event.setBody("{\"question\": \"Which?\", \"context\": \"Some text.\"}\n");
+        assertEquals(202, handler.handleRequest(event, null).getStatusCode(), "trailing whitespace is fine");
+    }
+
     @ParameterizedTest
     @Event(value = "events/apigw-v2/post-qa.json", type = APIGatewayV2HTTPEvent.class)
     void queueOutageIs503AndTheRecordEndsFailed(APIGatewayV2HTTPEvent event) throws Exception {

@@ -8,6 +8,8 @@ package dev.batchqa.shared.message;
 public final class Limits {
     public static final int MAX_CONTEXT_CHARS = 40_000;
     public static final int MAX_QUESTION_CHARS = 1_000;
+    /** Answers per question when a request names no topK: the one place this default is spelled. */
+    public static final int DEFAULT_TOP_K = 1;
     public static final int MIN_TOP_K = 1;
     public static final int MAX_TOP_K = 10;
     /**

@@ -1,9 +1,7 @@
 package dev.batchqa.shared.message;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -14,12 +12,6 @@ import java.util.regex.Pattern;
 public final class MessageCodec {
     /** Same rule as the HTTP API's X-Correlation-Id; anything else falls back to the request id. */
     private static final Pattern CORRELATION_ID = Pattern.compile(Limits.CORRELATION_ID_PATTERN);
-    /**
-     * As strict as the HTTP API's body reader: a field given twice is an error, not "the last one wins" (two
-     * readers of one message must never see different questions).
-     */
-    private static final ObjectReader STRICT_READER = Json.MAPPER.reader()
-            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final QaValidator validator;
 
@@ -48,11 +40,11 @@ public final class MessageCodec {
     public DecodedMessage decode(String body, String sqsMessageId) throws InvalidMessageException {
         JsonNode tree;
         try {
-            tree = STRICT_READER.readTree(body == null ? "" : body);
+            tree = QuestionReader.parse(body);
         } catch (JsonProcessingException e) {
             // the parser's message is not passed on: it can quote the body, i.e. the user's text
             throw new InvalidMessageException("MALFORMED_MESSAGE",
-                    "message body is not valid JSON (or names a field twice)", null);
+                    "message body is not valid JSON (or names a field twice, or has text after the object)", null);
         }
         if (!(tree instanceof ObjectNode)) {
             throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not a JSON object", null);
@@ -81,7 +73,7 @@ public final class MessageCodec {
         if (problem.isPresent()) {
             throw new InvalidMessageException(problem.get().code(), problem.get().message(), id);
         }
-        return new DecodedMessage(id, question, context, topK == null ? 1 : topK, correlationId);
+        return new DecodedMessage(id, question, context, topK == null ? Limits.DEFAULT_TOP_K : topK, correlationId);
     }
 
     /**
@@ -118,21 +110,19 @@ public final class MessageCodec {
     }
 
     private static String text(JsonNode tree, String field, String id) throws InvalidMessageException {
-        JsonNode node = tree.get(field);
-        if (node == null || node.isNull()) return null;
-        if (!node.isTextual()) {
-            throw new InvalidMessageException("WRONG_TYPE", "'" + field + "' must be a string", id);
+        try {
+            return QuestionReader.text(tree, field);
+        } catch (QuestionReader.WrongType e) {
+            throw new InvalidMessageException("WRONG_TYPE", e.getMessage(), id);
         }
-        return node.textValue();
     }
 
     private static Integer integer(JsonNode tree, String field, String id) throws InvalidMessageException {
-        JsonNode node = tree.get(field);
-        if (node == null || node.isNull()) return null;
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) { // as strict as the HTTP API: 1.0 is not an integer
-            throw new InvalidMessageException("WRONG_TYPE", "'" + field + "' must be an integer", id);
+        try {
+            return QuestionReader.integer(tree, field);
+        } catch (QuestionReader.WrongType e) {
+            throw new InvalidMessageException("WRONG_TYPE", e.getMessage(), id);
         }
-        return node.intValue();
     }
 
     /** A valid message, with every default applied. */
