@@ -1,10 +1,10 @@
 package dev.batchqa.bulk;
 
 import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
-import dev.batchqa.shared.config.Settings;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;

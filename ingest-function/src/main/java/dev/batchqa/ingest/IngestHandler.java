@@ -5,12 +5,12 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.batchqa.shared.aws.AwsClients;
-import dev.batchqa.shared.store.DynamoDbIdempotencyStore;
-import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.aws.SqsRequestQueue;
+import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
-import dev.batchqa.shared.config.Settings;
-import dev.batchqa.shared.aws.SqsRequestQueue;
+import dev.batchqa.shared.store.DynamoDbIdempotencyStore;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.time.Clock;
 import org.slf4j.MDC;
 

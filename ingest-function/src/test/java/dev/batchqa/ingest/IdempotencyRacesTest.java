@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
-import dev.batchqa.shared.message.QaValidator;
-import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import java.time.Clock;

@@ -4,24 +4,25 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.batchqa.engine.QaEngine;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.EngineLoader;
 import dev.batchqa.inference.InferenceHandler;
 import dev.batchqa.inference.Requeue;
-import dev.batchqa.engine.QaEngine;
 import dev.batchqa.ingest.BacklogGate;
 import dev.batchqa.ingest.DeadLetterHandler;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
 import dev.batchqa.ingest.IngestMetrics;
+import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.aws.SqsRequestQueue;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.store.DynamoDbIdempotencyStore;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
-import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.store.PendingSweeper;
-import dev.batchqa.shared.message.QaValidator;
-import dev.batchqa.shared.config.Settings;
-import dev.batchqa.shared.aws.SqsRequestQueue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -43,8 +44,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -230,19 +229,11 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     private SqsClient sqsClient() {
-        var builder = SqsClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .region(Region.of(config.region()));
-        if (sqsEndpoint != null) builder.endpointOverride(sqsEndpoint);
-        return builder.credentialsProvider(credentials()).build();
+        return AwsClients.sqs(new AwsClients.Target(config.region(), sqsEndpoint, credentials()));
     }
 
     private DynamoDbClient dynamoClient() {
-        var builder = DynamoDbClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .region(Region.of(config.region()));
-        if (dynamoEndpoint != null) builder.endpointOverride(dynamoEndpoint);
-        return builder.credentialsProvider(credentials()).build();
+        return AwsClients.dynamoDb(new AwsClients.Target(config.region(), dynamoEndpoint, credentials()));
     }
 
     /** Keys given in the configuration first (as for LocalStack), then any for the emulators, then the SDK's chain. */

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchqa.shared.model.Answer;
-import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.store.RequestStore.Completion;
 import java.time.Clock;
 import java.time.Duration;

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchqa.shared.model.Answer;
-import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.model.ErrorInfo;
-import dev.batchqa.shared.store.PendingSweeper;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
-import dev.batchqa.shared.store.RequestStore;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.store.PendingSweeper;
 import dev.batchqa.shared.store.RequestStore.Completion;
+import dev.batchqa.shared.store.RequestStore;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Clock;

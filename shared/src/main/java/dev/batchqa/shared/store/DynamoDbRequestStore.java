@@ -1,5 +1,6 @@
 package dev.batchqa.shared.store;
 
+import dev.batchqa.shared.aws.Backoff;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
@@ -16,7 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -81,6 +81,8 @@ public final class DynamoDbRequestStore implements RequestStore {
     public static final int MAX_KEYS_PER_BATCH_GET = 100;
     /** Retries of one BatchGetItem chunk (unprocessed keys or a retryable error) before giving up. */
     private static final int MAX_BATCH_GET_RETRIES = 10;
+    /** Between those retries: from 50 ms, doubling, at most 2 s. */
+    private static final Backoff BATCH_GET_BACKOFF = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
     /** What {@link #toRecord} reads (and the expiry check needs), as expression names: some are reserved words. */
     private static final Map<String, String> RECORD_ATTRIBUTES = Stream.of(ID, STATUS, QUESTION, TOP_K, ANSWERS,
                     ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
@@ -216,29 +218,17 @@ public final class DynamoDbRequestStore implements RequestStore {
                 request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
                 if (request.values().stream().allMatch(k -> !k.hasKeys() || k.keys().isEmpty())) request = Map.of();
             } catch (DynamoDbException | SdkClientException e) {
-                boolean retryable = e instanceof SdkClientException || e.retryable()
-                        || (e instanceof DynamoDbException d && (d.isThrottlingException() || d.statusCode() >= 500));
-                if (!retryable || retries >= MAX_BATCH_GET_RETRIES) throw e;
+                if (!Backoff.isRetryable(e) || retries >= MAX_BATCH_GET_RETRIES) throw e;
             }
             if (!request.isEmpty()) {
                 retries++;
                 if (retries > MAX_BATCH_GET_RETRIES) {
                     throw new IllegalStateException("DynamoDB left keys unprocessed after " + retries + " attempts");
                 }
-                long ceiling = Math.min(2_000, 25L << Math.min(retries, 10));
-                sleep(Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1)));
+                if (!Backoff.sleep(BATCH_GET_BACKOFF.delay(retries))) throw new IllegalStateException("interrupted");
             }
         }
         return records;
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     @Override

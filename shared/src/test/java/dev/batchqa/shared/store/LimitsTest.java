@@ -1,10 +1,9 @@
 package dev.batchqa.shared.store;
 
-import dev.batchqa.shared.message.Limits;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.model.QaStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
