@@ -2,12 +2,11 @@ package dev.batchqa.inference;
 
 import dev.batchqa.engine.EngineOptions;
 import dev.batchqa.engine.QaEngine;
+import dev.batchqa.shared.config.Env;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Loads the engine as the inference function runs it: with these options and, unless {@code warmUp} is false,
@@ -51,26 +50,27 @@ public record EngineLoader(EngineOptions options, boolean warmUp) {
      * required. {@code QA_NULL_THRESHOLD} is a number, or {@code never} for "never abstain". DJL itself reads
      * {@code DJL_CACHE_DIR} and {@code DJL_OFFLINE}.
      *
-     * @throws IllegalArgumentException if QA_MODEL_DIR is missing or a value does not parse (the message names it)
+     * @throws IllegalStateException if QA_MODEL_DIR is missing or a value does not parse (the message names it)
      */
-    public static EngineLoader fromEnvironment(Map<String, String> env) {
-        String location = value(env, ENV_MODEL_DIR)
-                .orElseThrow(() -> new IllegalArgumentException(ENV_MODEL_DIR
+    public static EngineLoader fromEnvironment(Map<String, String> vars) {
+        Env env = new Env(vars);
+        String location = env.string(ENV_MODEL_DIR)
+                .orElseThrow(() -> new IllegalStateException(ENV_MODEL_DIR
                         + " is not set: give a model directory (config.json, model.pt, tokenizer.json) or a djl:// URL"));
         EngineOptions o = EngineOptions.of(location);
-        o = value(env, ENV_MODEL_FILE).map(o::withModelFile).orElse(o);
-        o = intValue(env, ENV_MAX_SEQ_LENGTH).map(o::withMaxSeqLength).orElse(o);
-        o = intValue(env, ENV_DOC_STRIDE).map(o::withDocStride).orElse(o);
-        o = intValue(env, ENV_MAX_QUERY_LENGTH).map(o::withMaxQueryLength).orElse(o);
-        o = intValue(env, ENV_MAX_ANSWER_LENGTH).map(o::withMaxAnswerLength).orElse(o);
-        o = intValue(env, ENV_MAX_ANSWER_CHARS).map(o::withMaxAnswerChars).orElse(o);
-        o = intValue(env, ENV_N_BEST).map(o::withNBest).orElse(o);
-        o = parse(env, ENV_NULL_THRESHOLD, EngineLoader::parseThreshold).map(o::withNullThreshold).orElse(o);
-        o = intValue(env, ENV_MAX_TOKENS_PER_PASS).map(o::withMaxTokensPerPass).orElse(o);
-        o = intValue(env, ENV_MAX_WINDOWS_PER_PASS).map(o::withMaxWindowsPerPass).orElse(o);
-        o = parse(env, ENV_PAD_TO_MAX_LENGTH, Boolean::parseBoolean).map(o::withPadToMaxLength).orElse(o);
-        o = intValue(env, ENV_ENGINE_THREADS).map(o::withThreads).orElse(o);
-        return new EngineLoader(o, !"false".equalsIgnoreCase(value(env, ENV_WARMUP).orElse("true")));
+        o = env.string(ENV_MODEL_FILE).map(o::withModelFile).orElse(o);
+        o = env.integer(ENV_MAX_SEQ_LENGTH).map(o::withMaxSeqLength).orElse(o);
+        o = env.integer(ENV_DOC_STRIDE).map(o::withDocStride).orElse(o);
+        o = env.integer(ENV_MAX_QUERY_LENGTH).map(o::withMaxQueryLength).orElse(o);
+        o = env.integer(ENV_MAX_ANSWER_LENGTH).map(o::withMaxAnswerLength).orElse(o);
+        o = env.integer(ENV_MAX_ANSWER_CHARS).map(o::withMaxAnswerChars).orElse(o);
+        o = env.integer(ENV_N_BEST).map(o::withNBest).orElse(o);
+        o = env.parse(ENV_NULL_THRESHOLD, EngineLoader::parseThreshold).map(o::withNullThreshold).orElse(o);
+        o = env.integer(ENV_MAX_TOKENS_PER_PASS).map(o::withMaxTokensPerPass).orElse(o);
+        o = env.integer(ENV_MAX_WINDOWS_PER_PASS).map(o::withMaxWindowsPerPass).orElse(o);
+        o = env.parse(ENV_PAD_TO_MAX_LENGTH, Boolean::parseBoolean).map(o::withPadToMaxLength).orElse(o);
+        o = env.integer(ENV_ENGINE_THREADS).map(o::withThreads).orElse(o);
+        return new EngineLoader(o, !"false".equalsIgnoreCase(env.string(ENV_WARMUP, "true")));
     }
 
     /** Loads the model and, if asked, warms it up; the engine is closed again if the warm-up fails. */
@@ -83,24 +83,6 @@ public record EngineLoader(EngineOptions options, boolean warmUp) {
             engine.close();
             throw e;
         }
-    }
-
-    private static Optional<String> value(Map<String, String> env, String name) {
-        return Optional.ofNullable(env.get(name)).map(String::strip).filter(v -> !v.isEmpty());
-    }
-
-    private static Optional<Integer> intValue(Map<String, String> env, String name) {
-        return parse(env, name, Integer::parseInt);
-    }
-
-    private static <T> Optional<T> parse(Map<String, String> env, String name, Function<String, T> parser) {
-        return value(env, name).map(v -> {
-            try {
-                return parser.apply(v);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("Invalid " + name + "='" + v + "': " + e.getMessage(), e);
-            }
-        });
     }
 
     private static Double parseThreshold(String v) {

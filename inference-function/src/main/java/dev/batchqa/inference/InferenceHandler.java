@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchqa.engine.EngineStats;
 import dev.batchqa.engine.QaEngine;
 import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.config.Env;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
@@ -57,7 +58,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
                     new MessageCodec(QaValidator.fromSettings(settings)),
                     BatchMetrics.toStdout(),
                     Clock.systemUTC(),
-                    policy(env, engine),
+                    policy(BatchPolicy.fromEnvironment(env), new Env(env).integer(BatchPolicy.ENV_FUNCTION_TIMEOUT_SECONDS).orElse(null), engine),
                     settings.queueUrl() == null ? Requeue.NONE : Requeue.sqs(AwsClients::sqs, settings.queueUrl()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the QA model", e);
@@ -70,16 +71,15 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
      * measured speed cannot answer within the timeout is logged, since such questions would end
      * {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
      */
-    public static BatchPolicy policy(Map<String, String> env, QaEngine engine) {
-        BatchPolicy policy = BatchPolicy.fromEnvironment(env);
+    public static BatchPolicy policy(BatchPolicy configured, Integer functionTimeoutSeconds, QaEngine engine) {
+        BatchPolicy policy = configured;
         EngineStats stats = engine.stats();
         if (stats.windows() > 0 && engine.warmUpMillis() > 0) {
             policy = policy.withInitialMillisPerWindow((double) engine.warmUpMillis() / stats.windows());
         }
-        String timeout = env.get(BatchPolicy.ENV_FUNCTION_TIMEOUT_SECONDS);
-        if (timeout != null && !timeout.isBlank()) {
+        if (functionTimeoutSeconds != null) {
             double needed = policy.maxWindowsPerQuestion() * policy.initialMillisPerWindow();
-            double available = Integer.parseInt(timeout.trim()) * 1000.0 - policy.deadlineMargin().toMillis();
+            double available = functionTimeoutSeconds * 1000.0 - policy.deadlineMargin().toMillis();
             var line = needed > available ? log.atWarn() : log.atInfo();
             line.addKeyValue("maxWindowsPerQuestion", policy.maxWindowsPerQuestion())
                     .addKeyValue("msPerWindowAtWarmUp", Math.round(policy.initialMillisPerWindow()))

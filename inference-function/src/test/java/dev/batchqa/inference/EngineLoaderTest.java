@@ -56,10 +56,10 @@ class EngineLoaderTest {
 
     @Test
     void environmentErrorsNameTheVariable() {
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
                 () -> EngineLoader.fromEnvironment(Map.of()));
         assertTrue(missing.getMessage().contains("QA_MODEL_DIR"));
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        IllegalStateException bad = assertThrows(IllegalStateException.class,
                 () -> EngineLoader.fromEnvironment(Map.of("QA_MODEL_DIR", "/m", "QA_DOC_STRIDE", "x")));
         assertTrue(bad.getMessage().contains("QA_DOC_STRIDE"));
         assertEquals(0.5, EngineLoader.fromEnvironment(Map.of("QA_MODEL_DIR", "/m", "QA_NULL_THRESHOLD", "0.5"))

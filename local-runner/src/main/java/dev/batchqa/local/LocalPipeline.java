@@ -7,7 +7,6 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchqa.engine.QaEngine;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
-import dev.batchqa.inference.EngineLoader;
 import dev.batchqa.inference.InferenceHandler;
 import dev.batchqa.inference.Requeue;
 import dev.batchqa.ingest.BacklogGate;
@@ -32,18 +31,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -107,11 +99,9 @@ public final class LocalPipeline implements AutoCloseable {
         queueUrl = queue.url();
         AwsResources.ensureTable(dynamo, config.tableName());
 
-        Map<String, String> env = new HashMap<>(config.env());
-        env.put(Settings.TABLE_NAME, config.tableName());
-        env.put(Settings.QUEUE_URL, queueUrl);
-        env.put("QA_MODEL_DIR", config.modelLocation());
-        Settings settings = Settings.from(env);
+        Settings base = config.settings();
+        Settings settings = new Settings(config.tableName(), queueUrl, base.resultTtl(), base.maxContextChars(),
+                base.maxQuestionChars(), base.maxBacklog());
         QaValidator validator = QaValidator.fromSettings(settings);
         MessageCodec codec = new MessageCodec(validator);
         store = new CountingRequestStore(new DynamoDbRequestStore(dynamo, settings));
@@ -120,7 +110,7 @@ public final class LocalPipeline implements AutoCloseable {
             BatchMetrics metrics = new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local");
             // one engine per handler generation: a timed-out invocation's handler is replaced with its engine
             poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), "inference-function",
-                    () -> inferenceHandler(env, codec, metrics), config.functionTimeout(),
+                    () -> inferenceHandler(codec, metrics), config.functionTimeout(),
                     config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
             resources.push(poller);
             if (queue.deadLetterUrl() != null) {
@@ -136,7 +126,7 @@ public final class LocalPipeline implements AutoCloseable {
             front = HttpFront.start(config.httpHost(), config.httpPort(), ingest);
             resources.push(front);
             // SweeperFunction's schedule, in process: PENDING records older than the queue keeps messages end FAILED
-            sweeper = new PendingSweeper(store, Settings.pendingExpiry(env), Clock.systemUTC());
+            sweeper = new PendingSweeper(store, config.pendingExpiry(), Clock.systemUTC());
             ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pending-sweeper");
                 t.setDaemon(true);
@@ -162,11 +152,11 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     /** The inference handler as the function builds it, owning its engine (closed with the handler). */
-    private LocalInference inferenceHandler(Map<String, String> env, MessageCodec codec, BatchMetrics metrics) {
+    private LocalInference inferenceHandler(MessageCodec codec, BatchMetrics metrics) {
         try {
-            QaEngine engine = EngineLoader.fromEnvironment(env).load();
+            QaEngine engine = config.engine().load();
             BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
-                    InferenceHandler.policy(env, engine), Requeue.sqs(() -> sqs, queueUrl));
+                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), Requeue.sqs(() -> sqs, queueUrl));
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -229,27 +219,11 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     private SqsClient sqsClient() {
-        return AwsClients.sqs(new AwsClients.Target(config.region(), sqsEndpoint, credentials()));
+        return AwsClients.sqs(new AwsClients.Target(config.region(), sqsEndpoint, config.credentials()));
     }
 
     private DynamoDbClient dynamoClient() {
-        return AwsClients.dynamoDb(new AwsClients.Target(config.region(), dynamoEndpoint, credentials()));
-    }
-
-    /** Keys given in the configuration first (as for LocalStack), then any for the emulators, then the SDK's chain. */
-    private AwsCredentialsProvider credentials() {
-        String key = config.env().get("AWS_ACCESS_KEY_ID");
-        String secret = config.env().get("AWS_SECRET_ACCESS_KEY");
-        if (key != null && secret != null) {
-            String token = config.env().get("AWS_SESSION_TOKEN");
-            return StaticCredentialsProvider.create(token == null
-                    ? AwsBasicCredentials.create(key, secret)
-                    : AwsSessionCredentials.create(key, secret, token));
-        }
-        if (config.embeddedEmulators()) {
-            return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
-        }
-        return DefaultCredentialsProvider.builder().build();
+        return AwsClients.dynamoDb(new AwsClients.Target(config.region(), dynamoEndpoint, config.credentials()));
     }
 
     @Override

@@ -89,6 +89,11 @@ public record EngineOptions(
         return new EngineOptions(modelLocation, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
+    /** The same overrides for another model. */
+    public EngineOptions withModelLocation(String value) {
+        return new EngineOptions(value, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+    }
+
     /** The TorchScript file inside the model directory, e.g. {@code model-int8.pt} (model default {@code model_file}, else {@code model.pt}). */
     public EngineOptions withModelFile(String value) {
         return new EngineOptions(modelLocation, value, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);

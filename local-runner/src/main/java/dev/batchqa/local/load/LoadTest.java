@@ -6,7 +6,6 @@ import dev.batchqa.bulk.BulkSubmitter;
 import dev.batchqa.local.CountingRequestStore;
 import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
-import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaMessage;
@@ -136,7 +135,7 @@ public final class LoadTest {
         Path model = o.model() != null ? o.model() : fixtureModel();
         boolean fixture = o.model() == null;
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> env = environment(o, model, tag);
+        LocalConfig config = LocalConfig.fromEnvironment(environment(o, tag)).withModel(model.toString());
 
         List<FixtureQuestions.Question> questions = FixtureQuestions.generate(o.questions());
         int viaHttp = (int) Math.round(o.questions() * o.httpShare());
@@ -148,7 +147,7 @@ public final class LoadTest {
                 o.batchSize());
 
         long t0 = System.nanoTime();
-        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+        try (LocalPipeline pipeline = LocalPipeline.start(config)) {
             Duration startup = since(t0);
             out.printf(Locale.ROOT, "pipeline up in %.1f s: HTTP %s, SQS %s, DynamoDB %s%n", seconds(startup),
                     pipeline.apiUrl(), pipeline.sqsEndpoint(), pipeline.dynamoEndpoint());
@@ -159,7 +158,7 @@ public final class LoadTest {
             long[] latencies = new long[viaHttp];
             AtomicReferenceArray<String> httpIds = new AtomicReferenceArray<>(viaHttp);
             Map<String, AtomicInteger> httpErrors = new ConcurrentHashMap<>();
-            MessageCodec codec = new MessageCodec(QaValidator.fromSettings(Settings.from(env)));
+            MessageCodec codec = new MessageCodec(QaValidator.fromSettings(config.settings()));
             BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(), codec,
                     BulkSubmitter.Options.defaults().withSenders(o.bulkSenders()));
             List<QaMessage> bulkMessages = new ArrayList<>();
@@ -378,7 +377,7 @@ public final class LoadTest {
         }
     }
 
-    static Map<String, String> environment(Options o, Path model, String tag) {
+    static Map<String, String> environment(Options o, String tag) {
         Map<String, String> env = new HashMap<>();
         // QA_* tuning from the caller's environment (engine threads, limits, ...), never its endpoints or queue
         System.getenv().forEach((k, v) -> {
@@ -386,7 +385,6 @@ public final class LoadTest {
         });
         env.put("AWS_REGION", "us-east-1");
         env.put("QA_ROLE", "all");
-        env.put("QA_MODEL_DIR", model.toString());
         env.put("QA_HTTP_HOST", "127.0.0.1");
         env.put("QA_HTTP_PORT", "0");
         env.put("QA_POLLERS", Integer.toString(o.pollers()));

@@ -46,28 +46,21 @@ public record Settings(
         return from(System.getenv());
     }
 
-    public static Settings from(Map<String, String> env) {
+    public static Settings from(Map<String, String> vars) {
+        Env env = new Env(vars);
         return new Settings(
-                env.getOrDefault(TABLE_NAME, "qa-requests"),
-                env.get(QUEUE_URL),
-                Duration.ofHours(intValue(env, RESULT_TTL_HOURS, 24, 1, 24 * 365)),
-                intValue(env, MAX_CONTEXT_CHARS, Limits.MAX_CONTEXT_CHARS, 1, Limits.MAX_CONTEXT_CHARS),
-                intValue(env, MAX_QUESTION_CHARS, Limits.MAX_QUESTION_CHARS, 1, Limits.MAX_QUESTION_CHARS),
-                intValue(env, MAX_BACKLOG, DEFAULT_MAX_BACKLOG, 0, MAX_MAX_BACKLOG));
+                vars.getOrDefault(TABLE_NAME, "qa-requests"),
+                vars.get(QUEUE_URL),
+                Duration.ofHours(env.integer(RESULT_TTL_HOURS, 24, 1, 24 * 365)),
+                env.integer(MAX_CONTEXT_CHARS, Limits.MAX_CONTEXT_CHARS, 1, Limits.MAX_CONTEXT_CHARS),
+                env.integer(MAX_QUESTION_CHARS, Limits.MAX_QUESTION_CHARS, 1, Limits.MAX_QUESTION_CHARS),
+                env.integer(MAX_BACKLOG, DEFAULT_MAX_BACKLOG, 0, MAX_MAX_BACKLOG));
     }
 
     /** {@value #PENDING_EXPIRY_HOURS}, 2 to {@value #MAX_PENDING_EXPIRY_HOURS} hours; the default is 97 h. */
     public static Duration pendingExpiry(Map<String, String> env) {
-        return Duration.ofHours(intValue(env, PENDING_EXPIRY_HOURS, DEFAULT_PENDING_EXPIRY_HOURS, 2,
+        return Duration.ofHours(new Env(env).integer(PENDING_EXPIRY_HOURS, DEFAULT_PENDING_EXPIRY_HOURS, 2,
                 MAX_PENDING_EXPIRY_HOURS));
-    }
-
-    public Settings withQueueUrl(String url) {
-        return new Settings(tableName, url, resultTtl, maxContextChars, maxQuestionChars, maxBacklog);
-    }
-
-    public Settings withTableName(String name) {
-        return new Settings(name, queueUrl, resultTtl, maxContextChars, maxQuestionChars, maxBacklog);
     }
 
     public String requireQueueUrl() {
@@ -77,17 +70,4 @@ public record Settings(
         return queueUrl;
     }
 
-    private static int intValue(Map<String, String> env, String name, int fallback, int min, int max) {
-        String raw = env.get(name);
-        if (raw == null || raw.isBlank()) return fallback;
-        try {
-            int value = Integer.parseInt(raw.trim());
-            if (value < min || value > max) {
-                throw new IllegalStateException(name + " must be between " + min + " and " + max + ", was " + raw);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException(name + " must be an integer, was '" + raw + "'", e);
-        }
-    }
 }
