@@ -16,7 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Throughput of the batched engine against the naive approach (one question per forward pass, padded to
@@ -25,34 +28,52 @@ import java.util.Set;
  */
 public final class EngineBenchmark {
 
-    private static final String USAGE = """
-            Usage: EngineBenchmark --model DIR [--batch-sizes 1,8,32] [--seq-lengths 128,256,384] [--iterations N]
-                   [--warmup N] [--threads N] [--model-file model-int8.pt] [--cell-seconds S]
-              --iterations: timed iterations per cell and mode (default 10); --warmup: untimed ones (default 1)
-              --tuned-max-tokens-per-pass N: also run a third engine, the defaults with maxTokensPerPass N
-              --cell-seconds: stop a cell early after this many seconds once 2 iterations are done (default: none)""";
 
-    public static void main(String[] argv) throws Exception {
-        Args args = new Args(argv, Set.of("model", "batch-sizes", "seq-lengths", "iterations", "warmup", "threads",
-                "model-file", "cell-seconds", "tuned-max-tokens-per-pass"), USAGE);
-        Path modelDir = Path.of(args.required("model"));
-        List<Integer> batchSizes = args.intList("batch-sizes", "1,8,32");
-        List<Integer> seqLengths = args.intList("seq-lengths", "128,256,384");
-        int iterations = args.getInt("iterations", 10);
-        int warmup = args.getInt("warmup", 1);
-        double cellSeconds = args.doubleOrNull("cell-seconds") != null ? args.doubleOrNull("cell-seconds")
+    public static void main(String[] argv) {
+        System.exit(new CommandLine(new Options()).execute(argv));
+    }
+
+    @Command(name = "EngineBenchmark", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Throughput of the batched engine against the naive approach (one question per pass, padded to maxSeqLength), side by side in one JVM.",
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:done", "1:the run failed (model, data or I/O error; stack trace on stderr)", "2:invalid command line"})
+    static final class Options implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory") String model;
+        @Option(names = "--batch-sizes", split = ",", defaultValue = "1,8,32", description = "default ${DEFAULT-VALUE}") List<Integer> batchSizes;
+        @Option(names = "--seq-lengths", split = ",", defaultValue = "128,256,384", description = "default ${DEFAULT-VALUE}") List<Integer> seqLengths;
+        @Option(names = "--iterations", defaultValue = "10", description = "timed iterations per cell and mode (default ${DEFAULT-VALUE})") int iterations;
+        @Option(names = "--warmup", defaultValue = "1", description = "untimed iterations (default ${DEFAULT-VALUE})") int warmup;
+        @Option(names = "--threads", paramLabel = "N", description = "engine threads") Integer threads;
+        @Option(names = "--model-file", paramLabel = "FILE", description = "TorchScript file, e.g. model-int8.pt") String modelFile;
+        @Option(names = "--cell-seconds", paramLabel = "S", description = "stop a cell early after S seconds once 2 iterations are done (default: none)") Double cellSeconds;
+        @Option(names = "--tuned-max-tokens-per-pass", paramLabel = "N", description = "also run a third engine, the defaults with maxTokensPerPass N") Integer tunedMaxTokensPerPass;
+
+        @Override
+        public Integer call() throws Exception {
+            run(this);
+            return 0;
+        }
+    }
+
+    static void run(Options o) throws Exception {
+        Path modelDir = Path.of(o.model);
+        List<Integer> batchSizes = o.batchSizes;
+        List<Integer> seqLengths = o.seqLengths;
+        int iterations = o.iterations;
+        int warmup = o.warmup;
+        double cellSeconds = o.cellSeconds != null ? o.cellSeconds
                 : Double.POSITIVE_INFINITY;
 
         EngineOptions common = EngineOptions.of(modelDir.toString());
-        if (args.intOrNull("threads") != null) {
-            common = common.withThreads(args.intOrNull("threads"));
+        if (o.threads != null) {
+            common = common.withThreads(o.threads);
         }
-        if (args.get("model-file", null) != null) {
-            common = common.withModelFile(args.get("model-file", null));
+        if (o.modelFile != null) {
+            common = common.withModelFile(o.modelFile);
         }
         EngineOptions naiveConfig = common.withPadToMaxLength(true).withMaxWindowsPerPass(1);
         EngineOptions engineConfig = common;
-        Integer tunedTokens = args.intOrNull("tuned-max-tokens-per-pass");
+        Integer tunedTokens = o.tunedMaxTokensPerPass;
         EngineOptions tunedConfig = common.withMaxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
         try (QaEngine naive = QaEngine.load(naiveConfig);
                 QaEngine engine = QaEngine.load(engineConfig);
