@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -38,13 +39,11 @@ public final class EngineBenchmark {
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:done", "1:the run failed (model, data or I/O error; stack trace on stderr)", "2:invalid command line"})
     static final class Options implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory") String model;
+        @Mixin ModelOptions model;
         @Option(names = "--batch-sizes", split = ",", defaultValue = "1,8,32", description = "default ${DEFAULT-VALUE}") List<Integer> batchSizes;
         @Option(names = "--seq-lengths", split = ",", defaultValue = "128,256,384", description = "default ${DEFAULT-VALUE}") List<Integer> seqLengths;
         @Option(names = "--iterations", defaultValue = "10", description = "timed iterations per cell and mode (default ${DEFAULT-VALUE})") int iterations;
         @Option(names = "--warmup", defaultValue = "1", description = "untimed iterations (default ${DEFAULT-VALUE})") int warmup;
-        @Option(names = "--threads", paramLabel = "N", description = "engine threads") Integer threads;
-        @Option(names = "--model-file", paramLabel = "FILE", description = "TorchScript file, e.g. model-int8.pt") String modelFile;
         @Option(names = "--cell-seconds", paramLabel = "S", description = "stop a cell early after S seconds once 2 iterations are done (default: none)") Double cellSeconds;
         @Option(names = "--tuned-max-tokens-per-pass", paramLabel = "N", description = "also run a third engine, the defaults with maxTokensPerPass N") Integer tunedMaxTokensPerPass;
 
@@ -56,7 +55,7 @@ public final class EngineBenchmark {
     }
 
     static void run(Options o) throws Exception {
-        Path modelDir = Path.of(o.model);
+        Path modelDir = o.model.model;
         List<Integer> batchSizes = o.batchSizes;
         List<Integer> seqLengths = o.seqLengths;
         int iterations = o.iterations;
@@ -64,13 +63,7 @@ public final class EngineBenchmark {
         double cellSeconds = o.cellSeconds != null ? o.cellSeconds
                 : Double.POSITIVE_INFINITY;
 
-        EngineOptions common = EngineOptions.of(modelDir.toString());
-        if (o.threads != null) {
-            common = common.withThreads(o.threads);
-        }
-        if (o.modelFile != null) {
-            common = common.withModelFile(o.modelFile);
-        }
+        EngineOptions common = o.model.engineOptions();
         EngineOptions naiveConfig = common.withPadToMaxLength(true).withMaxWindowsPerPass(1);
         EngineOptions engineConfig = common;
         Integer tunedTokens = o.tunedMaxTokensPerPass;

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -50,7 +51,7 @@ public final class SquadEval {
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:done", "1:the run failed (model, data or I/O error; stack trace on stderr)", "2:invalid command line"})
     static final class Options implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory") String model;
+        @Mixin ModelOptions model;
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "SQuAD .json or .json.gz") String data;
         @Option(names = "--out", paramLabel = "FILE", description = "write predictions.json") String out;
         @Option(names = "--na-out", paramLabel = "FILE", description = "write the null-odds file") String naOut;
@@ -60,8 +61,6 @@ public final class SquadEval {
         @Option(names = "--stride-mode", defaultValue = "step", description = "step (SQuAD reference meaning) or overlap (the engine's); default ${DEFAULT-VALUE}") String strideMode;
         @Option(names = "--threshold", paramLabel = "X", description = "fixed null threshold instead of tuning it") Double threshold;
         @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "questions per engine call (default ${DEFAULT-VALUE})") int batch;
-        @Option(names = "--threads", paramLabel = "N", description = "engine threads") Integer threads;
-        @Option(names = "--model-file", paramLabel = "FILE", description = "TorchScript file, e.g. model-int8.pt") String modelFile;
 
         @Override
         public Integer call() throws Exception {
@@ -71,7 +70,7 @@ public final class SquadEval {
     }
 
     static void run(Options o) throws Exception {
-        Path modelDir = Path.of(o.model);
+        Path modelDir = o.model.model;
         Path dataFile = Path.of(o.data);
         int batch = o.batch;
         String strideMode = o.strideMode;
@@ -94,7 +93,7 @@ public final class SquadEval {
                 data.version(), data.articles(), data.questions().size(), total);
         System.out.printf(Locale.ROOT, "model: %s%s, max_seq_length %d, doc_stride %d (%s), max_query_length %d, "
                         + "batch %d questions per answerAll%n", modelDir,
-                o.modelFile == null ? "" : " (" + o.modelFile + ")", maxSeq, stride,
+                o.model.modelFile == null ? "" : " (" + o.model.modelFile + ")", maxSeq, stride,
                 strideMode.equals("step") ? "step between window starts, as run_squad.py" : "overlap, as HF tokenizers",
                 maxQuery, batch);
 
@@ -124,14 +123,8 @@ public final class SquadEval {
         long wallStart = System.nanoTime();
         int done = 0;
         for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
-            EngineOptions config = EngineOptions.of(modelDir.toString())
+            EngineOptions config = o.model.engineOptions()
                     .withMaxSeqLength(maxSeq).withDocStride(group.getKey()).withNullThreshold(Double.POSITIVE_INFINITY);
-            if (o.threads != null) {
-                config = config.withThreads(o.threads);
-            }
-            if (o.modelFile != null) {
-                config = config.withModelFile(o.modelFile);
-            }
             try (QaEngine engine = QaEngine.load(config)) {
                 List<Integer> indices = group.getValue();
                 for (int from = 0; from < indices.size(); from += batch) {
