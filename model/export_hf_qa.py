@@ -3,7 +3,7 @@
 
     <out>/model.pt        TorchScript: forward(input_ids, attention_mask, token_type_ids) -> (start_logits, end_logits)
     <out>/tokenizer.json  the fast (Rust) tokenizer
-    <out>/config.json     settings read by dev.batchqa.inference.engine.QaEngine
+    <out>/config.json     settings read by dev.batchqa.engine.QaEngine
 
 Needs torch, transformers and internet access (to download the model), e.g.
     pip install torch transformers

@@ -2,11 +2,11 @@ package dev.batchqa.bench;
 
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.EngineStats;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.EngineStats;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -16,7 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Throughput of the batched engine against the naive approach (one question per forward pass, padded to
@@ -25,44 +29,51 @@ import java.util.Set;
  */
 public final class EngineBenchmark {
 
-    private static final String USAGE = """
-            Usage: EngineBenchmark --model DIR [--batch-sizes 1,8,32] [--seq-lengths 128,256,384] [--iterations N]
-                   [--warmup N] [--threads N] [--model-file model-int8.pt] [--cell-seconds S]
-              --iterations: timed iterations per cell and mode (default 10); --warmup: untimed ones (default 1)
-              --tuned-max-tokens-per-pass N: also run a third engine, the defaults with maxTokensPerPass N
-              --cell-seconds: stop a cell early after this many seconds once 2 iterations are done (default: none)""";
 
-    public static void main(String[] argv) throws Exception {
-        Args args = new Args(argv, Set.of("model", "batch-sizes", "seq-lengths", "iterations", "warmup", "threads",
-                "model-file", "cell-seconds", "tuned-max-tokens-per-pass"), USAGE);
-        Path modelDir = Path.of(args.required("model"));
-        List<Integer> batchSizes = args.intList("batch-sizes", "1,8,32");
-        List<Integer> seqLengths = args.intList("seq-lengths", "128,256,384");
-        int iterations = args.getInt("iterations", 10);
-        int warmup = args.getInt("warmup", 1);
-        double cellSeconds = args.doubleOrNull("cell-seconds") != null ? args.doubleOrNull("cell-seconds")
+    public static void main(String[] argv) {
+        System.exit(new CommandLine(new Options()).execute(argv));
+    }
+
+    @Command(name = "EngineBenchmark", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Throughput of the batched engine against the naive approach (one question per pass, padded to maxSeqLength), side by side in one JVM.",
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:done", "1:the run failed (model, data or I/O error; stack trace on stderr)", "2:invalid command line"})
+    static final class Options implements Callable<Integer> {
+        @Mixin ModelOptions model;
+        @Option(names = "--batch-sizes", split = ",", defaultValue = "1,8,32", description = "default ${DEFAULT-VALUE}") List<Integer> batchSizes;
+        @Option(names = "--seq-lengths", split = ",", defaultValue = "128,256,384", description = "default ${DEFAULT-VALUE}") List<Integer> seqLengths;
+        @Option(names = "--iterations", defaultValue = "10", description = "timed iterations per cell and mode (default ${DEFAULT-VALUE})") int iterations;
+        @Option(names = "--warmup", defaultValue = "1", description = "untimed iterations (default ${DEFAULT-VALUE})") int warmup;
+        @Option(names = "--cell-seconds", paramLabel = "S", description = "stop a cell early after S seconds once 2 iterations are done (default: none)") Double cellSeconds;
+        @Option(names = "--tuned-max-tokens-per-pass", paramLabel = "N", description = "also run a third engine, the defaults with maxTokensPerPass N") Integer tunedMaxTokensPerPass;
+
+        @Override
+        public Integer call() throws Exception {
+            run(this);
+            return 0;
+        }
+    }
+
+    static void run(Options o) throws Exception {
+        Path modelDir = o.model.model;
+        List<Integer> batchSizes = o.batchSizes;
+        List<Integer> seqLengths = o.seqLengths;
+        int iterations = o.iterations;
+        int warmup = o.warmup;
+        double cellSeconds = o.cellSeconds != null ? o.cellSeconds
                 : Double.POSITIVE_INFINITY;
 
-        EngineConfig.Builder naiveConfig = EngineConfig.builder().modelLocation(modelDir.toString())
-                .padToMaxLength(true).maxWindowsPerPass(1);
-        EngineConfig.Builder engineConfig = EngineConfig.builder().modelLocation(modelDir.toString());
-        Integer tunedTokens = args.intOrNull("tuned-max-tokens-per-pass");
-        EngineConfig.Builder tunedConfig = EngineConfig.builder().modelLocation(modelDir.toString())
-                .maxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
-        for (EngineConfig.Builder b : List.of(naiveConfig, engineConfig, tunedConfig)) {
-            if (args.intOrNull("threads") != null) {
-                b.threads(args.intOrNull("threads"));
-            }
-            if (args.get("model-file", null) != null) {
-                b.modelFile(args.get("model-file", null));
-            }
-        }
-        try (QaEngine naive = QaEngine.load(naiveConfig.build());
-                QaEngine engine = QaEngine.load(engineConfig.build());
-                QaEngine tuned = tunedTokens == null ? null : QaEngine.load(tunedConfig.build());
+        EngineOptions common = o.model.engineOptions();
+        EngineOptions naiveConfig = common.withPadToMaxLength(true).withMaxWindowsPerPass(1);
+        EngineOptions engineConfig = common;
+        Integer tunedTokens = o.tunedMaxTokensPerPass;
+        EngineOptions tunedConfig = common.withMaxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
+        try (QaEngine naive = QaEngine.load(naiveConfig);
+                QaEngine engine = QaEngine.load(engineConfig);
+                QaEngine tuned = tunedTokens == null ? null : QaEngine.load(tunedConfig);
                 SyntheticQuestions synthetic = SyntheticQuestions.create(
-                        modelDir.resolve(engine.settings().tokenizerFile()))) {
-            int maxSeq = engine.settings().maxSeqLength();
+                        modelDir.resolve(engine.options().tokenizerFile()))) {
+            int maxSeq = engine.options().maxSeqLength();
             printEnvironment(modelDir, engine, iterations, warmup);
             if (tuned != null) {
                 System.out.printf(Locale.ROOT, "TUNED = defaults with maxTokensPerPass %d (last columns)%n", tunedTokens);
@@ -168,13 +179,13 @@ public final class EngineBenchmark {
         String arch = Files.isRegularFile(config)
                 ? new ObjectMapper().readTree(config.toFile()).path("architecture").asText("?") : "?";
         System.out.printf(Locale.ROOT, "model: %s (%s, %s), max_seq_length %d, threads %d, TorchScript graph "
-                        + "optimizer %s%n", modelDir, arch, engine.settings().modelFile(),
-                engine.settings().maxSeqLength(), engine.settings().threads(),
+                        + "optimizer %s%n", modelDir, arch, engine.options().modelFile(),
+                engine.options().maxSeqLength(), engine.options().threads(),
                 System.getProperty("ai.djl.pytorch.graph_optimizer", "on (DJL default)"));
         System.out.printf(Locale.ROOT, "NAIVE = one question per forward pass padded to %d (padToMaxLength, "
                         + "maxWindowsPerPass 1); ENGINE = defaults (length-grouped passes, <= %d windows and <= %d "
-                        + "tokens per pass)%n", engine.settings().maxSeqLength(), engine.settings().maxWindowsPerPass(),
-                engine.settings().maxTokensPerPass());
+                        + "tokens per pass)%n", engine.options().maxSeqLength(), engine.options().maxWindowsPerPass(),
+                engine.options().maxTokensPerPass());
         System.out.printf(Locale.ROOT, "each cell: %d warm-up + up to %d timed iterations per mode, modes alternating; "
                 + "latency = one answerAll of the B questions; p99 is nearest-rank (= max below 100 samples)%n",
                 warmup, iterations);
@@ -198,7 +209,7 @@ public final class EngineBenchmark {
 
     private static String artifactVersion() {
         try (InputStream in = QaEngine.class.getResourceAsStream(
-                "/META-INF/maven/dev.batchqa/inference-function/pom.properties")) {
+                "/META-INF/maven/dev.batchqa/qa-engine/pom.properties")) {
             if (in == null) {
                 return "(classes dir)";
             }

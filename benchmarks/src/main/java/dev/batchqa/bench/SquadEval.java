@@ -4,11 +4,11 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.EngineStats;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.EngineStats;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -19,8 +19,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * SQuAD v1.1 / v2.0 evaluation of the QA engine with the official EM/F1 normalisation; for v2.0 the null threshold is
@@ -35,32 +39,53 @@ import java.util.TreeMap;
  */
 public final class SquadEval {
 
-    private static final String USAGE = """
-            Usage: SquadEval --model DIR --data FILE(.json|.json.gz) [--out predictions.json] [--na-out na.json]
-                   [--limit N] [--max-seq-length N] [--doc-stride N] [--stride-mode step|overlap]
-                   [--threshold X] [--batch N] [--threads N] [--model-file model-int8.pt]""";
 
     private record Prediction(String text, double nullMinusSpan, int windows) {}
 
-    public static void main(String[] argv) throws Exception {
-        Args args = new Args(argv, Set.of("model", "data", "out", "na-out", "limit", "max-seq-length", "doc-stride",
-                "stride-mode", "threshold", "batch", "threads", "model-file"), USAGE);
-        Path modelDir = Path.of(args.required("model"));
-        Path dataFile = Path.of(args.required("data"));
-        int batch = args.getInt("batch", 32);
-        String strideMode = args.get("stride-mode", "step");
+    public static void main(String[] argv) {
+        System.exit(new CommandLine(new Options()).execute(argv));
+    }
+
+    @Command(name = "SquadEval", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "SQuAD v1.1/v2.0 evaluation of the QA engine (official EM/F1); for v2.0 the null threshold is tuned on the first half of the articles and reported on the second.",
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:done", "1:the run failed (model, data or I/O error; stack trace on stderr)", "2:invalid command line"})
+    static final class Options implements Callable<Integer> {
+        @Mixin ModelOptions model;
+        @Option(names = "--data", required = true, paramLabel = "FILE", description = "SQuAD .json or .json.gz") String data;
+        @Option(names = "--out", paramLabel = "FILE", description = "write predictions.json") String out;
+        @Option(names = "--na-out", paramLabel = "FILE", description = "write the null-odds file") String naOut;
+        @Option(names = "--limit", paramLabel = "N", description = "first N questions only") Integer limit;
+        @Option(names = "--max-seq-length", paramLabel = "N", description = "default: the model's config.json, else 384") Integer maxSeqLength;
+        @Option(names = "--doc-stride", paramLabel = "N", description = "default: the model's config.json, else 128") Integer docStride;
+        @Option(names = "--stride-mode", defaultValue = "step", description = "step (SQuAD reference meaning) or overlap (the engine's); default ${DEFAULT-VALUE}") String strideMode;
+        @Option(names = "--threshold", paramLabel = "X", description = "fixed null threshold instead of tuning it") Double threshold;
+        @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "questions per engine call (default ${DEFAULT-VALUE})") int batch;
+
+        @Override
+        public Integer call() throws Exception {
+            run(this);
+            return 0;
+        }
+    }
+
+    static void run(Options o) throws Exception {
+        Path modelDir = o.model.model;
+        Path dataFile = Path.of(o.data);
+        int batch = o.batch;
+        String strideMode = o.strideMode;
         if (!strideMode.equals("step") && !strideMode.equals("overlap")) {
             throw new IllegalArgumentException("--stride-mode must be step or overlap");
         }
 
         SquadDataset data = SquadDataset.read(dataFile);
         int total = data.questions().size();
-        if (args.intOrNull("limit") != null) {
-            data = data.limit(args.intOrNull("limit"));
+        if (o.limit != null) {
+            data = data.limit(o.limit);
         }
         JsonNode modelConfig = readJson(modelDir.resolve("config.json"));
-        int maxSeq = args.getInt("max-seq-length", modelConfig.path("max_seq_length").asInt(384));
-        int stride = args.getInt("doc-stride", modelConfig.path("doc_stride").asInt(128));
+        int maxSeq = o.maxSeqLength != null ? o.maxSeqLength : modelConfig.path("max_seq_length").asInt(384);
+        int stride = o.docStride != null ? o.docStride : modelConfig.path("doc_stride").asInt(128);
         int maxQuery = modelConfig.path("max_query_length").asInt(64);
         Path tokenizerFile = modelDir.resolve(modelConfig.path("tokenizer_file").asText("tokenizer.json"));
 
@@ -68,7 +93,7 @@ public final class SquadEval {
                 data.version(), data.articles(), data.questions().size(), total);
         System.out.printf(Locale.ROOT, "model: %s%s, max_seq_length %d, doc_stride %d (%s), max_query_length %d, "
                         + "batch %d questions per answerAll%n", modelDir,
-                args.get("model-file", "") .isEmpty() ? "" : " (" + args.get("model-file", "") + ")", maxSeq, stride,
+                o.model.modelFile == null ? "" : " (" + o.model.modelFile + ")", maxSeq, stride,
                 strideMode.equals("step") ? "step between window starts, as run_squad.py" : "overlap, as HF tokenizers",
                 maxQuery, batch);
 
@@ -98,15 +123,9 @@ public final class SquadEval {
         long wallStart = System.nanoTime();
         int done = 0;
         for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
-            EngineConfig.Builder config = EngineConfig.builder().modelLocation(modelDir.toString())
-                    .maxSeqLength(maxSeq).docStride(group.getKey()).nullThreshold(Double.POSITIVE_INFINITY);
-            if (args.intOrNull("threads") != null) {
-                config.threads(args.intOrNull("threads"));
-            }
-            if (args.get("model-file", null) != null) {
-                config.modelFile(args.get("model-file", null));
-            }
-            try (QaEngine engine = QaEngine.load(config.build())) {
+            EngineOptions config = o.model.engineOptions()
+                    .withMaxSeqLength(maxSeq).withDocStride(group.getKey()).withNullThreshold(Double.POSITIVE_INFINITY);
+            try (QaEngine engine = QaEngine.load(config)) {
                 List<Integer> indices = group.getValue();
                 for (int from = 0; from < indices.size(); from += batch) {
                     List<Integer> chunk = indices.subList(from, Math.min(indices.size(), from + batch));
@@ -150,7 +169,7 @@ public final class SquadEval {
                 loadStart, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
         Map<String, String> finalTexts = new LinkedHashMap<>();
-        Double fixed = args.doubleOrNull("threshold");
+        Double fixed = o.threshold;
         double threshold = fixed != null ? fixed : Double.POSITIVE_INFINITY;
         List<SquadDataset.Question> qs = data.questions();
         Map<String, Prediction> byId = new HashMap<>();
@@ -179,17 +198,17 @@ public final class SquadEval {
             finalTexts.put(qs.get(i).id(), ThresholdSearch.abstains(p.nullMinusSpan(), threshold) ? "" : p.text());
         }
         ObjectMapper mapper = new ObjectMapper();
-        if (args.get("out", null) != null) {
-            mapper.writerWithDefaultPrettyPrinter().writeValue(Path.of(args.get("out", null)).toFile(), finalTexts);
-            System.out.println("predictions written to " + args.get("out", null));
+        if (o.out != null) {
+            mapper.writerWithDefaultPrettyPrinter().writeValue(Path.of(o.out).toFile(), finalTexts);
+            System.out.println("predictions written to " + o.out);
         }
-        if (args.get("na-out", null) != null) {
+        if (o.naOut != null) {
             ObjectNode na = mapper.createObjectNode();
             for (int i = 0; i < qs.size(); i++) {
                 double v = predictions[i].nullMinusSpan();
                 na.put(qs.get(i).id(), Double.isFinite(v) ? v : 1e9);
             }
-            mapper.writeValue(Path.of(args.get("na-out", null)).toFile(), na);
+            mapper.writeValue(Path.of(o.naOut).toFile(), na);
         }
     }
 

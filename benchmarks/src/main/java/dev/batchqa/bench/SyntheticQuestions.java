@@ -3,7 +3,7 @@ package dev.batchqa.bench;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchqa.inference.engine.QaQuery;
+import dev.batchqa.engine.QaQuery;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

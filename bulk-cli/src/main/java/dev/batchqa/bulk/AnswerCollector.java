@@ -1,9 +1,9 @@
 package dev.batchqa.bulk;
 
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.ErrorInfo;
-import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

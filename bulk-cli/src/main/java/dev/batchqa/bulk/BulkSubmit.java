@@ -1,23 +1,23 @@
 package dev.batchqa.bulk;
 
-import dev.batchqa.shared.AwsClients;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaValidator;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +25,11 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -34,7 +39,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * optionally waits for the answers. Human output (progress, invalid items, the summary) goes to stderr; stdout
  * carries only {@code --out -}. Region, credentials and endpoints come from the AWS SDK's default chains.
  *
- * <p>Exit status: 0 when every item was sent (and, with {@code --wait}, every one reached DONE or FAILED);
+ * <p>Exit status (picocli {@code exitCodeList}, shown by {@code --help}): 0 when every item was sent (and, with {@code --wait}, every one reached DONE or FAILED);
  * 1 when an item was invalid or not sent, or the wait timed out; 2 on a usage or configuration error.
  */
 public final class BulkSubmit {
@@ -43,30 +48,6 @@ public final class BulkSubmit {
     static final int USAGE = 2;
     private static final int MAX_LISTED = 100;
 
-    static final String USAGE_TEXT = """
-            usage: bulk-submit [options] FILE
-
-              FILE                   JSONL (one {"id"?, "question", "context", "topK"?} a line; .jsonl, .ndjson, ...)
-                                     or SQuAD v1.1/v2.0 (.json); either may be gzipped; '-' reads JSONL from stdin
-              --queue-url URL        the queue (default: $QA_QUEUE_URL)
-              --table NAME           the table, for --wait (default: $QA_TABLE_NAME, else qa-requests)
-              --format F             auto (by file name: .json[.gz] is SQuAD), jsonl or squad
-              --top-k N              topK for items that give none (all SQuAD questions); default 1
-              --senders N            concurrent SendMessageBatch requests (default 4)
-              --max-attempts N       attempts per message before giving up (default 8)
-              --dry-run              validate only; send nothing
-              --wait                 then poll the table until every sent id is DONE or FAILED
-              --timeout D            how long --wait waits (default 30m; 90s, 10m, 2h, PT1H)
-              --poll-interval D      pause between polling rounds (default 2s)
-              --out FILE             write the answers as JSONL, one line per id in input order ('-': stdout);
-                                     implies --wait
-              --progress P           auto (bar on a terminal, else lines), bar, lines, none
-              -h, --help             this text
-
-            Region, credentials and endpoints: the AWS SDK's default chains (AWS_REGION, AWS_PROFILE,
-            AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB, ...). Limits: QA_MAX_CONTEXT_CHARS,
-            QA_MAX_QUESTION_CHARS as for the functions.
-            """;
 
     /** Where the SDK clients come from: the default chains, or a test's. */
     interface Clients {
@@ -98,15 +79,19 @@ public final class BulkSubmit {
             String out, String progress) {}
 
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, Clients clients) {
+        Cli cli = new Cli();
+        CommandLine cl = new CommandLine(cli).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
         Options o;
         try {
-            o = parse(args, env);
-        } catch (HelpRequested h) {
-            out.print(USAGE_TEXT);
-            return OK;
-        } catch (IllegalArgumentException e) {
+            cl.parseArgs(args);
+            if (cl.isUsageHelpRequested()) {
+                cl.usage(out);
+                return OK;
+            }
+            o = cli.options(env);
+        } catch (ParameterException | IllegalArgumentException e) {
             err.println("bulk-submit: " + e.getMessage());
-            err.print(USAGE_TEXT);
+            cl.usage(err);
             return USAGE;
         }
         try {
@@ -222,70 +207,62 @@ public final class BulkSubmit {
         }
     }
 
-    private static final class HelpRequested extends RuntimeException {
-        HelpRequested() {
-            super(null, null, false, false);
-        }
-    }
+    /** The command line; {@link #options} adds the environment's defaults and the checks across options. */
+    @Command(name = "bulk-submit", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Validates a JSONL or SQuAD file, sends it straight to SQS with SendMessageBatch and "
+                    + "optionally waits for the answers. Progress, invalid items and the summary go to stderr; "
+                    + "stdout carries only --out -.",
+                    "Region, credentials and endpoints: the AWS SDK's default chains (AWS_REGION, AWS_PROFILE, "
+                    + "AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB, ...). Limits: "
+                    + "QA_MAX_CONTEXT_CHARS, QA_MAX_QUESTION_CHARS as for the functions."},
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:every item sent (with --wait: every one DONE or FAILED)",
+                    "1:an item was invalid or not sent, or the wait timed out",
+                    "2:usage or configuration error"})
+    static final class Cli {
+        @Parameters(paramLabel = "FILE", description = "JSONL (one {\"id\"?, \"question\", \"context\", \"topK\"?} "
+                + "a line) or SQuAD v1.1/v2.0 (.json); either may be gzipped; '-' reads JSONL from stdin")
+        String file;
+        @Option(names = "--queue-url", paramLabel = "URL", description = "the queue (default: $QA_QUEUE_URL)")
+        String queueUrl;
+        @Option(names = "--table", paramLabel = "NAME", description = "the table, for --wait (default: $QA_TABLE_NAME, else qa-requests)")
+        String table;
+        @Option(names = "--format", defaultValue = "auto", description = "auto (by file name: .json[.gz] is SQuAD), jsonl or squad")
+        String format;
+        @Option(names = "--top-k", paramLabel = "N", description = "topK for items that give none (all SQuAD questions); default 1")
+        Integer topK;
+        @Option(names = "--senders", defaultValue = "4", description = "concurrent SendMessageBatch requests, 1..64 (default ${DEFAULT-VALUE})")
+        int senders;
+        @Option(names = "--max-attempts", defaultValue = "8", description = "attempts per message, 1..100 (default ${DEFAULT-VALUE})")
+        int maxAttempts;
+        @Option(names = "--dry-run", description = "validate only; send nothing")
+        boolean dryRun;
+        @Option(names = "--wait", description = "then poll the table until every sent id is DONE or FAILED")
+        boolean waitForAnswers;
+        @Option(names = "--timeout", defaultValue = "30m", description = "how long --wait waits (90s, 10m, 2h, PT1H; default ${DEFAULT-VALUE})")
+        String timeout;
+        @Option(names = "--poll-interval", defaultValue = "2s", description = "pause between polling rounds (default ${DEFAULT-VALUE})")
+        String pollInterval;
+        @Option(names = "--out", paramLabel = "FILE", description = "write the answers as JSONL in input order ('-': stdout); implies --wait")
+        String out;
+        @Option(names = "--progress", defaultValue = "auto", description = "auto (bar on a terminal, else lines), bar, lines, none")
+        String progress;
 
-    static Options parse(String[] args, Map<String, String> env) {
-        Map<String, String> values = new LinkedHashMap<>();
-        String file = null;
-        boolean dryRun = false;
-        boolean wait = false;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("-h") || arg.equals("--help")) throw new HelpRequested();
-            if (arg.equals("--dry-run")) {
-                dryRun = true;
-            } else if (arg.equals("--wait")) {
-                wait = true;
-            } else if (arg.startsWith("--")) {
-                String name = arg.substring(2);
-                String value;
-                int eq = name.indexOf('=');
-                if (eq >= 0) {
-                    value = name.substring(eq + 1);
-                    name = name.substring(0, eq);
-                } else {
-                    if (i + 1 >= args.length) throw new IllegalArgumentException("--" + name + " needs a value");
-                    value = args[++i];
-                }
-                if (!List.of("queue-url", "table", "format", "top-k", "senders", "max-attempts", "timeout",
-                        "poll-interval", "out", "progress").contains(name)) {
-                    throw new IllegalArgumentException("unknown option --" + name);
-                }
-                values.put(name, value);
-            } else if (file == null) {
-                file = arg;
-            } else {
-                throw new IllegalArgumentException("one input file only (got '" + file + "' and '" + arg + "')");
+        Options options(Map<String, String> env) {
+            String queue = queueUrl != null ? queueUrl : env.get(Settings.QUEUE_URL);
+            if (!dryRun && (queue == null || queue.isBlank())) {
+                throw new IllegalArgumentException("no queue: give --queue-url or set " + Settings.QUEUE_URL);
             }
+            return new Options(file, queue, table != null ? table : env.getOrDefault(Settings.TABLE_NAME, "qa-requests"),
+                    format.toLowerCase(Locale.ROOT), topK == null ? null : range("top-k", topK, 1, 10),
+                    range("senders", senders, 1, 64), range("max-attempts", maxAttempts, 1, 100),
+                    dryRun, waitForAnswers || out != null, duration("timeout", timeout),
+                    duration("poll-interval", pollInterval), out, progress);
         }
-        if (file == null) throw new IllegalArgumentException("no input file");
-        String queueUrl = values.getOrDefault("queue-url", env.get(Settings.QUEUE_URL));
-        if (!dryRun && (queueUrl == null || queueUrl.isBlank())) {
-            throw new IllegalArgumentException("no queue: give --queue-url or set " + Settings.QUEUE_URL);
-        }
-        String table = values.getOrDefault("table", env.getOrDefault(Settings.TABLE_NAME, "qa-requests"));
-        String out = values.get("out");
-        Integer topK = values.containsKey("top-k") ? integer("top-k", values.get("top-k"), 1, 10) : null;
-        return new Options(file, queueUrl, table, values.getOrDefault("format", "auto").toLowerCase(Locale.ROOT), topK,
-                integer("senders", values.getOrDefault("senders", "4"), 1, 64),
-                integer("max-attempts", values.getOrDefault("max-attempts", "8"), 1, 100),
-                dryRun, wait || out != null,
-                duration("timeout", values.getOrDefault("timeout", "30m")),
-                duration("poll-interval", values.getOrDefault("poll-interval", "2s")),
-                out, values.getOrDefault("progress", "auto"));
-    }
 
-    private static int integer(String name, String raw, int min, int max) {
-        try {
-            int v = Integer.parseInt(raw.trim());
+        private static int range(String name, int v, int min, int max) {
             if (v < min || v > max) throw new IllegalArgumentException("--" + name + " must be " + min + ".." + max);
             return v;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " must be an integer, was '" + raw + "'");
         }
     }
 

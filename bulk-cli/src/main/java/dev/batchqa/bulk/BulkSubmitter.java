@@ -1,10 +1,11 @@
 package dev.batchqa.bulk;
 
-import dev.batchqa.shared.InvalidMessageException;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.SqsBatches;
+import dev.batchqa.shared.aws.Backoff;
+import dev.batchqa.shared.aws.SqsBatches;
+import dev.batchqa.shared.message.InvalidMessageException;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,13 +21,11 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
@@ -332,7 +331,7 @@ public final class BulkSubmitter {
                 pending = again;
             } catch (SdkException e) {
                 lastReason = describe(e);
-                if (!isRetryable(e)) {
+                if (!Backoff.isRetryable(e)) {
                     abort.compareAndSet(null, lastReason);
                     giveUp(pending.values(), lastReason);
                     return;
@@ -344,15 +343,8 @@ public final class BulkSubmitter {
                 return;
             }
             retried.add(pending.size());
-            sleep(backoff(attempt));
+            Backoff.sleep(new Backoff(options.initialBackoff(), options.maxBackoff()).delay(attempt));
         }
-    }
-
-    private Duration backoff(int attempt) {
-        long cap = options.maxBackoff().toNanos();
-        long exp = options.initialBackoff().toNanos() << Math.min(attempt - 1, 20);
-        long ceiling = Math.max(1, Math.min(cap, exp));
-        return Duration.ofNanos(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
     }
 
     private void giveUp(Iterable<Entry> entries, String reason) {
@@ -362,13 +354,6 @@ public final class BulkSubmitter {
         }
     }
 
-    static boolean isRetryable(SdkException e) {
-        if (e instanceof SdkClientException) return true;
-        if (e instanceof AwsServiceException s) {
-            return s.retryable() || s.isThrottlingException() || s.statusCode() >= 500;
-        }
-        return e.retryable();
-    }
 
     private static String describe(SdkException e) {
         if (e instanceof AwsServiceException s && s.awsErrorDetails() != null) {
@@ -376,14 +361,6 @@ public final class BulkSubmitter {
                     + " (HTTP " + s.statusCode() + ")";
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void awaitQuietly(ExecutorService pool) {

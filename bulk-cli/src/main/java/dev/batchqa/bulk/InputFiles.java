@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchqa.shared.QaMessage;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.QuestionReader;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -47,10 +46,6 @@ public final class InputFiles {
 
     static final Set<String> JSONL_FIELDS = Set.of("id", "question", "context", "topK", "correlationId");
 
-    private static final ObjectMapper STRICT = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
     /** For streaming SQuAD one article at a time (trailing tokens are the next articles). */
     private static final ObjectMapper STREAMING = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -160,36 +155,30 @@ public final class InputFiles {
     static InputItem parseLine(String where, String line, Integer defaultTopK) {
         JsonNode tree;
         try {
-            tree = STRICT.readTree(line);
+            tree = QuestionReader.parse(line);
         } catch (JsonProcessingException e) {
             return InputItem.unreadable(where, "MALFORMED_JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
         }
         if (!(tree instanceof ObjectNode object)) {
             return InputItem.unreadable(where, "INVALID_BODY: the line is not a JSON object");
         }
-        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!JSONL_FIELDS.contains(name)) {
-                return InputItem.unreadable(where, "UNKNOWN_FIELD: '" + name
-                        + "' is not a field (id, question, context, topK, correlationId)");
-            }
+        var unknown = QuestionReader.unknownField(object, JSONL_FIELDS);
+        if (unknown.isPresent()) {
+            return InputItem.unreadable(where, "UNKNOWN_FIELD: '" + unknown.get()
+                    + "' is not a field (id, question, context, topK, correlationId)");
         }
-        for (String field : new String[] {"id", "question", "context", "correlationId"}) {
-            JsonNode node = object.get(field);
-            if (node != null && !node.isNull() && !node.isTextual()) {
-                return InputItem.unreadable(where, "WRONG_TYPE: '" + field + "' must be a string");
-            }
+        try {
+            // the same types as the HTTP API and the message codec: topK 1.0 is not an integer
+            String id = QuestionReader.text(object, "id");
+            String question = QuestionReader.text(object, "question");
+            String context = QuestionReader.text(object, "context");
+            String correlationId = QuestionReader.text(object, "correlationId");
+            Integer topK = QuestionReader.integer(object, "topK");
+            return InputItem.of(where, new QaMessage(QaMessage.CURRENT_VERSION, id, question, context,
+                    topK == null ? defaultTopK : topK, correlationId));
+        } catch (QuestionReader.WrongType e) {
+            return InputItem.unreadable(where, "WRONG_TYPE: " + e.getMessage());
         }
-        JsonNode topK = object.get("topK");
-        Integer k = defaultTopK;
-        if (topK != null && !topK.isNull()) {
-            if (!topK.canConvertToExactIntegral() || !topK.canConvertToInt()) {
-                return InputItem.unreadable(where, "WRONG_TYPE: 'topK' must be an integer");
-            }
-            k = topK.intValue();
-        }
-        return InputItem.of(where, new QaMessage(QaMessage.CURRENT_VERSION, text(object, "id"),
-                text(object, "question"), text(object, "context"), k, text(object, "correlationId")));
     }
 
     /** SQuAD JSON ({@code {"version": ..., "data": [...]}}) from a stream, one article at a time. */
@@ -268,10 +257,6 @@ public final class InputFiles {
                 in.close();
             }
         };
-    }
-
-    private static String text(ObjectNode object, String field) {
-        return textOrNull(object.get(field));
     }
 
     private static String textOrNull(JsonNode node) {

@@ -1,6 +1,6 @@
 package dev.batchqa.bulk;
 
-import dev.batchqa.shared.QaMessage;
+import dev.batchqa.shared.message.QaMessage;
 
 /**
  * One item of the input: a message to validate and send, or the reason it could not even be read.

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.ErrorInfo;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

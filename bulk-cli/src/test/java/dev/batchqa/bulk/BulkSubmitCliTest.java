@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.shared.Json;
+import dev.batchqa.shared.message.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -127,7 +127,8 @@ class BulkSubmitCliTest {
         assertEquals(2, run(Map.of("QA_QUEUE_URL", "http://x"), new FakeTable("t"), dir.resolve("missing.jsonl").toString()));
         assertEquals(2, run(Map.of("QA_QUEUE_URL", "http://x"), new FakeTable("t"), "--timeout", "soon", input.toString()));
         assertEquals(0, run(Map.of(), new FakeTable("t"), "--help"));
-        assertTrue(out.toString().startsWith("usage: bulk-submit"));
+        assertTrue(out.toString().startsWith("Usage: bulk-submit"), out.toString());
+        assertTrue(out.toString().contains("Exit codes:"), out.toString());
         assertEquals(Duration.ofMinutes(10), BulkSubmit.duration("t", "10m"));
         assertEquals(Duration.ofSeconds(90), BulkSubmit.duration("t", "90"));
         assertEquals(Duration.ofHours(1), BulkSubmit.duration("t", "PT1H"));

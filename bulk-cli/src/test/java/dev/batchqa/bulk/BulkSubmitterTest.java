@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.QaValidator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.batchqa.shared.QaMessage;
+import dev.batchqa.shared.message.InvalidMessageException;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.QaValidator;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -69,6 +73,25 @@ class InputFilesTest {
         assertReason(items.get(8), "line 10", "MALFORMED_JSON");
         assertEquals(new QaMessage(1, null, "Which capital?", "c", 2, "corr-1"), items.get(9).message());
         assertEquals("line 12", items.get(9).where());
+    }
+
+    /**
+     * The contract (QuestionReader): a line is read as the HTTP API reads a body and the codec a message, so topK
+     * 1.0 is rejected here as there, instead of being sent and then failing as a poison message.
+     */
+    @Test
+    void jsonlAcceptsExactlyWhatTheMessageCodecAccepts() throws Exception {
+        MessageCodec codec = new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
+        for (String topK : new String[] {"1.0", "2.5", "\"1\"", "4294967297"}) {
+            String line = "{\"id\": \"q1\", \"question\": \"Which?\", \"context\": \"Some text.\", \"topK\": " + topK + "}";
+            assertReason(InputFiles.parseLine("line 1", line, null), "line 1", "WRONG_TYPE: 'topK' must be an integer");
+            InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> codec.decode(line, "m1"));
+            assertEquals("WRONG_TYPE", e.code());
+        }
+        String good = "{\"id\": \"q1\", \"question\": \"Which?\", \"context\": \"Some text.\", \"topK\": 2}";
+        InputItem item = InputFiles.parseLine("line 1", good, null);
+        assertEquals(2, item.message().topK());
+        assertEquals(2, codec.decode(codec.encode(item.message()), "m1").topK());
     }
 
     @Test

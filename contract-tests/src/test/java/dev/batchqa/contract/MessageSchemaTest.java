@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import dev.batchqa.shared.InvalidMessageException;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.SqsRequestQueue;
+import dev.batchqa.shared.message.InvalidMessageException;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.aws.SqsRequestQueue;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;

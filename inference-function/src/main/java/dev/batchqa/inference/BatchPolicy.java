@@ -1,5 +1,6 @@
 package dev.batchqa.inference;
 
+import dev.batchqa.shared.config.Env;
 import java.time.Duration;
 import java.util.Map;
 
@@ -44,27 +45,14 @@ public record BatchPolicy(
     public static final String ENV_FUNCTION_TIMEOUT_SECONDS = "QA_FUNCTION_TIMEOUT_SECONDS";
 
     /** {@link #DEFAULT} with the {@code QA_*} overrides of this class's {@code ENV_*} names. */
-    public static BatchPolicy fromEnvironment(Map<String, String> env) {
+    public static BatchPolicy fromEnvironment(Map<String, String> vars) {
+        Env env = new Env(vars);
         return new BatchPolicy(
-                intValue(env, ENV_MAX_WINDOWS_PER_QUESTION, DEFAULT.maxWindowsPerQuestion, 1, 100_000),
-                intValue(env, ENV_CHUNK_WINDOWS, DEFAULT.chunkWindows, 1, 10_000),
-                Duration.ofMillis(intValue(env, ENV_DEADLINE_MARGIN_MS, (int) DEFAULT.deadlineMargin.toMillis(), 0, 600_000)),
+                env.integer(ENV_MAX_WINDOWS_PER_QUESTION, DEFAULT.maxWindowsPerQuestion, 1, 100_000),
+                env.integer(ENV_CHUNK_WINDOWS, DEFAULT.chunkWindows, 1, 10_000),
+                Duration.ofMillis(env.integer(ENV_DEADLINE_MARGIN_MS, (int) DEFAULT.deadlineMargin.toMillis(), 0, 600_000)),
                 DEFAULT.initialMillisPerWindow,
                 DEFAULT.writeConcurrency);
-    }
-
-    private static int intValue(Map<String, String> env, String name, int fallback, int min, int max) {
-        String raw = env.get(name);
-        if (raw == null || raw.isBlank()) return fallback;
-        try {
-            int value = Integer.parseInt(raw.trim());
-            if (value < min || value > max) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + raw);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was '" + raw + "'", e);
-        }
     }
 
     public BatchPolicy withMaxWindowsPerQuestion(int windows) {

@@ -2,20 +2,20 @@ package dev.batchqa.inference;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchqa.inference.engine.Answerer;
-import dev.batchqa.inference.engine.PreparedQuery;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
-import dev.batchqa.inference.engine.Span;
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.ErrorInfo;
-import dev.batchqa.shared.InvalidMessageException;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.MessageCodec.DecodedMessage;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.RequestStore;
-import dev.batchqa.shared.RequestStore.Completion;
+import dev.batchqa.engine.Answerer;
+import dev.batchqa.engine.PreparedQuery;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
+import dev.batchqa.engine.Span;
+import dev.batchqa.shared.message.InvalidMessageException;
+import dev.batchqa.shared.message.MessageCodec.DecodedMessage;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.RequestStore.Completion;
+import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -438,18 +438,8 @@ public final class BatchProcessor implements AutoCloseable {
         return new Completion(m.id(), m.question(), m.topK(), m.correlationId(), sentAt(p.sqs));
     }
 
-    /**
-     * When SQS first accepted the message ({@code SentTimestamp}, kept by redeliveries and by the move to the
-     * dead-letter queue); null when absent or unreadable. The store creates no missing record for an old one.
-     */
     static Instant sentAt(SQSEvent.SQSMessage message) {
-        String sent = message.getAttributes() == null ? null : message.getAttributes().get("SentTimestamp");
-        if (sent == null) return null;
-        try {
-            return Instant.ofEpochMilli(Long.parseLong(sent.trim()));
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return MessageCodec.sentAt(message.getAttributes());
     }
 
     private static Answer toAnswer(Span span) {

@@ -4,18 +4,21 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.EngineStats;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.shared.AwsClients;
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.engine.EngineStats;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.config.Env;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -68,7 +71,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
             }
         });
         try {
-            QaEngine engine = loadEngine(env, phases);
+            QaEngine engine = loadEngine(EngineLoader.fromEnvironment(env), phases);
             DynamoDbRequestStore store = new DynamoDbRequestStore(dynamo.join(), settings);
             phases.mark("sdkWaitMs");
             BatchProcessor processor = new BatchProcessor(
@@ -77,7 +80,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
                     new MessageCodec(QaValidator.fromSettings(settings)),
                     BatchMetrics.toStdout(),
                     Clock.systemUTC(),
-                    policy(env, engine),
+                    policy(BatchPolicy.fromEnvironment(env), new Env(env).integer(BatchPolicy.ENV_FUNCTION_TIMEOUT_SECONDS).orElse(null), engine),
                     settings.queueUrl() == null ? Requeue.NONE : Requeue.sqs(AwsClients::sqs, settings.queueUrl()));
             phases.log();
             return processor;
@@ -86,53 +89,14 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
         }
     }
 
-    /**
-     * The batch policy from the environment, its first cost estimate taken from the warm-up (pessimistic: the
-     * first passes are the slowest), and its window cap checked against the function's timeout: a cap that the
-     * measured speed cannot answer within the timeout is logged, since such questions would end
-     * {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
-     */
-    public static BatchPolicy policy(Map<String, String> env, QaEngine engine) {
-        BatchPolicy policy = BatchPolicy.fromEnvironment(env);
-        EngineStats stats = engine.stats();
-        if (stats.windows() > 0 && engine.warmUpMillis() > 0) {
-            policy = policy.withInitialMillisPerWindow((double) engine.warmUpMillis() / stats.windows());
-        }
-        String timeout = env.get(BatchPolicy.ENV_FUNCTION_TIMEOUT_SECONDS);
-        if (timeout != null && !timeout.isBlank()) {
-            double needed = policy.maxWindowsPerQuestion() * policy.initialMillisPerWindow();
-            double available = Integer.parseInt(timeout.trim()) * 1000.0 - policy.deadlineMargin().toMillis();
-            var line = needed > available ? log.atWarn() : log.atInfo();
-            line.addKeyValue("maxWindowsPerQuestion", policy.maxWindowsPerQuestion())
-                    .addKeyValue("msPerWindowAtWarmUp", Math.round(policy.initialMillisPerWindow()))
-                    .addKeyValue("neededMs", Math.round(needed))
-                    .addKeyValue("availableMs", Math.round(available))
-                    .log(needed > available ? "window cap exceeds what the timeout allows at the warm-up speed"
-                            : "window cap fits the timeout at the warm-up speed");
-        }
-        return policy;
-    }
-
-    /**
-     * The engine as the function runs it: configured from the environment and, unless {@code QA_WARMUP=false},
-     * warmed up within a time budget ({@code QA_WARMUP_BUDGET_MS}, default 3000; the warm-up stops between
-     * forward passes). The local runner loads it the same way.
-     */
-    public static QaEngine loadEngine(Map<String, String> env) throws IOException {
-        return loadEngine(env, new InitPhases());
-    }
-
-    private static QaEngine loadEngine(Map<String, String> env, InitPhases phases) throws IOException {
-        // libtorch (native libraries, JNI) on its own, so that the phases show it apart from the model
-        ai.djl.engine.Engine.getEngine("PyTorch");
+    /** The loader's steps one by one, so that the init phases show libtorch, the model and the warm-up apart. */
+    private static QaEngine loadEngine(EngineLoader loader, InitPhases phases) throws IOException {
+        ai.djl.engine.Engine.getEngine("PyTorch"); // libtorch: native libraries and JNI
         phases.mark("libtorchMs");
-        QaEngine engine = QaEngine.load(EngineConfig.fromEnvironment(env));
+        QaEngine engine = loader.loadCold();
         phases.mark("modelAndTokenizerMs");
         try {
-            if (!"false".equalsIgnoreCase(env.get("QA_WARMUP"))) {
-                String budget = env.get("QA_WARMUP_BUDGET_MS");
-                engine.warmUp(Duration.ofMillis(budget == null || budget.isBlank() ? 3000 : Long.parseLong(budget.trim())));
-            }
+            loader.warm(engine);
             phases.mark("warmUpMs");
             return engine;
         } catch (RuntimeException e) {
@@ -146,12 +110,12 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
      * resolution) to the handler's constructor, then each step since the previous one.
      */
     static final class InitPhases {
-        private final Map<String, Long> millis = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+        private final Map<String, Long> millis = Collections.synchronizedMap(new LinkedHashMap<>());
         private long last = System.nanoTime();
 
         InitPhases() {
             ProcessHandle.current().info().startInstant().ifPresent(start ->
-                    millis.put("jvmAndRuntimeMs", Duration.between(start, java.time.Instant.now()).toMillis()));
+                    millis.put("jvmAndRuntimeMs", Duration.between(start, Instant.now()).toMillis()));
         }
 
         /** A phase timed elsewhere (on another thread). */
@@ -172,5 +136,31 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
             }
             line.log("init phases");
         }
+    }
+
+    /**
+     * The batch policy from the environment, its first cost estimate taken from the warm-up (pessimistic: the
+     * first passes are the slowest), and its window cap checked against the function's timeout: a cap that the
+     * measured speed cannot answer within the timeout is logged, since such questions would end
+     * {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
+     */
+    public static BatchPolicy policy(BatchPolicy configured, Integer functionTimeoutSeconds, QaEngine engine) {
+        BatchPolicy policy = configured;
+        EngineStats stats = engine.stats();
+        if (stats.windows() > 0 && engine.warmUpMillis() > 0) {
+            policy = policy.withInitialMillisPerWindow((double) engine.warmUpMillis() / stats.windows());
+        }
+        if (functionTimeoutSeconds != null) {
+            double needed = policy.maxWindowsPerQuestion() * policy.initialMillisPerWindow();
+            double available = functionTimeoutSeconds * 1000.0 - policy.deadlineMargin().toMillis();
+            var line = needed > available ? log.atWarn() : log.atInfo();
+            line.addKeyValue("maxWindowsPerQuestion", policy.maxWindowsPerQuestion())
+                    .addKeyValue("msPerWindowAtWarmUp", Math.round(policy.initialMillisPerWindow()))
+                    .addKeyValue("neededMs", Math.round(needed))
+                    .addKeyValue("availableMs", Math.round(available))
+                    .log(needed > available ? "window cap exceeds what the timeout allows at the warm-up speed"
+                            : "window cap fits the timeout at the warm-up speed");
+        }
+        return policy;
     }
 }

@@ -8,17 +8,17 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.inference.engine.Answerer;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.engine.Answerer;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -27,8 +27,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +51,7 @@ class InferenceHandlerTest {
 
     @BeforeAll
     static void loadEngine() throws Exception {
-        engine = QaEngine.load(EngineConfig.builder().modelLocation(System.getProperty("qa.fixture.dir")).build());
+        engine = QaEngine.load(EngineOptions.of(System.getProperty("qa.fixture.dir")));
     }
 
     @AfterAll

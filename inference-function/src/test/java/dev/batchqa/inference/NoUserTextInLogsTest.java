@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import dev.batchqa.shared.testing.LogCapture;
 import java.io.OutputStream;
@@ -26,7 +26,7 @@ class NoUserTextInLogsTest {
         // at the events' SentTimestamp: the store writes (and logs) every answer
         InMemoryRequestStore store = new InMemoryRequestStore(
                 Clock.fixed(java.time.Instant.ofEpochMilli(1795688130000L + 60_000), java.time.ZoneOffset.UTC));
-        try (QaEngine engine = QaEngine.load(EngineConfig.builder().modelLocation(System.getProperty("qa.fixture.dir")).build());
+        try (QaEngine engine = QaEngine.load(EngineOptions.of(System.getProperty("qa.fixture.dir")));
                 LogCapture logs = LogCapture.capture()) {
             InferenceHandler handler = new InferenceHandler(new BatchProcessor(engine, store,
                     new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS)),

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.message.Limits;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

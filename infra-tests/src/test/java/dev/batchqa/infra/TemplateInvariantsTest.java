@@ -57,7 +57,7 @@ class TemplateInvariantsTest {
   static final Set<String> DEAD_LETTER_ACTIONS = Set.of(
       "dynamodb:UpdateItem",
       "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
-  static final String DEAD_LETTER_HANDLER = "dev.batchqa.inference.DeadLetterHandler::handleRequest";
+  static final String DEAD_LETTER_HANDLER = "dev.batchqa.ingest.DeadLetterHandler::handleRequest";
   /** PendingSweeper: Query on the pending index (stalePending), conditional UpdateItem (failPending). */
   static final Set<String> SWEEPER_ACTIONS = Set.of("dynamodb:Query", "dynamodb:UpdateItem");
   static final String SWEEPER_HANDLER = "dev.batchqa.ingest.SweeperHandler::handleRequest";
@@ -310,13 +310,13 @@ class TemplateInvariantsTest {
           d + " days: the DLQ must keep a dead letter at least 3 days after the source queue would drop it");
       long expiryHours = number(t.resolve(
           path(t.properties(SWEEPER), "Environment", "Variables", "QA_PENDING_EXPIRY_HOURS"), p));
-      long expiry = dev.batchqa.shared.Settings.pendingExpiry(
-          Map.of(dev.batchqa.shared.Settings.PENDING_EXPIRY_HOURS, Long.toString(expiryHours))).toSeconds();
+      long expiry = dev.batchqa.shared.config.Settings.pendingExpiry(
+          Map.of(dev.batchqa.shared.config.Settings.PENDING_EXPIRY_HOURS, Long.toString(expiryHours))).toSeconds();
       assertEquals(expiryHours * 3600, expiry, "Settings.pendingExpiry takes the mapped value");
       assertTrue(expiry >= retention + longestInvocation,
           d + " days: a record may expire only after its message and the invocation holding it are gone");
       assertTrue(expiry <= retention + 2 * 3600, d + " days: expire soon after the message is gone");
-      long recordTtl = dev.batchqa.shared.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
+      long recordTtl = dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
       assertTrue(expiry + 86_400 <= recordTtl,
           d + " days: the hourly sweeper needs a day of runs before the PENDING record's own TTL");
     }
@@ -356,7 +356,7 @@ class TemplateInvariantsTest {
     List<Object> indexes = list(t.properties(TABLE).get("GlobalSecondaryIndexes"));
     assertEquals(1, indexes.size());
     Map<String, Object> gsi = map(indexes.get(0));
-    assertEquals(dev.batchqa.shared.DynamoDbRequestStore.PENDING_INDEX, gsi.get("IndexName"));
+    assertEquals(dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_INDEX, gsi.get("IndexName"));
     assertEquals(List.of(Map.of("AttributeName", "pendingShard", "KeyType", "HASH"),
         Map.of("AttributeName", "pendingSince", "KeyType", "RANGE")), gsi.get("KeySchema"));
     assertEquals(Map.of("ProjectionType", "KEYS_ONLY"), gsi.get("Projection"));
@@ -477,7 +477,7 @@ class TemplateInvariantsTest {
       Object resource = st.get("Resource");
       if (a.equals(Set.of("dynamodb:Query"))) {
         assertEquals(Map.of("Fn::Sub", "${" + TABLE + ".Arn}/index/"
-            + dev.batchqa.shared.DynamoDbRequestStore.PENDING_INDEX), resource, "Query on the index only");
+            + dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_INDEX), resource, "Query on the index only");
       } else {
         assertEquals(Set.of("dynamodb:UpdateItem"), a, "one action a statement: " + st);
         assertEquals(Map.of("Fn::GetAtt", List.of(TABLE, "Arn")), resource);
@@ -558,23 +558,25 @@ class TemplateInvariantsTest {
   }
 
   @Test
-  void deadLetterFunctionRunsTheInferenceImageWithItsOwnHandlerAndLittleMemory() throws Exception {
+  void deadLetterFunctionIsTheIngestZipOnArm64WithItsOwnHandlerAndLittleMemory() throws Exception {
     Map<String, Object> r = t.resource(DEAD_LETTER);
     Map<String, Object> p = t.properties(DEAD_LETTER);
-    // identical Metadata, package type and architecture: one SAM build definition, one image build
-    assertEquals(t.resource(INFERENCE).get("Metadata"), r.get("Metadata"),
-        "Metadata must equal InferenceFunction's, or sam build builds a second image");
-    assertEquals("Image", p.get("PackageType"));
-    assertEquals(t.properties(INFERENCE).get("Architectures"), p.get("Architectures"));
-    assertNull(p.get("ImageUri"), "sam build fills in the image");
-    assertNull(p.get("Handler"));
-    assertNull(p.get("Runtime"));
-    assertEquals(List.of(DEAD_LETTER_HANDLER), path(p, "ImageConfig", "Command"));
+    Map<String, Object> ingest = t.properties(INGEST);
+    // no model: not in the 1 GB inference image, but in the ingest zip beside the sweeper
+    assertTrue(p.get("PackageType") == null || "Zip".equals(p.get("PackageType")), "a zip function");
+    assertNull(p.get("ImageConfig"));
+    assertNull(path(r, "Metadata", "DockerContext"), "not built from the Dockerfile");
+    assertEquals(Boolean.TRUE, path(r, "Metadata", "SkipBuild"), "prebuilt jar: sam build must not rebuild it");
+    assertEquals("java21", p.get("Runtime"));
+    assertEquals(List.of("arm64"), p.get("Architectures"));
+    assertEquals(ingest.get("CodeUri"), p.get("CodeUri"), "packaged in the ingest jar");
+    assertEquals(DEAD_LETTER_HANDLER, p.get("Handler"));
+    assertNull(p.get("SnapStart"), "invoked only after failures: a cold start does not matter");
     assertNull(path(t.properties(INFERENCE), "ImageConfig"), "the inference function uses the image CMD");
-    // the handler named exists, in the module the image is built from
+    // the handler named exists, in the module the zip is built from
     String cls = DEAD_LETTER_HANDLER.substring(0, DEAD_LETTER_HANDLER.indexOf("::"));
     java.nio.file.Path src = CfnTemplate.repoRoot()
-        .resolve("inference-function/src/main/java/" + cls.replace('.', '/') + ".java");
+        .resolve("ingest-function/src/main/java/" + cls.replace('.', '/') + ".java");
     assertTrue(java.nio.file.Files.readString(src).contains("public SQSBatchResponse handleRequest("), src.toString());
     Map<String, String> d = t.defaults();
     long memory = number(t.resolve(p.get("MemorySize"), d));

@@ -1,6 +1,6 @@
 package dev.batchqa.ingest;
 
-import dev.batchqa.shared.Json;
+import dev.batchqa.shared.message.Json;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;

@@ -1,11 +1,9 @@
 package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
-import dev.batchqa.shared.Json;
+import dev.batchqa.shared.message.QuestionReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -16,13 +14,10 @@ import java.util.Map;
 
 /** Turns the body of an HTTP API event into a JSON tree, or a 400/413/415 saying what is wrong with it. */
 final class JsonBody {
-    /** Largest body of POST /qa: the largest valid request is well below it (see {@link dev.batchqa.shared.Limits}). */
+    /** Largest body of POST /qa: the largest valid request is well below it (see {@link dev.batchqa.shared.message.Limits}). */
     static final int MAX_BODY_BYTES = 256 * 1024;
     /** Largest body of POST /qa/batch: under Lambda's 6 MB limit for a synchronous invocation. */
     static final int MAX_BATCH_BODY_BYTES = 5 * 1024 * 1024;
-
-    private static final ObjectReader READER = Json.MAPPER.reader()
-            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private JsonBody() {}
 
@@ -37,7 +32,7 @@ final class JsonBody {
         }
         String text = strictUtf8(bytes);
         try {
-            return READER.readTree(text);
+            return QuestionReader.parse(text);
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "MALFORMED_JSON", "request body is not valid JSON: " + e.getOriginalMessage());
         }

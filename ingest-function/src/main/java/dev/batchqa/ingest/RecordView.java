@@ -1,9 +1,9 @@
 package dev.batchqa.ingest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.ErrorInfo;
-import dev.batchqa.shared.QaRecord;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
 import java.util.List;
 
 /**

@@ -2,7 +2,7 @@ package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.batchqa.shared.Json;
+import dev.batchqa.shared.message.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

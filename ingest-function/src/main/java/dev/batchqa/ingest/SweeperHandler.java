@@ -2,10 +2,10 @@ package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import dev.batchqa.shared.AwsClients;
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.PendingSweeper;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.store.PendingSweeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;

@@ -9,10 +9,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
@@ -56,7 +56,7 @@ class IdempotencyAndBatchTest {
         String id = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
         APIGatewayV2HTTPEvent event = idempotent();
         QuestionInput input = claimedByAFirstAttempt(event, id);
-        store.createPending(dev.batchqa.shared.QaRecord.pending(id, input.question(), 1, "c", java.time.Instant.now()));
+        store.createPending(dev.batchqa.shared.model.QaRecord.pending(id, input.question(), 1, "c", java.time.Instant.now()));
 
         APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
 
@@ -83,7 +83,7 @@ class IdempotencyAndBatchTest {
     @Test
     void replayReportsTheRecordsStatusNow() throws Exception {
         String id = id(handler.handleRequest(idempotent(), null));
-        store.complete(new dev.batchqa.shared.RequestStore.Completion(id, null, 1, null), List.of());
+        store.complete(new dev.batchqa.shared.store.RequestStore.Completion(id, null, 1, null), List.of());
 
         APIGatewayV2HTTPResponse replay = handler.handleRequest(idempotent(), null);
 

@@ -11,14 +11,14 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.RequestStore;
-import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.RequestStore;
 import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
@@ -135,6 +135,19 @@ class IngestHandlerTest {
         assertError(response, status, code, field);
         assertTrue(queue.sent().isEmpty());
         assertTrue(store.records().isEmpty());
+    }
+
+    /** The question contract shared with the SQS codec and the bulk tool (QuestionReader): same texts rejected. */
+    @ParameterizedTest
+    @Event(value = "events/apigw-v2/post-qa.json", type = APIGatewayV2HTTPEvent.class)
+    void aFractionalTopKAndTextAfterTheObjectAreRejectedAsEverywhere(APIGatewayV2HTTPEvent event) throws Exception {
+        event.setBody("{\"question\": \"Which?\", \"context\": \"Some text.\", \"topK\": 1.0}");
+        assertError(handler.handleRequest(event, null), 400, "WRONG_TYPE", "topK");
+        event.setBody("{\"question\": \"Which?\", \"context\": \"Some text.\"} {}");
+        assertError(handler.handleRequest(event, null), 400, "MALFORMED_JSON", null);
+        assertTrue(queue.sent().isEmpty());
+        event.setBody("{\"question\": \"Which?\", \"context\": \"Some text.\"}\n");
+        assertEquals(202, handler.handleRequest(event, null).getStatusCode(), "trailing whitespace is fine");
     }
 
     @ParameterizedTest

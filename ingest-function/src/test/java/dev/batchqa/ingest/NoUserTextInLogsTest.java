@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
 import dev.batchqa.shared.testing.InMemoryRequestStore;

@@ -3,8 +3,8 @@ package dev.batchqa.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.batchqa.shared.Limits;
-import dev.batchqa.shared.QaValidator;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
 import dev.batchqa.shared.testing.InMemoryRequestStore;

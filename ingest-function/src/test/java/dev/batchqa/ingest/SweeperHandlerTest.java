@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import dev.batchqa.shared.PendingSweeper;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.PendingSweeper;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
 import dev.batchqa.shared.testing.LogCapture;
 import java.lang.reflect.Proxy;

@@ -1,6 +1,6 @@
 package dev.batchqa.local;
 
-import dev.batchqa.shared.DynamoDbRequestStore;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
@@ -50,7 +50,7 @@ final class AwsResources {
         String dlqUrl = null;
         if (redrive != null) {
             try {
-                dlqArn = dev.batchqa.shared.Json.MAPPER.readTree(redrive).path("deadLetterTargetArn").asText(null);
+                dlqArn = dev.batchqa.shared.message.Json.MAPPER.readTree(redrive).path("deadLetterTargetArn").asText(null);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException("unreadable RedrivePolicy on " + url, e);
             }

@@ -1,9 +1,9 @@
 package dev.batchqa.local;
 
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.ErrorInfo;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.RequestStore;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.store.RequestStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

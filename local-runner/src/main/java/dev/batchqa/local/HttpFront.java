@@ -5,7 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.batchqa.shared.Json;
+import dev.batchqa.shared.message.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -193,9 +192,5 @@ public final class HttpFront implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
-    }
-
-    static List<String> routes() {
-        return List.of("POST /qa", "GET /qa/{id}");
     }
 }

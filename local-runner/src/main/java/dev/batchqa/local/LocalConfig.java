@@ -1,10 +1,20 @@
 package dev.batchqa.local;
 
+import dev.batchqa.inference.BatchPolicy;
+import dev.batchqa.inference.EngineLoader;
+import dev.batchqa.shared.config.Env;
+import dev.batchqa.shared.config.Settings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * How the local pipeline runs, from environment variables. With no {@code AWS_ENDPOINT_URL*} and no
@@ -31,7 +41,11 @@ public record LocalConfig(
         Role role,
         Duration ackDelay,
         Duration sweepInterval,
-        Map<String, String> env) {
+        Settings settings,
+        EngineLoader engine,
+        BatchPolicy policy,
+        Duration pendingExpiry,
+        AwsCredentialsProvider credentials) {
 
     /** Which parts run in this process: both handlers, only the HTTP side, or only the SQS worker. */
     public enum Role { ALL, API, WORKER }
@@ -41,74 +55,87 @@ public record LocalConfig(
     /** The stand-in model beside a checkout in this project's workplace, used when it is there. */
     static final Path STAND_IN_MODEL = Path.of("..", "shared", "models", "minilm-squad1");
 
-    public static LocalConfig fromEnvironment(Map<String, String> env) {
-        URI common = uri(env.get("AWS_ENDPOINT_URL"));
-        URI sqs = firstNonNull(uri(env.get("AWS_ENDPOINT_URL_SQS")), common);
-        URI dynamo = firstNonNull(uri(env.get("AWS_ENDPOINT_URL_DYNAMODB")), common);
-        String queueUrl = blankToNull(env.get("QA_QUEUE_URL"));
+    public static LocalConfig fromEnvironment(Map<String, String> vars) {
+        Env env = new Env(vars);
+        URI common = env.uri("AWS_ENDPOINT_URL").orElse(null);
+        URI sqs = env.uri("AWS_ENDPOINT_URL_SQS").orElse(common);
+        URI dynamo = env.uri("AWS_ENDPOINT_URL_DYNAMODB").orElse(common);
+        String queueUrl = env.string("QA_QUEUE_URL").orElse(null);
         boolean embedded = sqs == null && dynamo == null && queueUrl == null;
         // Like the template: the inference function's timeout, and a visibility timeout beyond it (a message must
         // not come back while the invocation that holds it may still be answering it).
-        int timeoutSeconds = integer(env, "QA_FUNCTION_TIMEOUT_SECONDS", 120);
+        int timeoutSeconds = env.integer("QA_FUNCTION_TIMEOUT_SECONDS", 120);
         return new LocalConfig(
-                env.getOrDefault("QA_HTTP_HOST", "127.0.0.1"),
-                integer(env, "QA_HTTP_PORT", 3000),
-                firstNonNull(blankToNull(env.get("AWS_REGION")), blankToNull(env.get("AWS_DEFAULT_REGION")), "us-east-1"),
+                vars.getOrDefault("QA_HTTP_HOST", "127.0.0.1"),
+                env.integer("QA_HTTP_PORT", 3000),
+                env.string("AWS_REGION").or(() -> env.string("AWS_DEFAULT_REGION")).orElse("us-east-1"),
                 sqs,
                 dynamo,
                 embedded,
-                env.getOrDefault("QA_QUEUE_NAME", "qa-requests"),
+                vars.getOrDefault("QA_QUEUE_NAME", "qa-requests"),
                 queueUrl,
-                env.getOrDefault("QA_TABLE_NAME", "qa-requests"),
-                integer(env, "QA_BATCH_SIZE", 10),
-                Duration.ofMillis(integer(env, "QA_BATCHING_WINDOW_MS", 200)),
-                integer(env, "QA_VISIBILITY_TIMEOUT_SECONDS", timeoutSeconds + 30),
-                integer(env, "QA_MAX_RECEIVE_COUNT", 5),
+                vars.getOrDefault("QA_TABLE_NAME", "qa-requests"),
+                env.integer("QA_BATCH_SIZE", 10),
+                Duration.ofMillis(env.integer("QA_BATCHING_WINDOW_MS", 200)),
+                env.integer("QA_VISIBILITY_TIMEOUT_SECONDS", timeoutSeconds + 30),
+                env.integer("QA_MAX_RECEIVE_COUNT", 5),
                 // concurrent invocations, as Lambda runs several (the template's QueueMaximumConcurrency is 5):
                 // a batch of long contexts does not hold up the next batches; their passes take turns on the engine
-                integer(env, "QA_POLLERS", 4),
+                env.integer("QA_POLLERS", 4),
                 Duration.ofSeconds(timeoutSeconds),
-                modelLocation(env),
-                Role.valueOf(env.getOrDefault("QA_ROLE", "all").trim().toUpperCase(java.util.Locale.ROOT)),
+                modelLocation(vars),
+                Role.valueOf(vars.getOrDefault("QA_ROLE", "all").trim().toUpperCase(java.util.Locale.ROOT)),
                 // fault injection: a pause between answering a batch and deleting it, the window in which a
                 // crashed worker leaves answered messages to be delivered again
-                Duration.ofMillis(integer(env, "QA_ACK_DELAY_MS", 0)),
+                Duration.ofMillis(env.integer("QA_ACK_DELAY_MS", 0)),
                 // how often the pending sweeper runs (SweeperFunction: hourly)
-                Duration.ofSeconds(Math.max(1, integer(env, "QA_SWEEP_INTERVAL_SECONDS", 300))),
-                Map.copyOf(env));
+                Duration.ofSeconds(Math.max(1, env.integer("QA_SWEEP_INTERVAL_SECONDS", 300))),
+                // what the functions read, from the same variables: read here once, passed on typed
+                Settings.from(vars),
+                EngineLoader.fromEnvironment(withModel(vars, modelLocation(vars))),
+                BatchPolicy.fromEnvironment(vars),
+                Settings.pendingExpiry(vars),
+                credentials(env, sqs == null && dynamo == null && queueUrl == null));
+    }
+
+    /** This configuration with another model (the load test's choice), warmed up as the function does. */
+    public LocalConfig withModel(String location) {
+        return new LocalConfig(httpHost, httpPort, region, sqsEndpoint, dynamoEndpoint, embeddedEmulators, queueName,
+                queueUrl, tableName, batchSize, batchingWindow, visibilityTimeoutSeconds, maxReceiveCount, pollers,
+                functionTimeout, location, role, ackDelay, sweepInterval, settings,
+                new EngineLoader(engine.options().withModelLocation(location), engine.warmUp()), policy,
+                pendingExpiry, credentials);
+    }
+
+    private static Map<String, String> withModel(Map<String, String> vars, String location) {
+        Map<String, String> copy = new HashMap<>(vars);
+        copy.put(EngineLoader.ENV_MODEL_DIR, location);
+        return copy;
+    }
+
+    /** Keys given in the environment first (as for LocalStack), then any for the emulators, then the SDK's chain. */
+    private static AwsCredentialsProvider credentials(Env env, boolean embedded) {
+        var key = env.string("AWS_ACCESS_KEY_ID");
+        var secret = env.string("AWS_SECRET_ACCESS_KEY");
+        if (key.isPresent() && secret.isPresent()) {
+            var token = env.string("AWS_SESSION_TOKEN");
+            return StaticCredentialsProvider.create(token.isEmpty()
+                    ? AwsBasicCredentials.create(key.get(), secret.get())
+                    : AwsSessionCredentials.create(key.get(), secret.get(), token.get()));
+        }
+        if (embedded) {
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        }
+        return DefaultCredentialsProvider.builder().build();
     }
 
     static String modelLocation(Map<String, String> env) {
-        String configured = blankToNull(env.get("QA_MODEL_DIR"));
-        if (configured != null) return configured;
+        var configured = new Env(env).string("QA_MODEL_DIR");
+        if (configured.isPresent()) return configured.get();
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve(STAND_IN_MODEL).normalize();
             if (Files.isRegularFile(candidate.resolve("config.json"))) return candidate.toString();
         }
         return DEFAULT_MODEL;
-    }
-
-    private static int integer(Map<String, String> env, String name, int fallback) {
-        String raw = blankToNull(env.get(name));
-        if (raw == null) return fallback;
-        try {
-            return Integer.parseInt(raw.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was '" + raw + "'");
-        }
-    }
-
-    private static URI uri(String raw) {
-        return blankToNull(raw) == null ? null : URI.create(raw.trim());
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
-    }
-
-    @SafeVarargs
-    private static <T> T firstNonNull(T... values) {
-        for (T v : values) if (v != null) return v;
-        return null;
     }
 }

@@ -4,23 +4,24 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import dev.batchqa.engine.QaEngine;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
-import dev.batchqa.inference.DeadLetterHandler;
 import dev.batchqa.inference.InferenceHandler;
 import dev.batchqa.inference.Requeue;
-import dev.batchqa.inference.engine.QaEngine;
 import dev.batchqa.ingest.BacklogGate;
+import dev.batchqa.ingest.DeadLetterHandler;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
 import dev.batchqa.ingest.IngestMetrics;
-import dev.batchqa.shared.DynamoDbIdempotencyStore;
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.PendingSweeper;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.Settings;
-import dev.batchqa.shared.SqsRequestQueue;
+import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.aws.SqsRequestQueue;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.store.DynamoDbIdempotencyStore;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.store.PendingSweeper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -30,20 +31,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -108,11 +101,9 @@ public final class LocalPipeline implements AutoCloseable {
         queueUrl = queue.url();
         AwsResources.ensureTable(dynamo, config.tableName());
 
-        Map<String, String> env = new HashMap<>(config.env());
-        env.put(Settings.TABLE_NAME, config.tableName());
-        env.put(Settings.QUEUE_URL, queueUrl);
-        env.put("QA_MODEL_DIR", config.modelLocation());
-        Settings settings = Settings.from(env);
+        Settings base = config.settings();
+        Settings settings = new Settings(config.tableName(), queueUrl, base.resultTtl(), base.maxContextChars(),
+                base.maxQuestionChars(), base.maxBacklog());
         QaValidator validator = QaValidator.fromSettings(settings);
         MessageCodec codec = new MessageCodec(validator);
         store = new CountingRequestStore(new DynamoDbRequestStore(dynamo, settings));
@@ -121,7 +112,7 @@ public final class LocalPipeline implements AutoCloseable {
             BatchMetrics metrics = new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local");
             // one engine per handler generation: a timed-out invocation's handler is replaced with its engine
             poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), "inference-function",
-                    () -> inferenceHandler(env, codec, metrics), config.functionTimeout(),
+                    () -> inferenceHandler(codec, metrics), config.functionTimeout(),
                     config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
             resources.push(poller);
             if (queue.deadLetterUrl() != null) {
@@ -137,7 +128,7 @@ public final class LocalPipeline implements AutoCloseable {
             front = HttpFront.start(config.httpHost(), config.httpPort(), ingest, () -> localStats(queue));
             resources.push(front);
             // SweeperFunction's schedule, in process: PENDING records older than the queue keeps messages end FAILED
-            sweeper = new PendingSweeper(store, Settings.pendingExpiry(env), Clock.systemUTC());
+            sweeper = new PendingSweeper(store, config.pendingExpiry(), Clock.systemUTC());
             ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pending-sweeper");
                 t.setDaemon(true);
@@ -190,11 +181,11 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     /** The inference handler as the function builds it, owning its engine (closed with the handler). */
-    private LocalInference inferenceHandler(Map<String, String> env, MessageCodec codec, BatchMetrics metrics) {
+    private LocalInference inferenceHandler(MessageCodec codec, BatchMetrics metrics) {
         try {
-            QaEngine engine = InferenceHandler.loadEngine(env);
+            QaEngine engine = config.engine().load();
             BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
-                    InferenceHandler.policy(env, engine), Requeue.sqs(() -> sqs, queueUrl));
+                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), Requeue.sqs(() -> sqs, queueUrl));
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -257,35 +248,11 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     private SqsClient sqsClient() {
-        var builder = SqsClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .region(Region.of(config.region()));
-        if (sqsEndpoint != null) builder.endpointOverride(sqsEndpoint);
-        return builder.credentialsProvider(credentials()).build();
+        return AwsClients.sqs(new AwsClients.Target(config.region(), sqsEndpoint, config.credentials()));
     }
 
     private DynamoDbClient dynamoClient() {
-        var builder = DynamoDbClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .region(Region.of(config.region()));
-        if (dynamoEndpoint != null) builder.endpointOverride(dynamoEndpoint);
-        return builder.credentialsProvider(credentials()).build();
-    }
-
-    /** Keys given in the configuration first (as for LocalStack), then any for the emulators, then the SDK's chain. */
-    private AwsCredentialsProvider credentials() {
-        String key = config.env().get("AWS_ACCESS_KEY_ID");
-        String secret = config.env().get("AWS_SECRET_ACCESS_KEY");
-        if (key != null && secret != null) {
-            String token = config.env().get("AWS_SESSION_TOKEN");
-            return StaticCredentialsProvider.create(token == null
-                    ? AwsBasicCredentials.create(key, secret)
-                    : AwsSessionCredentials.create(key, secret, token));
-        }
-        if (config.embeddedEmulators()) {
-            return StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
-        }
-        return DefaultCredentialsProvider.builder().build();
+        return AwsClients.dynamoDb(new AwsClients.Target(config.region(), dynamoEndpoint, config.credentials()));
     }
 
     @Override

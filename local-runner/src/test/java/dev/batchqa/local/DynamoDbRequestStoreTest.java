@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.ErrorInfo;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.RequestStore.Completion;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.store.RequestStore.Completion;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,14 +5,14 @@ import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.config.Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -320,7 +320,7 @@ public final class LambdaRehearsal {
     // -------------------------------------------------------------------------------------- dead letter
 
     Figures deadLetter(DeployedFunctions.Function f) throws Exception {
-      checkHandler(f, "dev.batchqa.inference.DeadLetterHandler::handleRequest");
+      checkHandler(f, "dev.batchqa.ingest.DeadLetterHandler::handleRequest");
       if (deadLetterIds.isEmpty()) {
         seed();
       }

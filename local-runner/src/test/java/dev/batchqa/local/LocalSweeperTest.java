@@ -3,11 +3,11 @@ package dev.batchqa.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.batchqa.shared.DynamoDbRequestStore;
-import dev.batchqa.shared.PendingSweeper;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.store.PendingSweeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.shared.Json;
+import dev.batchqa.shared.message.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

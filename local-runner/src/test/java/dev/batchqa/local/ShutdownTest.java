@@ -3,7 +3,7 @@ package dev.batchqa.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.batchqa.shared.Json;
+import dev.batchqa.shared.message.Json;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

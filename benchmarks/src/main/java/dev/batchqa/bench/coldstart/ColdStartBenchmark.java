@@ -21,10 +21,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * Cold start, measured: launches {@link ColdStartProbe} in fresh JVMs, interleaved over the variants, and prints the
@@ -102,102 +109,75 @@ public final class ColdStartBenchmark {
 
     private ColdStartBenchmark() {}
 
-    public static void main(String[] args) throws Exception {
-        Options o = Options.parse(args);
-        if (o.help) {
-            System.out.println(usage());
-            return;
-        }
-        Runner runner = new Runner(o, System.out, System.err);
-        if (o.reportFrom != null) {
-            runner.replay(o.reportFrom);
-        } else {
-            runner.run();
-        }
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Options()).execute(args));
     }
 
-    static String usage() {
-        return """
-                usage: ColdStartBenchmark --model DIR [options]
-                  --model DIR        model directory (config.json, model.pt, tokenizer.json)
-                  --runs N           measured runs per variant and mode (default 5)
-                  --java PATH        java executable of the child JVMs (default: this JVM's)
-                  --variants LIST    any of A,B,C,D (default all; A first, as the ratios are to A)
-                  --modes LIST       handler (Lambda path) and/or split (tokenizer/model separately); default both
-                  --warmup N         unrecorded rounds first, to warm the page cache for JDK, jars, model (default 1)
-                  --work DIR         scratch directory (default: a new temp dir, deleted at the end)
-                  --keep             keep the scratch directory (extracted libtorch, last caches, logs)
-                  --out FILE         also write every run's figures as JSON lines
-                  --jvm-opt OPT      extra option for every child JVM (repeatable), e.g. -Xmx2g
-                  --report-from FILE print the table of a previous run's --out file (no runs; --model not needed)
-                """;
-    }
-
-    static final class Options {
+    @Command(name = "ColdStartBenchmark", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Cold start of the inference path in fresh child JVMs, per libtorch variant (A-D) and mode.",
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:done", "1:a run failed (child JVM, model or I/O error; stack trace on stderr)",
+                    "2:invalid command line"})
+    static final class Options implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory (config.json, model.pt, tokenizer.json)")
         Path model;
-        int runs = 5;
+        @Option(names = "--runs", defaultValue = "5", description = "measured runs per variant and mode (default ${DEFAULT-VALUE})")
+        int runs;
+        @Option(names = "--java", paramLabel = "PATH", description = "java executable of the child JVMs (default: this JVM's)")
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> variants = List.of("A", "B", "C", "D");
-        List<String> modes = List.of("handler", "split");
-        int warmup = 1;
+        @Option(names = "--variants", split = ",", defaultValue = "A,B,C,D", paramLabel = "LIST",
+                description = "any of A,B,C,D (default all; A first, as the ratios are to A)")
+        List<String> variants;
+        @Option(names = "--modes", split = ",", defaultValue = "handler,split", paramLabel = "LIST",
+                description = "handler (Lambda path) and/or split (tokenizer/model separately); default both")
+        List<String> modes;
+        @Option(names = "--warmup", defaultValue = "1", description = "unrecorded rounds first, to warm the page cache (default ${DEFAULT-VALUE})")
+        int warmup;
+        @Option(names = "--work", paramLabel = "DIR", description = "scratch directory (default: a new temp dir, deleted at the end)")
         Path work;
+        @Option(names = "--keep", description = "keep the scratch directory (extracted libtorch, last caches, logs)")
         boolean keep;
+        @Option(names = "--out", paramLabel = "FILE", description = "also write every run's figures as JSON lines")
         Path out;
+        @Option(names = "--jvm-opt", paramLabel = "OPT", description = "extra option for every child JVM (repeatable), e.g. -Xmx2g")
         List<String> jvmOpts = new ArrayList<>();
+        @Option(names = "--report-from", paramLabel = "FILE", description = "print the table of a previous run's --out file (no runs; --model not needed)")
         Path reportFrom;
-        boolean help;
+        @Spec
+        CommandSpec spec;
 
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--model" -> o.model = Path.of(value(args, ++i, a)).toAbsolutePath();
-                    case "--runs" -> o.runs = Integer.parseInt(value(args, ++i, a));
-                    case "--java" -> o.java = value(args, ++i, a);
-                    case "--variants" -> o.variants = list(value(args, ++i, a).toUpperCase(Locale.ROOT));
-                    case "--modes" -> o.modes = list(value(args, ++i, a).toLowerCase(Locale.ROOT));
-                    case "--warmup" -> o.warmup = Integer.parseInt(value(args, ++i, a));
-                    case "--work" -> o.work = Path.of(value(args, ++i, a)).toAbsolutePath();
-                    case "--keep" -> o.keep = true;
-                    case "--out" -> o.out = Path.of(value(args, ++i, a)).toAbsolutePath();
-                    case "--jvm-opt" -> o.jvmOpts.add(value(args, ++i, a));
-                    case "--report-from" -> o.reportFrom = Path.of(value(args, ++i, a)).toAbsolutePath();
-                    case "-h", "--help" -> o.help = true;
-                    default -> throw new IllegalArgumentException("unknown argument: " + a + "\n" + usage());
-                }
+        @Override
+        public Integer call() throws Exception {
+            check();
+            Runner runner = new Runner(this, System.out, System.err);
+            if (reportFrom != null) {
+                runner.replay(reportFrom);
+            } else {
+                runner.run();
             }
-            if (o.help) {
-                return o;
-            }
-            if (o.model == null && o.reportFrom == null) {
-                throw new IllegalArgumentException("--model DIR is required\n" + usage());
-            }
-            if (o.runs < 1 || o.warmup < 0) {
-                throw new IllegalArgumentException("--runs must be >= 1 and --warmup >= 0");
-            }
-            for (String v : o.variants) {
-                if (ALL_VARIANTS.stream().noneMatch(x -> x.id().equals(v))) {
-                    throw new IllegalArgumentException("unknown variant " + v + " (A, B, C, D)");
-                }
-            }
-            for (String m : o.modes) {
-                if (!m.equals("handler") && !m.equals("split")) {
-                    throw new IllegalArgumentException("unknown mode " + m + " (handler, split)");
-                }
-            }
-            return o;
+            return 0;
         }
 
-        private static String value(String[] args, int i, String name) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(name + " needs a value");
+        /** Normalizes the values and checks what picocli cannot: a usage error (exit 2) names the option. */
+        void check() {
+            model = model == null ? null : model.toAbsolutePath();
+            work = work == null ? null : work.toAbsolutePath();
+            out = out == null ? null : out.toAbsolutePath();
+            reportFrom = reportFrom == null ? null : reportFrom.toAbsolutePath();
+            variants = variants.stream().map(v -> v.strip().toUpperCase(Locale.ROOT)).filter(v -> !v.isEmpty()).toList();
+            modes = modes.stream().map(m -> m.strip().toLowerCase(Locale.ROOT)).filter(m -> !m.isEmpty()).toList();
+            if (model == null && reportFrom == null) usage("--model DIR is required");
+            if (runs < 1 || warmup < 0) usage("--runs must be >= 1 and --warmup >= 0");
+            for (String v : variants) {
+                if (ALL_VARIANTS.stream().noneMatch(x -> x.id().equals(v))) usage("unknown variant " + v + " (A, B, C, D)");
             }
-            return args[i];
+            for (String m : modes) {
+                if (!m.equals("handler") && !m.equals("split")) usage("unknown mode " + m + " (handler, split)");
+            }
         }
 
-        private static List<String> list(String s) {
-            return Arrays.stream(s.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        private void usage(String message) {
+            throw new ParameterException(spec.commandLine(), message);
         }
     }
 

@@ -8,10 +8,10 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
-import dev.batchqa.inference.engine.QaResult;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -141,7 +141,7 @@ public final class ColdStartProbe {
 
         t = System.nanoTime();
         cpu = cpuMs();
-        try (QaEngine qa = QaEngine.load(EngineConfig.builder().modelLocation(dir.toString()).build())) {
+        try (QaEngine qa = QaEngine.load(EngineOptions.of(dir.toString()))) {
             out.put("qaEngineLoadMs", since(t));
             out.put("qaEngineLoadCpuMs", cpuMs() - cpu);
 
@@ -172,7 +172,7 @@ public final class ColdStartProbe {
                     .ifPresent(start -> out.put("procStartToFirstAnswerMs", ms(Duration.between(start, firstAnswered))));
             out.put("answer", first.bestText());
             out.put("sameAnswerTwice", first.bestText().equals(second.bestText()));
-            out.put("threads", qa.settings().threads());
+            out.put("threads", qa.options().threads());
         }
         out.put("probeNanosSinceMain", (double) (System.nanoTime() - mainNanos) / 1e6);
         procStatus(out);

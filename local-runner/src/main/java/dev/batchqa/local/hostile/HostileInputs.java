@@ -1,13 +1,13 @@
 package dev.batchqa.local.hostile;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchqa.inference.engine.EngineConfig;
-import dev.batchqa.inference.engine.QaEngine;
-import dev.batchqa.inference.engine.QaQuery;
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
 import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.Limits;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,9 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code scripts/hostile-inputs}: the whole pipeline on loopback with its default settings, fed every hostile input
@@ -177,7 +177,7 @@ public final class HostileInputs implements Callable<Integer> {
 
     /** Windows each case needs, counted with the same tokenizer and settings as the pipeline's engine. */
     private int[] windows(String modelLocation, List<HostileCorpus.Case> cases) throws Exception {
-        try (QaEngine engine = QaEngine.load(EngineConfig.builder().modelLocation(modelLocation).build())) {
+        try (QaEngine engine = QaEngine.load(EngineOptions.of(modelLocation))) {
             int[] counts = new int[cases.size()];
             for (int i = 0; i < cases.size(); i++) {
                 HostileCorpus.Case c = cases.get(i);

@@ -6,12 +6,11 @@ import dev.batchqa.bulk.BulkSubmitter;
 import dev.batchqa.local.CountingRequestStore;
 import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.Json;
-import dev.batchqa.shared.MessageCodec;
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.QaValidator;
-import dev.batchqa.shared.Settings;
+import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.Answer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -31,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +38,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code scripts/load-test}: the whole pipeline in this JVM (embedded ElasticMQ + dynalite, the fixture model by
@@ -45,7 +52,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * clients on loopback, half through {@link BulkSubmitter} straight to SQS — then, bounded by a timeout, a wait until
  * all N are DONE or FAILED, and the checks: none lost, none answered twice, every answer the expected one.
  *
- * <p>Exit status 0 when every check passes, 1 when one fails (or the timeout passes), 2 on a usage error.
+ * <p>Exit status 0 when every check passes, 1 when one fails (or the timeout passes), 2 on a usage error
+ * (picocli {@code exitCodeList}, shown by {@code --help}).
  */
 public final class LoadTest {
 
@@ -105,30 +113,77 @@ public final class LoadTest {
 
     private LoadTest() {}
 
-    public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("load-test: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options == null) {
-            System.out.println(USAGE);
-            return;
-        }
-        Result result = run(options, System.out);
-        System.out.flush();
-        System.exit(result.ok() ? 0 : 1);
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Cli()).execute(args));
     }
 
-    static final String USAGE = """
-            usage: load-test [--questions N] [--http-clients N] [--http-share F] [--bulk-senders N] [--pollers N]
-                             [--batch-size N] [--batching-window-ms N] [--timeout D] [--spot-checks N] [--model DIR]
-              defaults: 10000 questions, half (0.5) over HTTP with 16 clients, the rest by 4 bulk senders;
-                        4 pollers, batches of 10, 50 ms window; timeout 10m; 200 spot checks; the fixture model""";
+    /** The command line of {@code scripts/load-test}; the defaults are {@link Options#defaults()}. */
+    @Command(name = "load-test", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "The whole pipeline in this JVM, N questions through POST /qa and the bulk path at once,"
+                    + " then the checks: none lost, none answered twice, every answer the expected one.",
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:every check passed", "1:a check failed, or the timeout passed", "2:invalid command line"})
+    static final class Cli implements Callable<Integer> {
+        @Option(names = "--questions", defaultValue = "10000", description = "questions in total (default ${DEFAULT-VALUE})")
+        int questions;
+        @Option(names = "--http-share", defaultValue = "0.5", description = "fraction sent through POST /qa, 0..1 (default ${DEFAULT-VALUE})")
+        double httpShare;
+        @Option(names = "--http-clients", defaultValue = "16", description = "concurrent HTTP clients (default ${DEFAULT-VALUE})")
+        int httpClients;
+        @Option(names = "--bulk-senders", defaultValue = "4", description = "concurrent bulk senders (default ${DEFAULT-VALUE})")
+        int bulkSenders;
+        @Option(names = "--pollers", defaultValue = "4", description = "inference pollers (default ${DEFAULT-VALUE})")
+        int pollers;
+        @Option(names = "--batch-size", defaultValue = "10", description = "SQS batch size (default ${DEFAULT-VALUE})")
+        int batchSize;
+        @Option(names = "--batching-window-ms", defaultValue = "50", description = "batching window (default ${DEFAULT-VALUE})")
+        long batchingWindowMs;
+        @Option(names = "--timeout", defaultValue = "10m", converter = DurationConverter.class,
+                description = "wait for all answers at most this long: 90s, 10m, 1h, PT5M (default ${DEFAULT-VALUE})")
+        Duration timeout;
+        @Option(names = "--spot-checks", defaultValue = "200", description = "answers read back by GET (default ${DEFAULT-VALUE})")
+        int spotChecks;
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: the fixture; answers checked only for it)")
+        Path model;
+        @Spec
+        CommandSpec spec;
+
+        Options options() {
+            for (var positive : List.of(Map.entry("--questions", questions), Map.entry("--http-clients", httpClients),
+                    Map.entry("--bulk-senders", bulkSenders), Map.entry("--pollers", pollers),
+                    Map.entry("--batch-size", batchSize))) {
+                if (positive.getValue() < 1) {
+                    throw new ParameterException(spec.commandLine(), positive.getKey() + " must be at least 1");
+                }
+            }
+            if (httpShare < 0 || httpShare > 1) {
+                throw new ParameterException(spec.commandLine(), "--http-share must be 0..1");
+            }
+            return new Options(questions, httpShare, httpClients, bulkSenders, model, pollers, batchSize,
+                    Duration.ofMillis(batchingWindowMs), timeout, spotChecks);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            Result result = run(options(), System.out);
+            System.out.flush();
+            return result.ok() ? 0 : 1;
+        }
+    }
+
+    /** 90s, 10m, 1h, 250ms, PT5M, or plain seconds. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String raw) {
+            String s = raw.trim().toLowerCase(Locale.ROOT);
+            if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            if (s.endsWith("s")) return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+            if (s.endsWith("m")) return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
+            if (s.endsWith("h")) return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
+            if (s.startsWith("pt")) return Duration.parse(raw.trim().toUpperCase(Locale.ROOT));
+            return Duration.ofSeconds(Long.parseLong(s));
+        }
+    }
 
     /** Runs one load test and prints its figures; never throws for a failed check, it reports it. */
     public static Result run(Options o, PrintStream out) throws IOException, InterruptedException {
@@ -136,7 +191,7 @@ public final class LoadTest {
         Path model = o.model() != null ? o.model() : fixtureModel();
         boolean fixture = o.model() == null;
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> env = environment(o, model, tag);
+        LocalConfig config = LocalConfig.fromEnvironment(environment(o, tag)).withModel(model.toString());
 
         List<FixtureQuestions.Question> questions = FixtureQuestions.generate(o.questions());
         int viaHttp = (int) Math.round(o.questions() * o.httpShare());
@@ -148,7 +203,7 @@ public final class LoadTest {
                 o.batchSize());
 
         long t0 = System.nanoTime();
-        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+        try (LocalPipeline pipeline = LocalPipeline.start(config)) {
             Duration startup = since(t0);
             out.printf(Locale.ROOT, "pipeline up in %.1f s: HTTP %s, SQS %s, DynamoDB %s%n", seconds(startup),
                     pipeline.apiUrl(), pipeline.sqsEndpoint(), pipeline.dynamoEndpoint());
@@ -159,7 +214,7 @@ public final class LoadTest {
             long[] latencies = new long[viaHttp];
             AtomicReferenceArray<String> httpIds = new AtomicReferenceArray<>(viaHttp);
             Map<String, AtomicInteger> httpErrors = new ConcurrentHashMap<>();
-            MessageCodec codec = new MessageCodec(QaValidator.fromSettings(Settings.from(env)));
+            MessageCodec codec = new MessageCodec(QaValidator.fromSettings(config.settings()));
             BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(), codec,
                     BulkSubmitter.Options.defaults().withSenders(o.bulkSenders()));
             List<QaMessage> bulkMessages = new ArrayList<>();
@@ -378,7 +433,7 @@ public final class LoadTest {
         }
     }
 
-    static Map<String, String> environment(Options o, Path model, String tag) {
+    static Map<String, String> environment(Options o, String tag) {
         Map<String, String> env = new HashMap<>();
         // QA_* tuning from the caller's environment (engine threads, limits, ...), never its endpoints or queue
         System.getenv().forEach((k, v) -> {
@@ -386,7 +441,6 @@ public final class LoadTest {
         });
         env.put("AWS_REGION", "us-east-1");
         env.put("QA_ROLE", "all");
-        env.put("QA_MODEL_DIR", model.toString());
         env.put("QA_HTTP_HOST", "127.0.0.1");
         env.put("QA_HTTP_PORT", "0");
         env.put("QA_POLLERS", Integer.toString(o.pollers()));
@@ -409,69 +463,12 @@ public final class LoadTest {
         throw new IOException("model/fixtures/tiny-qa not found from " + Path.of("").toAbsolutePath() + "; use --model");
     }
 
+    /** The options of a command line; null when it asks for help. */
     static Options parse(String[] args) {
-        Options o = Options.defaults();
-        int questions = o.questions();
-        double share = o.httpShare();
-        int clients = o.httpClients();
-        int senders = o.bulkSenders();
-        int pollers = o.pollers();
-        int batch = o.batchSize();
-        long window = o.batchingWindow().toMillis();
-        Duration timeout = o.timeout();
-        int spot = o.spotChecks();
-        Path model = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) return null;
-            String name = a;
-            String value;
-            int eq = a.indexOf('=');
-            if (eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            } else {
-                if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
-                value = args[++i];
-            }
-            switch (name) {
-                case "--questions" -> questions = positive(name, value);
-                case "--http-clients" -> clients = positive(name, value);
-                case "--http-share" -> {
-                    share = Double.parseDouble(value);
-                    if (share < 0 || share > 1) throw new IllegalArgumentException("--http-share must be 0..1");
-                }
-                case "--bulk-senders" -> senders = positive(name, value);
-                case "--pollers" -> pollers = positive(name, value);
-                case "--batch-size" -> batch = positive(name, value);
-                case "--batching-window-ms" -> window = Long.parseLong(value);
-                case "--timeout" -> timeout = duration(value);
-                case "--spot-checks" -> spot = Integer.parseInt(value);
-                case "--model" -> model = Path.of(value);
-                default -> throw new IllegalArgumentException("unknown option " + name);
-            }
-        }
-        return new Options(questions, share, clients, senders, model, pollers, batch, Duration.ofMillis(window), timeout, spot);
-    }
-
-    private static int positive(String name, String value) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n < 1) throw new IllegalArgumentException(name + " must be at least 1");
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was '" + value + "'");
-        }
-    }
-
-    private static Duration duration(String raw) {
-        String s = raw.trim().toLowerCase(Locale.ROOT);
-        if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-        if (s.endsWith("s")) return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
-        if (s.endsWith("m")) return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-        if (s.endsWith("h")) return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
-        if (s.startsWith("pt")) return Duration.parse(raw.trim().toUpperCase(Locale.ROOT));
-        return Duration.ofSeconds(Long.parseLong(s));
+        Cli cli = new Cli();
+        CommandLine cl = new CommandLine(cli);
+        cl.parseArgs(args);
+        return cl.isUsageHelpRequested() || cl.isVersionHelpRequested() ? null : cli.options();
     }
 
     private static long percentile(long[] sorted, double p) {

@@ -3,7 +3,7 @@ package dev.batchqa.local.hostile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.batchqa.shared.Limits;
+import dev.batchqa.shared.message.Limits;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

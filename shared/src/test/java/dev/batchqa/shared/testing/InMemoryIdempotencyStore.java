@@ -1,6 +1,6 @@
 package dev.batchqa.shared.testing;
 
-import dev.batchqa.shared.IdempotencyStore;
+import dev.batchqa.shared.store.IdempotencyStore;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,7 +1,7 @@
 package dev.batchqa.shared.testing;
 
-import dev.batchqa.shared.QaMessage;
-import dev.batchqa.shared.RequestQueue;
+import dev.batchqa.shared.aws.RequestQueue;
+import dev.batchqa.shared.message.QaMessage;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 

@@ -1,10 +1,10 @@
 package dev.batchqa.shared.testing;
 
-import dev.batchqa.shared.Answer;
-import dev.batchqa.shared.ErrorInfo;
-import dev.batchqa.shared.QaRecord;
-import dev.batchqa.shared.QaStatus;
-import dev.batchqa.shared.RequestStore;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,0 +1,73 @@
+package dev.batchqa.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EngineOptionsTest {
+
+    @Test
+    void overridesWinOverConfigJsonAndTheRestComesFromIt() {
+        EngineOptions options = Fixture.config().withMaxSeqLength(48).withDocStride(8).withMaxAnswerLength(5)
+                .withMaxAnswerChars(200).withNullThreshold(Double.POSITIVE_INFINITY).withMaxTokensPerPass(480);
+        assertEquals(null, options.maxQueryLength(), "unset until resolved");
+        try (QaEngine engine = Fixture.load(options)) {
+            EngineOptions s = engine.options();
+            assertEquals(48, s.maxSeqLength());
+            assertEquals(8, s.docStride());
+            assertEquals(16, s.maxQueryLength()); // from config.json
+            assertEquals(5, s.maxAnswerLength());
+            assertEquals(200, s.maxAnswerChars());
+            assertEquals(Double.POSITIVE_INFINITY, s.nullThreshold());
+            assertEquals(480, s.maxTokensPerPass());
+            assertEquals(1, s.threads());
+            assertEquals(false, s.padToMaxLength());
+            String context = "The cat sat on the mat. ".repeat(12) + "The capital Paris is nice.";
+            QaResult r = engine.answer(QaQuery.of("What is the capital?", context));
+            assertEquals("Paris", r.bestText());
+            assertTrue(r.windows() > 2, r.toString());
+        }
+    }
+
+    @Test
+    void maxAnswerCharsDefaultsTo1000() {
+        try (QaEngine engine = Fixture.load(Fixture.config())) {
+            assertEquals(EngineOptions.DEFAULT_MAX_ANSWER_CHARS, engine.options().maxAnswerChars());
+        }
+        assertEquals(1_000, EngineOptions.DEFAULT_MAX_ANSWER_CHARS);
+    }
+
+    @Test
+    void missingOrIncompleteModelDirectoryIsAClearIOException(@TempDir Path dir) throws IOException {
+        IOException missing = assertThrows(IOException.class,
+                () -> QaEngine.load(EngineOptions.of(dir.resolve("nope").toString())));
+        assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
+        Files.writeString(dir.resolve("config.json"), "{\"model_file\": \"model.pt\"}");
+        IOException incomplete = assertThrows(IOException.class,
+                () -> QaEngine.load(EngineOptions.of(dir.toString())));
+        assertTrue(incomplete.getMessage().contains("model.pt"), incomplete.getMessage());
+        Files.writeString(dir.resolve("config.json"), "[1, 2");
+        assertThrows(IOException.class,
+                () -> QaEngine.load(EngineOptions.of(dir.toString())));
+    }
+
+    @Test
+    void invalidWindowGeometryIsRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> QaEngine.load(Fixture.config().withMaxSeqLength(32).withDocStride(16)));
+        assertTrue(e.getMessage().contains("docStride"), e.getMessage());
+        for (int chars : new int[] {0, EngineOptions.MAX_ANSWER_CHARS + 1}) {
+            IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                    () -> QaEngine.load(Fixture.config().withMaxAnswerChars(chars)));
+            assertTrue(tooLong.getMessage().contains("maxAnswerChars"), tooLong.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 0));
+        assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 11));
+    }
+}

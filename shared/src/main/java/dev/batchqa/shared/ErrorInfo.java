@@ -1,4 +1,0 @@
-package dev.batchqa.shared;
-
-/** A machine-readable code and a human-readable message; used for HTTP errors and FAILED records. */
-public record ErrorInfo(String code, String message) {}

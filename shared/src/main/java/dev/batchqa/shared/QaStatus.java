@@ -1,8 +1,0 @@
-package dev.batchqa.shared;
-
-/** Lifecycle of a question: PENDING moves once to DONE or FAILED, and never back. */
-public enum QaStatus {
-    PENDING,
-    DONE,
-    FAILED
-}

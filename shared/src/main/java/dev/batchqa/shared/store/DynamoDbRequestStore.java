@@ -1,0 +1,394 @@
+package dev.batchqa.shared.store;
+
+import dev.batchqa.shared.aws.Backoff;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+
+/**
+ * {@link RequestStore} on a DynamoDB table keyed by {@code id} (S). Items carry {@code expiresAt} (epoch
+ * seconds) for the table's TTL; since TTL deletes lazily (and emulators not at all), reads treat an expired
+ * item as absent.
+ *
+ * <p>PENDING records also carry {@code pendingShard} (N, 0 to {@value #PENDING_SHARDS} - 1, from the id's hash)
+ * and {@code pendingSince} (N, creation time in epoch seconds), the keys of the sparse global secondary index
+ * {@value #PENDING_INDEX} (KEYS_ONLY). Every completion REMOVEs both, so the index holds PENDING records only and
+ * the sweeper finds the stale ones with one Query per shard instead of a table scan. The shards spread a high
+ * ingest rate over several index partitions (one partition key would take every PENDING write).
+ *
+ * <p>Late duplicates: a completion creates a missing record (bulk messages have none) only while its message is
+ * younger than the result TTL. Any earlier completion of the same message happened after it was sent, so it
+ * cannot have expired yet; an older message without a record may be a redelivery or a dead letter of a record
+ * that was completed and has expired, and must not come back as a second, different outcome.
+ */
+public final class DynamoDbRequestStore implements RequestStore {
+    static final String ID = "id";
+    static final String STATUS = "status";
+    static final String QUESTION = "question";
+    static final String TOP_K = "topK";
+    static final String ANSWERS = "answers";
+    static final String ERROR_CODE = "errorCode";
+    static final String ERROR_MESSAGE = "errorMessage";
+    static final String CORRELATION_ID = "correlationId";
+    static final String CREATED_AT = "createdAt";
+    static final String COMPLETED_AT = "completedAt";
+    static final String EXPIRES_AT = "expiresAt";
+    static final String QUEUED_AT = "queuedAt";
+    static final String PENDING_SHARD = "pendingShard";
+    static final String PENDING_SINCE = "pendingSince";
+    /** The sparse index of PENDING records: hash {@code pendingShard} (N), range {@code pendingSince} (N). */
+    public static final String PENDING_INDEX = "pending-by-age";
+    /** Partition keys of {@value #PENDING_INDEX}; the sweeper queries each. */
+    public static final int PENDING_SHARDS = 8;
+    /** Items a {@link #stalePending} Query page asks for (KEYS_ONLY items are small: 1 MB holds thousands). */
+    static final int DEFAULT_INDEX_PAGE_SIZE = 500;
+    /** SQS's longest retention (14 days, the dead-letter queue's) plus a day. */
+    public static final Duration PENDING_MIN_TTL = Duration.ofDays(15);
+
+    /** Completes only what is not complete yet; also true when no PENDING record exists (bulk messages). */
+    private static final String NOT_COMPLETED = "attribute_not_exists(#id) OR #status = :pending";
+    /** Completes only an existing PENDING record. */
+    private static final String STILL_PENDING = "#status = :pending";
+
+    /** BatchGetItem's maximum number of keys per request. */
+    public static final int MAX_KEYS_PER_BATCH_GET = 100;
+    /** Retries of one BatchGetItem chunk (unprocessed keys or a retryable error) before giving up. */
+    private static final int MAX_BATCH_GET_RETRIES = 10;
+    /** Between those retries: from 50 ms, doubling, at most 2 s. */
+    private static final Backoff BATCH_GET_BACKOFF = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
+    /** What {@link #toRecord} reads (and the expiry check needs), as expression names: some are reserved words. */
+    private static final Map<String, String> RECORD_ATTRIBUTES = Stream.of(ID, STATUS, QUESTION, TOP_K, ANSWERS,
+                    ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
+            .collect(Collectors.toUnmodifiableMap(name -> "#" + name, name -> name));
+    private static final String RECORD_PROJECTION = String.join(", ", RECORD_ATTRIBUTES.keySet());
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Duration ttl;
+    private final Clock clock;
+    private final int indexPageSize;
+
+    public DynamoDbRequestStore(DynamoDbClient dynamo, String table, Duration ttl, Clock clock) {
+        this(dynamo, table, ttl, clock, DEFAULT_INDEX_PAGE_SIZE);
+    }
+
+    private DynamoDbRequestStore(DynamoDbClient dynamo, String table, Duration ttl, Clock clock, int indexPageSize) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.ttl = ttl;
+        this.clock = clock;
+        this.indexPageSize = indexPageSize;
+    }
+
+    /** The same store reading the pending index {@code pageSize} items a Query page (tests use small pages). */
+    public DynamoDbRequestStore withIndexPageSize(int pageSize) {
+        if (pageSize < 1) throw new IllegalArgumentException("pageSize must be positive");
+        return new DynamoDbRequestStore(dynamo, table, ttl, clock, pageSize);
+    }
+
+    public DynamoDbRequestStore(DynamoDbClient dynamo, Settings settings) {
+        this(dynamo, settings.tableName(), settings.resultTtl(), Clock.systemUTC());
+    }
+
+    @Override
+    public boolean createPending(QaRecord record) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(ID, s(record.id()));
+        item.put(STATUS, s(QaStatus.PENDING.name()));
+        item.put(QUESTION, s(record.question()));
+        item.put(TOP_K, n(record.topK()));
+        item.put(CREATED_AT, s(record.createdAt().toString()));
+        item.put(EXPIRES_AT, n(record.createdAt().plus(pendingTtl()).getEpochSecond()));
+        item.put(PENDING_SHARD, n(shardOf(record.id())));
+        item.put(PENDING_SINCE, n(record.createdAt().getEpochSecond()));
+        if (record.correlationId() != null) item.put(CORRELATION_ID, s(record.correlationId()));
+        try {
+            dynamo.putItem(PutItemRequest.builder()
+                    .tableName(table)
+                    .item(item)
+                    // an expired record (TTL deletes lazily) counts as absent here too, as in find: a replay of
+                    // an idempotency key whose record expired stores it again instead of failing on it
+                    .conditionExpression("attribute_not_exists(#id) OR #expiresAt <= :now")
+                    .expressionAttributeNames(Map.of("#id", ID, "#expiresAt", EXPIRES_AT))
+                    .expressionAttributeValues(Map.of(":now", n(clock.instant().getEpochSecond())))
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void markQueued(String id) {
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder()
+                    .tableName(table)
+                    .key(Map.of(ID, s(id)))
+                    .updateExpression("SET #queuedAt = :now")
+                    .conditionExpression("#status = :pending")
+                    .expressionAttributeNames(Map.of("#queuedAt", QUEUED_AT, "#status", STATUS))
+                    .expressionAttributeValues(Map.of(":now", s(clock.instant().toString()), ":pending", s(QaStatus.PENDING.name())))
+                    .build());
+        } catch (ConditionalCheckFailedException alreadyComplete) {
+            // answered already: nothing left to note
+        }
+    }
+
+    @Override
+    public Optional<QaRecord> find(String id) {
+        Map<String, AttributeValue> item = dynamo.getItem(GetItemRequest.builder()
+                        .tableName(table)
+                        .key(Map.of(ID, s(id)))
+                        .consistentRead(true)
+                        .build())
+                .item();
+        if (item == null || item.isEmpty() || isExpired(item)) return Optional.empty();
+        return Optional.of(toRecord(item));
+    }
+
+    /**
+     * The records of many ids, read like {@link #find}: strongly consistent, an expired record counts as absent.
+     * Uses BatchGetItem, {@value #MAX_KEYS_PER_BATCH_GET} keys a request, projected to the record's attributes;
+     * unprocessed keys and retryable errors (throttling, 5xx, client-side failures) are retried with bounded,
+     * jittered exponential backoff (a random wait in the upper half of a ceiling that starts at 50 ms and doubles up
+     * to 2 s; {@value #MAX_BATCH_GET_RETRIES} retries a request), after which the error, or an {@link IllegalStateException} for keys still unprocessed, is thrown.
+     *
+     * @param ids duplicates are read once
+     * @return the records found, in the order of {@code ids}; unknown and expired ids are left out
+     */
+    @Override
+    public Map<String, QaRecord> findAll(Collection<String> ids) {
+        List<String> list = List.copyOf(new LinkedHashSet<>(ids));
+        Map<String, QaRecord> found = new LinkedHashMap<>();
+        for (int i = 0; i < list.size(); i += MAX_KEYS_PER_BATCH_GET) {
+            List<String> chunk = list.subList(i, Math.min(list.size(), i + MAX_KEYS_PER_BATCH_GET));
+            Map<String, QaRecord> got = batchGet(chunk);
+            for (String id : chunk) {
+                QaRecord record = got.get(id);
+                if (record != null) found.put(id, record);
+            }
+        }
+        return found;
+    }
+
+    /** One BatchGetItem of at most 100 distinct ids, until every key is processed. */
+    private Map<String, QaRecord> batchGet(List<String> ids) {
+        Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
+                .keys(ids.stream().map(id -> Map.of(ID, s(id))).toList())
+                .consistentRead(true)
+                .projectionExpression(RECORD_PROJECTION)
+                .expressionAttributeNames(RECORD_ATTRIBUTES)
+                .build());
+        Map<String, QaRecord> records = new HashMap<>();
+        int retries = 0;
+        while (!request.isEmpty()) {
+            Map<String, KeysAndAttributes> current = request;
+            try {
+                BatchGetItemResponse response = dynamo.batchGetItem(b -> b.requestItems(current));
+                for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                    if (!isExpired(item)) records.put(item.get(ID).s(), toRecord(item));
+                }
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                if (request.values().stream().allMatch(k -> !k.hasKeys() || k.keys().isEmpty())) request = Map.of();
+            } catch (DynamoDbException | SdkClientException e) {
+                if (!Backoff.isRetryable(e) || retries >= MAX_BATCH_GET_RETRIES) throw e;
+            }
+            if (!request.isEmpty()) {
+                retries++;
+                if (retries > MAX_BATCH_GET_RETRIES) {
+                    throw new IllegalStateException("DynamoDB left keys unprocessed after " + retries + " attempts");
+                }
+                if (!Backoff.sleep(BATCH_GET_BACKOFF.delay(retries))) throw new IllegalStateException("interrupted");
+            }
+        }
+        return records;
+    }
+
+    @Override
+    public boolean complete(Completion completion, List<Answer> answers) {
+        List<AttributeValue> list = answers.stream().map(DynamoDbRequestStore::answerValue).toList();
+        return finish(completion, QaStatus.DONE, Map.of(":answers", AttributeValue.fromL(list)), "#answers = :answers",
+                Map.of("#answers", ANSWERS), mayCreate(completion));
+    }
+
+    @Override
+    public boolean fail(Completion completion, ErrorInfo error) {
+        return failWith(completion, error, mayCreate(completion));
+    }
+
+    @Override
+    public boolean failPending(String id, ErrorInfo error) {
+        return failWith(new Completion(id, null, 1, null), error, false);
+    }
+
+    /**
+     * Up to {@code limit} ids from {@value #PENDING_INDEX}, shard by shard, oldest first within a shard; each
+     * shard's Query ({@code pendingSince < cutoff}) is paginated. The index is eventually consistent, so an id may
+     * belong to a record completed a moment ago: {@link #failPending} refuses those.
+     */
+    @Override
+    public List<String> stalePending(Instant cutoff, int limit) {
+        List<String> ids = new ArrayList<>();
+        for (int shard = 0; shard < PENDING_SHARDS && ids.size() < limit; shard++) {
+            Map<String, AttributeValue> start = null;
+            do {
+                QueryResponse page = dynamo.query(QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(PENDING_INDEX)
+                        .keyConditionExpression("#shard = :shard AND #since < :cutoff")
+                        .expressionAttributeNames(Map.of("#shard", PENDING_SHARD, "#since", PENDING_SINCE))
+                        .expressionAttributeValues(Map.of(":shard", n(shard), ":cutoff", n(cutoff.getEpochSecond())))
+                        .limit(Math.min(indexPageSize, limit - ids.size()))
+                        .exclusiveStartKey(start)
+                        .build());
+                page.items().forEach(item -> ids.add(item.get(ID).s()));
+                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+            } while (start != null && ids.size() < limit);
+        }
+        return ids;
+    }
+
+    /** The index shard of a record: stable, so that a record never moves between shards. */
+    static int shardOf(String id) {
+        return Math.floorMod(id.hashCode(), PENDING_SHARDS);
+    }
+
+    /** Creating a missing record is safe only for a message younger than the result TTL (see the class comment). */
+    private boolean mayCreate(Completion c) {
+        return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
+    }
+
+    private boolean failWith(Completion completion, ErrorInfo error, boolean mayCreate) {
+        return finish(completion, QaStatus.FAILED,
+                Map.of(":code", s(error.code()), ":message", s(error.message())),
+                "#errorCode = :code, #errorMessage = :message",
+                Map.of("#errorCode", ERROR_CODE, "#errorMessage", ERROR_MESSAGE), mayCreate);
+    }
+
+    private boolean finish(Completion c, QaStatus status, Map<String, AttributeValue> extraValues, String extraSet,
+            Map<String, String> extraNames, boolean mayCreate) {
+        Instant now = clock.instant();
+        Map<String, String> names = new HashMap<>(extraNames);
+        names.putAll(Map.of("#id", ID, "#status", STATUS, "#completedAt", COMPLETED_AT, "#expiresAt", EXPIRES_AT,
+                "#createdAt", CREATED_AT, "#question", QUESTION, "#topK", TOP_K, "#correlationId", CORRELATION_ID));
+        names.put("#pendingShard", PENDING_SHARD);
+        names.put("#pendingSince", PENDING_SINCE);
+        if (!mayCreate) names.remove("#id"); // DynamoDB refuses unused expression names
+        Map<String, AttributeValue> values = new HashMap<>(extraValues);
+        values.put(":pending", s(QaStatus.PENDING.name()));
+        values.put(":status", s(status.name()));
+        values.put(":now", s(now.toString()));
+        values.put(":expires", n(now.plus(ttl).getEpochSecond()));
+        values.put(":question", s(c.question() == null ? "" : c.question()));
+        values.put(":topK", n(c.topK()));
+        values.put(":correlationId", s(c.correlationId() == null ? c.id() : c.correlationId()));
+        String update = "SET #status = :status, #completedAt = :now, #expiresAt = :expires, " + extraSet
+                + ", #createdAt = if_not_exists(#createdAt, :now)"
+                + ", #question = if_not_exists(#question, :question)"
+                + ", #topK = if_not_exists(#topK, :topK)"
+                + ", #correlationId = if_not_exists(#correlationId, :correlationId)"
+                // out of the pending index: it holds PENDING records only
+                + " REMOVE #pendingShard, #pendingSince";
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder()
+                    .tableName(table)
+                    .key(Map.of(ID, s(c.id())))
+                    .updateExpression(update)
+                    .conditionExpression(mayCreate ? NOT_COMPLETED : STILL_PENDING)
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values)
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A PENDING record must outlive its message: a question can wait in the queue (4 days) and then in the
+     * dead-letter queue (14 days) before it completes; only a completed record gets the configured TTL.
+     */
+    private Duration pendingTtl() {
+        return ttl.compareTo(PENDING_MIN_TTL) > 0 ? ttl : PENDING_MIN_TTL;
+    }
+
+    private boolean isExpired(Map<String, AttributeValue> item) {
+        AttributeValue expires = item.get(EXPIRES_AT);
+        return expires != null && Long.parseLong(expires.n()) <= clock.instant().getEpochSecond();
+    }
+
+    private static QaRecord toRecord(Map<String, AttributeValue> item) {
+        List<Answer> answers = item.containsKey(ANSWERS)
+                ? item.get(ANSWERS).l().stream().map(v -> toAnswer(v.m())).toList()
+                : List.of();
+        ErrorInfo error = item.containsKey(ERROR_CODE)
+                ? new ErrorInfo(item.get(ERROR_CODE).s(), stringOrNull(item, ERROR_MESSAGE))
+                : null;
+        return new QaRecord(
+                item.get(ID).s(),
+                QaStatus.valueOf(item.get(STATUS).s()),
+                stringOrNull(item, QUESTION),
+                item.containsKey(TOP_K) ? Integer.parseInt(item.get(TOP_K).n()) : 1,
+                answers,
+                error,
+                stringOrNull(item, CORRELATION_ID),
+                instantOrNull(item, CREATED_AT),
+                instantOrNull(item, COMPLETED_AT),
+                item.containsKey(QUEUED_AT));
+    }
+
+    private static AttributeValue answerValue(Answer a) {
+        return AttributeValue.fromM(Map.of(
+                "text", s(a.text()), "start", n(a.start()), "end", n(a.end()), "score", n(a.score())));
+    }
+
+    private static Answer toAnswer(Map<String, AttributeValue> m) {
+        return new Answer(m.get("text").s(), Integer.parseInt(m.get("start").n()), Integer.parseInt(m.get("end").n()),
+                Double.parseDouble(m.get("score").n()));
+    }
+
+    private static String stringOrNull(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
+    }
+
+    private static Instant instantOrNull(Map<String, AttributeValue> item, String name) {
+        String v = stringOrNull(item, name);
+        return v == null ? null : Instant.parse(v);
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(Number value) {
+        return AttributeValue.fromN(value.toString());
+    }
+}

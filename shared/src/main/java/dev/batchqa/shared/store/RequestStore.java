@@ -1,0 +1,66 @@
+package dev.batchqa.shared.store;
+
+import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.QaRecord;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Where question records live. Completion is write-once: a DONE or FAILED record is never overwritten. */
+public interface RequestStore {
+
+    /** Stores a new PENDING record; false when a record with this id already exists. */
+    boolean createPending(QaRecord record);
+
+    /** Notes that the PENDING record's message was accepted by SQS; a no-op once the record is complete. */
+    void markQueued(String id);
+
+    /** The record, or empty when unknown or expired. */
+    Optional<QaRecord> find(String id);
+
+    /** The records of many ids, read as {@link #find} reads one; unknown and expired ids are left out. */
+    default Map<String, QaRecord> findAll(Collection<String> ids) {
+        Map<String, QaRecord> found = new LinkedHashMap<>();
+        for (String id : ids) find(id).ifPresent(r -> found.put(id, r));
+        return found;
+    }
+
+    /**
+     * Moves a record (or a message that never had one) to DONE. Returns false when the record was already
+     * completed, which makes redelivered and duplicate messages harmless.
+     */
+    boolean complete(Completion completion, List<Answer> answers);
+
+    /** Moves a record to FAILED; false when it was already completed. */
+    boolean fail(Completion completion, ErrorInfo error);
+
+    /**
+     * Ids of PENDING records created before {@code cutoff}, at most {@code limit}, read from an index that holds
+     * only PENDING records (eventually consistent: an id may already be complete; {@link #failPending} tells).
+     */
+    List<String> stalePending(Instant cutoff, int limit);
+
+    /**
+     * Moves a PENDING record to FAILED; false when it is complete already or does not exist. Unlike
+     * {@link #fail} it never creates a record: the sweeper must not resurrect what it did not find.
+     */
+    boolean failPending(String id, ErrorInfo error);
+
+    /**
+     * What a completion knows about the question, enough to create the record if no PENDING one exists.
+     *
+     * @param sentAt when SQS first accepted the message (its {@code SentTimestamp}, kept through redeliveries and
+     *               the move to the dead-letter queue); null when unknown. A completion of a message older than the
+     *               result TTL never creates a missing record: the record may have been completed and expired, and
+     *               a late duplicate must not bring it back (see {@code DynamoDbRequestStore}).
+     */
+    record Completion(String id, String question, int topK, String correlationId, Instant sentAt) {
+        public Completion(String id, String question, int topK, String correlationId) {
+            this(id, question, topK, correlationId, null);
+        }
+    }
+}
