@@ -81,9 +81,10 @@ class MessageSchemaTest {
     void recordedSqsEventsGetTheReadersVerdict() {
         int valid = 0;
         int invalid = 0;
-        for (String file : List.of("batch-valid.json", "batch-with-poison.json", "dlq-batch.json")) {
-            SQSEvent event = EventLoader.loadSQSEvent(
-                    Contract.repoRoot().resolve("inference-function/src/test/resources/events/sqs/" + file).toString());
+        for (String file : List.of("inference-function/src/test/resources/events/sqs/batch-valid.json",
+                "inference-function/src/test/resources/events/sqs/batch-with-poison.json",
+                "ingest-function/src/test/resources/events/sqs/dlq-batch.json")) {
+            SQSEvent event = EventLoader.loadSQSEvent(Contract.repoRoot().resolve(file).toString());
             for (SQSEvent.SQSMessage message : event.getRecords()) {
                 boolean readerAccepts = accepts(message.getBody(), message.getMessageId());
                 List<String> problems = contract.checkMessage(message.getBody());
