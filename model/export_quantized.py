@@ -20,8 +20,9 @@ Variants (names are the file names, `<name>.pt`):
 Usage (Debian's torch, python3-torch 1.13; no PyPI):
   /usr/bin/python3 model/export_quantized.py --model ../shared/models/minilm-squad1 \
       [--out model/build/minilm-variants] [--variants int8-pc,int8-pc-head,bf16]
-Writes OUT/<variant>.pt, and links model.pt, config.json and tokenizer.json of the source model into OUT, so that
-OUT is a model directory for the engine (`QA_MODEL_FILE=int8-pc-head.pt`). Exported files are not committed
+Writes OUT/<variant>.pt, links model.pt and tokenizer.json of the source model into OUT and writes its config.json
+with `"bf16_model_file": "bf16.pt"` when there is a bf16 export, so that OUT is a model directory for the engine:
+bf16 on CPUs with native bf16 (avx512_bf16 / amx_bf16), fp32 elsewhere; `QA_MODEL_FILE=int8-pc.pt` picks a file. Exported files are not committed
 (model/build/ is ignored).
 """
 
@@ -199,12 +200,24 @@ def main():
     print(f"eager rebuild vs traced model.pt: max |logit diff| {parity:.2e} ({layers} layers)")
     if parity > 1e-4:
         sys.exit("the eager rebuild does not reproduce model.pt; not exporting")
-    for name in ("model.pt", "config.json", "tokenizer.json"):
+    for name in ("model.pt", "tokenizer.json"):
         link = os.path.join(a.out, name)
         if not os.path.lexists(link):
             os.symlink(os.path.abspath(os.path.join(a.model, name)), link)
-    for variant in [v for v in a.variants.split(",") if v]:
+    variants = [v for v in a.variants.split(",") if v]
+    for variant in variants:
         export(model, layers, variant, a.out)
+    # config.json of the source, plus the bf16 export for the engine to pick on CPUs with native bf16 (Bf16Variant)
+    with open(os.path.join(a.model, "config.json")) as f:
+        config = json.load(f)
+    config_path = os.path.join(a.out, "config.json")
+    if os.path.lexists(config_path):
+        os.remove(config_path)  # an older run's symlink to the source's config.json
+    if "bf16" in variants or os.path.isfile(os.path.join(a.out, "bf16.pt")):
+        config["bf16_model_file"] = "bf16.pt"
+    with open(config_path, "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
 
 
 if __name__ == "__main__":
