@@ -291,7 +291,7 @@ public final class EngineConfig {
             return this;
         }
 
-        /** Cap on batch size * padded sequence length per forward pass (default 512, see ModelSettings). */
+        /** Cap on batch size * padded sequence length per forward pass (default 4096, see ModelSettings). */
         public Builder maxTokensPerPass(int maxTokensPerPass) {
             this.maxTokensPerPass = maxTokensPerPass;
             return this;

@@ -62,12 +62,14 @@ public record ModelSettings(
      */
     public static final int MAX_ANSWER_CHARS = 10_000;
     /**
-     * Small on purpose: on CPU (libtorch 2.7.1) a pass over many rows costs more per token than the same rows
-     * one at a time (MiniLM [8, 384]: 6.0 s against 8 x 140 ms), so the engine's gain is in not padding short
-     * windows to the maximum length, not in big passes. With 512, windows of 384 go one per pass and shorter
-     * ones a few together; measured side by side in docs/evaluation.md (runs C and D).
+     * Large enough that a batch of full windows shares few passes (10 windows of 384 tokens). Big passes cost no more
+     * CPU per token than small ones once glibc malloc keeps its big blocks (MALLOC_MMAP_THRESHOLD_ and
+     * MALLOC_TRIM_THRESHOLD_, set by the Dockerfile and scripts/run-local; see {@link NativeMemory}); without them a
+     * [8, 384] MiniLM pass page-faulted its 56 MiB attention tensors in again on every pass and cost 1.5x the CPU per
+     * token of a [1, 384] pass, which is why this cap used to be 512. PassProbe, MiniLM, 1 thread, CPU ms per token:
+     * [1, 384] 0.52, [8, 384] 0.41, [1, 128] 0.39, [16, 128] 0.33, [64, 128] 0.33.
      */
-    public static final int DEFAULT_MAX_TOKENS_PER_PASS = 512;
+    public static final int DEFAULT_MAX_TOKENS_PER_PASS = 4096;
     public static final int DEFAULT_MAX_WINDOWS_PER_PASS = 64;
     /** Special tokens around a pair: 3 for BERT ([CLS] q [SEP] c [SEP]), 4 for RoBERTa (<s> q </s></s> c </s>). */
     static final int MAX_SPECIAL_TOKENS = 4;

@@ -145,6 +145,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
             JniUtils.setNumThreads(settings.threads()); // process-wide, like torch.set_num_threads
             QaEngine engine = new QaEngine(settings, model, WindowEncoder.create(tokenizer, settings));
             LOG.info("QA engine loaded: {}", settings);
+            NativeMemory.warnIfUntuned();
             return engine;
         } catch (IOException | RuntimeException e) {
             model.close();
