@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * alike: on a shared machine only the ratio of one run is worth reading, not the absolute rates of two runs.
  *
  * <p>{@code --also int8-pc-head.pt,bf16.pt} adds engines with the same defaults on other model files of the same
- * directory, interleaved with the two others (for the per-variant table). Windows use the engine's (HuggingFace)
+ * directory, {@code --also-tokens-per-pass 512,8192} engines with other pass caps, interleaved with the two others. Windows use the engine's (HuggingFace)
  * stride: {@code doc_stride} context tokens shared by consecutive windows. The last line printed is one JSON object.
  */
 @Command(name = "bench-throughput", mixinStandardHelpOptions = true,
@@ -57,6 +57,10 @@ public final class ThroughputBench implements Callable<Integer> {
 
     @Option(names = "--also", split = ",", description = "more model files to run with the engine's defaults")
     List<String> also = new ArrayList<>();
+
+    @Option(names = "--also-tokens-per-pass", split = ",",
+            description = "more engines: the defaults with these maxTokensPerPass values")
+    List<Integer> alsoTokens = new ArrayList<>();
 
     /** One configuration under test and what it has measured so far. */
     private static final class Mode {
@@ -102,6 +106,10 @@ public final class ThroughputBench implements Callable<Integer> {
                 modes.add(new Mode("engine:" + file, QaEngine.load(base.build().toBuilder().modelFile(file).build()),
                         qs.size()));
             }
+            for (int tokens : alsoTokens) {
+                modes.add(new Mode("engine:tokens=" + tokens,
+                        QaEngine.load(engineConfig.build().toBuilder().maxTokensPerPass(tokens).build()), qs.size()));
+            }
             System.out.printf(Locale.ROOT, "%d questions (%s), batch %d, %d cores available, malloc env: "
                             + "MALLOC_MMAP_THRESHOLD_=%s MALLOC_TRIM_THRESHOLD_=%s%n", qs.size(), data.getFileName(),
                     batch, Runtime.getRuntime().availableProcessors(), System.getenv("MALLOC_MMAP_THRESHOLD_"),
@@ -142,7 +150,7 @@ public final class ThroughputBench implements Callable<Integer> {
                 qps[k] = qs.size() / (m.nanos / 1e9);
                 f1[k] = 100 * f / qs.size();
                 var s = m.engine.stats();
-                System.out.printf(Locale.ROOT, "%-24s %7.2f questions/s  EM %.2f  F1 %.2f  (%d passes, %d windows, "
+                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  (%d passes, %d windows, "
                                 + "%.1f%% padding, %s, %d threads)%n", m.name, qps[k], 100 * em / qs.size(), f1[k],
                         s.forwardPasses(), s.windows(),
                         100.0 * (s.paddedTokens() - s.tokens()) / Math.max(1, s.paddedTokens()),
