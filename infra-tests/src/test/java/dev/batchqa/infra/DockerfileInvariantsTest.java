@@ -78,6 +78,14 @@ class DockerfileInvariantsTest {
   }
 
   @Test
+  void mallocKeepsBigPassBuffersInsteadOfRefaultingThem() {
+    // without these, every forward pass over ~32 MiB of attention tensors page-faults them in again (PassProbe)
+    String env = finalStage();
+    assertTrue(env.contains("MALLOC_MMAP_THRESHOLD_=1000000000"), "MALLOC_MMAP_THRESHOLD_");
+    assertTrue(env.contains("MALLOC_TRIM_THRESHOLD_=1000000000"), "MALLOC_TRIM_THRESHOLD_");
+  }
+
+  @Test
   void modelIsBakedInFromTheExporterOutput() {
     assertTrue(instructions.contains("ARG MODEL_DIR=model/build/mobilebert-squad2"));
     assertTrue(instructions.contains("COPY ${MODEL_DIR}/ /opt/model/"));

@@ -35,7 +35,7 @@ import java.util.Objects;
  * @param nBest Start and end candidates kept per window (default 20, as the SQuAD reference).
  * @param nullThreshold Abstain ("no answer") when {@code nullScore - bestSpanLogit > nullThreshold}. Unset: {@code null_score_threshold} of config.json; if absent, 0.0 for models trained with unanswerable questions ({@code trained_with_unanswerable}) and +infinity (never abstain) otherwise, since the [CLS] logits of a SQuAD 1.1 model are not trained to mean anything.
  * @param tokenTypeIds Whether the model takes token_type_ids as third input (BERT yes; RoBERTa/DistilBERT no). Unset: the {@code inputs} of config.json, else the zoo's hint, else yes.
- * @param maxTokensPerPass Cap on batch size * padded sequence length per forward pass (default 512, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}).
+ * @param maxTokensPerPass Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}).
  * @param maxWindowsPerPass Cap on windows per forward pass (default 64); 1 = one window per pass.
  * @param padToMaxLength Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks.
  * @param threads PyTorch intra-op threads (default: available processors). Process-wide: the last engine loaded wins.
@@ -75,7 +75,14 @@ public record EngineOptions(
      * windows to the maximum length, not in big passes. With 512, windows of 384 go one per pass and shorter
      * ones a few together; measured side by side in docs/evaluation.md (runs C and D).
      */
-    public static final int DEFAULT_MAX_TOKENS_PER_PASS = 512;
+    /**
+     * Large enough that a batch of full windows shares few passes (10 windows of 384 tokens). Big passes cost no more
+     * CPU per token than small ones once glibc malloc keeps its big blocks (MALLOC_MMAP_THRESHOLD_ and
+     * MALLOC_TRIM_THRESHOLD_, set by the Dockerfile and scripts/run-local; see {@link NativeMemory}); without them a
+     * [8, 384] MiniLM pass page-faulted its 56 MiB attention tensors in again on every pass and cost 1.5x the CPU per
+     * token of a [1, 384] pass, which is why this cap used to be 512.
+     */
+    public static final int DEFAULT_MAX_TOKENS_PER_PASS = 4096;
     public static final int DEFAULT_MAX_WINDOWS_PER_PASS = 64;
     /** Special tokens around a pair: 3 for BERT ([CLS] q [SEP] c [SEP]), 4 for RoBERTa (<s> q </s></s> c </s>). */
     static final int MAX_SPECIAL_TOKENS = 4;
@@ -144,7 +151,7 @@ public record EngineOptions(
         return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, value, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
     }
 
-    /** Cap on batch size * padded sequence length per forward pass (default 512, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}). */
+    /** Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}). */
     public EngineOptions withMaxTokensPerPass(int value) {
         return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, value, maxWindowsPerPass, padToMaxLength, threads);
     }

@@ -91,6 +91,24 @@ public final class QaEngine implements Answerer, AutoCloseable {
             throw new IOException("Model directory not found: " + dir
                     + " (expected config.json, model.pt and tokenizer.json)");
         }
+        java.util.Optional<String> bf16 = Bf16Variant.choose(config, dir, Bf16Variant.cpuFlags());
+        if (bf16.isPresent()) {
+            QaEngine engine = null;
+            try {
+                engine = loadDirectory(config.withModelFile(bf16.get()), dir);
+                // a graph that loads can still fail in its first pass (an op without a bf16 kernel)
+                engine.answer(new QaQuery("Which check?", "The bf16 check runs at load.", 1));
+                return engine;
+            } catch (IOException | RuntimeException e) {
+                if (engine != null) engine.close();
+                LOG.atWarn().addKeyValue("bf16ModelFile", bf16.get()).addKeyValue("error", e.toString())
+                        .log("bf16 model not usable, loading the fp32 model");
+            }
+        }
+        return loadDirectory(config, dir);
+    }
+
+    private static QaEngine loadDirectory(EngineOptions config, Path dir) throws IOException {
         EngineOptions settings = config.resolve(dir, "model.pt", null);
         for (String file : List.of(settings.modelFile(), settings.tokenizerFile())) {
             if (!Files.isRegularFile(dir.resolve(file))) {
@@ -127,6 +145,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
             JniUtils.setNumThreads(settings.threads()); // process-wide, like torch.set_num_threads
             QaEngine engine = new QaEngine(settings, model, WindowEncoder.create(tokenizer, settings));
             LOG.info("QA engine loaded: {}", settings);
+            NativeMemory.warnIfUntuned();
             return engine;
         } catch (IOException | RuntimeException e) {
             model.close();

@@ -1,0 +1,165 @@
+package dev.batchqa.bench;
+
+import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.QaEngine;
+import dev.batchqa.engine.QaQuery;
+import dev.batchqa.engine.QaResult;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The seed's way against the engine's default configuration, on the same SQuAD questions, interleaved in one JVM.
+ *
+ * <pre>
+ * scripts/bench-throughput --model ../shared/models/minilm-squad1 --data ../shared/data/squad/dev-v1.1.json.gz --limit 600
+ * </pre>
+ *
+ * <p>The seed's way is what the seed's handler did: one window per forward pass, unpadded (each window as long as its
+ * tokens), all intra-op threads in one predictor, the fp32 {@code model.pt}. The engine is {@link QaEngine} with its
+ * defaults (and the model's {@code config.json}). Both answer the questions chunk by chunk ({@code --batch} questions
+ * per {@code answerAll}), the two modes alternating which goes first, so that a change in the machine's load hits both
+ * alike: on a shared machine only the ratio of one run is worth reading, not the absolute rates of two runs.
+ *
+ * <p>{@code --also int8-pc-head.pt,bf16.pt} adds engines with the same defaults on other model files of the same
+ * directory, {@code --also-tokens-per-pass 512,8192} engines with other pass caps, interleaved with the two others. Windows use the engine's (HuggingFace)
+ * stride: {@code doc_stride} context tokens shared by consecutive windows. The last line printed is one JSON object.
+ */
+@Command(name = "bench-throughput", mixinStandardHelpOptions = true,
+        description = "Questions/s and SQuAD EM/F1 of the seed's way and of the engine's default configuration, "
+                + "measured interleaved in one JVM; the last line is one JSON object.")
+public final class ThroughputBench implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "model directory (config.json, model.pt, tokenizer.json)")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "SQuAD v1.1 json or json.gz")
+    Path data;
+
+    @Option(names = "--limit", description = "first N questions (default: all)")
+    Integer limit;
+
+    @Option(names = "--batch", defaultValue = "32", description = "questions per answerAll call (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--threads", description = "intra-op threads for both (default: available processors)")
+    Integer threads;
+
+    @Option(names = "--engine-model-file", description = "model file of the engine (default: the model's config)")
+    String engineModelFile;
+
+    @Option(names = "--also", split = ",", description = "more model files to run with the engine's defaults")
+    List<String> also = new ArrayList<>();
+
+    @Option(names = "--also-tokens-per-pass", split = ",",
+            description = "more engines: the defaults with these maxTokensPerPass values")
+    List<Integer> alsoTokens = new ArrayList<>();
+
+    /** One configuration under test and what it has measured so far. */
+    private static final class Mode {
+        final String name;
+        final QaEngine engine;
+        final String[] answers;
+        long nanos;
+
+        Mode(String name, QaEngine engine, int questions) {
+            this.name = name;
+            this.engine = engine;
+            this.answers = new String[questions];
+        }
+    }
+
+    public static void main(String[] argv) {
+        System.exit(new CommandLine(new ThroughputBench()).execute(argv));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        SquadDataset squad = SquadDataset.read(data);
+        if (limit != null) {
+            squad = squad.limit(limit);
+        }
+        List<SquadDataset.Question> qs = squad.questions();
+        EngineOptions base = EngineOptions.of(model.toString())
+                .withNullThreshold(Double.POSITIVE_INFINITY); // SQuAD v1.1: every question has an answer
+        if (threads != null) {
+            base = base.withThreads(threads);
+        }
+        // the seed: one window per pass, no padding (a pass of one window is as long as the window), fp32 model.pt
+        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1);
+        EngineOptions engineConfig = engineModelFile != null ? base.withModelFile(engineModelFile) : base;
+        List<Mode> modes = new ArrayList<>();
+        try {
+            modes.add(new Mode("seed", QaEngine.load(seedConfig), qs.size()));
+            modes.add(new Mode("engine", QaEngine.load(engineConfig), qs.size()));
+            for (String file : also) {
+                modes.add(new Mode("engine:" + file, QaEngine.load(base.withModelFile(file)), qs.size()));
+            }
+            for (int tokens : alsoTokens) {
+                modes.add(new Mode("engine:tokens=" + tokens, QaEngine.load(engineConfig.withMaxTokensPerPass(tokens)),
+                        qs.size()));
+            }
+            System.out.printf(Locale.ROOT, "%d questions (%s), batch %d, %d cores available, malloc env: "
+                            + "MALLOC_MMAP_THRESHOLD_=%s MALLOC_TRIM_THRESHOLD_=%s%n", qs.size(), data.getFileName(),
+                    batch, Runtime.getRuntime().availableProcessors(), System.getenv("MALLOC_MMAP_THRESHOLD_"),
+                    System.getenv("MALLOC_TRIM_THRESHOLD_"));
+            for (Mode m : modes) {
+                m.engine.warmUp(Duration.ofSeconds(60));
+                System.out.printf(Locale.ROOT, "%-8s %s%n", m.name, m.engine.options());
+            }
+            double load0 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            int chunkNo = 0;
+            for (int from = 0; from < qs.size(); from += batch, chunkNo++) {
+                List<QaQuery> chunk = new ArrayList<>();
+                for (int i = from; i < Math.min(qs.size(), from + batch); i++) {
+                    chunk.add(new QaQuery(qs.get(i).question(), qs.get(i).context(), 1));
+                }
+                for (int k = 0; k < modes.size(); k++) {
+                    Mode m = modes.get((k + chunkNo) % modes.size()); // rotate who goes first
+                    long t0 = System.nanoTime();
+                    List<QaResult> results = m.engine.answerAll(chunk);
+                    m.nanos += System.nanoTime() - t0;
+                    for (int i = 0; i < results.size(); i++) {
+                        m.answers[from + i] = results.get(i).bestText();
+                    }
+                }
+            }
+            double load1 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            System.out.printf(Locale.ROOT, "system load average %.1f at start, %.1f at end%n", load0, load1);
+            double[] qps = new double[modes.size()];
+            double[] f1 = new double[modes.size()];
+            for (int k = 0; k < modes.size(); k++) {
+                Mode m = modes.get(k);
+                double em = 0;
+                double f = 0;
+                for (int i = 0; i < qs.size(); i++) {
+                    em += SquadMetrics.maxExactMatch(m.answers[i], qs.get(i).golds());
+                    f += SquadMetrics.maxF1(m.answers[i], qs.get(i).golds());
+                }
+                qps[k] = qs.size() / (m.nanos / 1e9);
+                f1[k] = 100 * f / qs.size();
+                var s = m.engine.stats();
+                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  (%d passes, %d windows, "
+                                + "%.1f%% padding, %s, %d threads)%n", m.name, qps[k], 100 * em / qs.size(), f1[k],
+                        s.forwardPasses(), s.windows(),
+                        100.0 * (s.paddedTokens() - s.tokens()) / Math.max(1, s.paddedTokens()),
+                        m.engine.options().modelFile(), m.engine.options().threads());
+            }
+            System.out.printf(Locale.ROOT, "{\"seed_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, \"seed_f1\":%.2f, "
+                    + "\"engine_f1\":%.2f, \"questions\":%d}%n", qps[0], qps[1], qps[1] / qps[0], f1[0], f1[1],
+                    qs.size());
+            return 0;
+        } finally {
+            for (Mode m : modes) {
+                m.engine.close();
+            }
+        }
+    }
+}

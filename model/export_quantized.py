@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Exports faster numeric variants of the MiniLM QA stand-in (a BERT span model traced with torch 1.13): per-channel
+dynamic int8 with chosen Linear groups kept in fp32, and bf16.
+
+Why not quantize the traced file directly: quantizing a TorchScript module (quantize_dynamic_jit) freezes it and gives
+no say over which layers stay fp32 by name; and a bf16 cast of the traced file breaks, because the traced graph builds
+the attention mask in float32 (`to(6)`), which promotes the bf16 scores back to fp32 before `softmax @ value`. So this
+script rebuilds the same network as an eager module (`QaBert`, the traced graph's code written out), loads the traced
+file's weights into it, checks that both give the same logits, and exports each variant from the eager module.
+
+Variants (names are the file names, `<name>.pt`):
+  int8-pc            per-channel dynamic int8 (qint8 weights, per output channel; activations quantized per call)
+                     for every Linear of the encoder and the span head
+  int8-pc-<groups>   the same, with the named groups kept in fp32; groups: qkv (query/key/value), attn_out, inter
+                     (FFN up), out (FFN down), head (qa_outputs), L<i> (all Linears of layer i)
+  int8-pt            per-tensor dynamic int8 of every Linear (what the committed model-int8.pt is), for reference
+  Measured (SquadEval, 200 SQuAD v1.1 dev questions, DJL/libtorch 2.7.1): all Linears int8 loses 3.1 F1; keeping
+  the FFN down-projection (`out`, 1536 -> 384, whose GELU inputs have the widest range) in fp32 loses none, keeping
+  qkv or inter recovers only 1-2 F1. So the int8 variant to use is int8-pc-out (the default export).
+  bf16               every weight in bfloat16 (attention mask and logits follow the model dtype; logits are returned
+                     as float32). Needs a CPU with avx512_bf16 or AMX to be fast: the engine checks at load.
+
+Usage (Debian's torch, python3-torch 1.13; no PyPI):
+  /usr/bin/python3 model/export_quantized.py --model ../shared/models/minilm-squad1 \
+      [--out model/build/minilm-variants] [--variants int8-pc,int8-pc-head,bf16]
+Writes OUT/<variant>.pt, links model.pt and tokenizer.json of the source model into OUT and writes its config.json
+with `"bf16_model_file": "bf16.pt"` when there is a bf16 export, so that OUT is a model directory for the engine:
+bf16 on CPUs with native bf16 (avx512_bf16 / amx_bf16), fp32 elsewhere; `QA_MODEL_FILE=int8-pc.pt` picks a file. Exported files are not committed
+(model/build/ is ignored).
+"""
+
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig, quantize_dynamic
+
+LINEARS = ("query", "key", "value", "attn_out", "inter", "out")
+GROUPS = {"qkv": ("query", "key", "value"), "attn_out": ("attn_out",), "inter": ("inter",), "out": ("out",)}
+
+
+class Embeddings(nn.Module):
+    def __init__(self, vocab, hidden, positions, types):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(vocab, hidden)
+        self.position_embeddings = nn.Embedding(positions, hidden)
+        self.token_type_embeddings = nn.Embedding(types, hidden)
+        self.LayerNorm = nn.LayerNorm(hidden, eps=1e-12)
+        self.dropout = nn.Dropout(0.0)
+
+    def forward(self, input_ids, token_type_ids):
+        positions = torch.arange(input_ids.size(1), dtype=torch.long, device=input_ids.device).unsqueeze(0)
+        x = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
+        return self.LayerNorm(x + self.position_embeddings(positions))
+
+
+class Layer(nn.Module):
+    def __init__(self, hidden, heads, intermediate):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = hidden // heads
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden)
+        self.value = nn.Linear(hidden, hidden)
+        self.attn_out = nn.Linear(hidden, hidden)
+        self.attn_ln = nn.LayerNorm(hidden, eps=1e-12)
+        self.inter = nn.Linear(hidden, intermediate)
+        self.out = nn.Linear(intermediate, hidden)
+        self.out_ln = nn.LayerNorm(hidden, eps=1e-12)
+
+    def split(self, x):
+        b, s, _ = x.shape
+        return x.view(b, s, self.heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, x, mask_add):
+        b, s, h = x.shape
+        q, k, v = self.split(self.query(x)), self.split(self.key(x)), self.split(self.value(x))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim) + mask_add
+        ctx = (torch.softmax(scores, -1) @ v).transpose(1, 2).reshape(b, s, h)
+        x = self.attn_ln(x + self.attn_out(ctx))
+        return self.out_ln(x + self.out(F.gelu(self.inter(x))))
+
+
+class Bert(nn.Module):
+    def __init__(self, vocab, hidden, layers, heads, intermediate, positions, types):
+        super().__init__()
+        self.embeddings = Embeddings(vocab, hidden, positions, types)
+        self.layers = nn.ModuleList([Layer(hidden, heads, intermediate) for _ in range(layers)])
+
+    def forward(self, input_ids, token_type_ids, attention_mask):
+        x = self.embeddings(input_ids, token_type_ids)
+        dtype = self.embeddings.word_embeddings.weight.dtype
+        # additive mask in the model's dtype (bf16 included), with that dtype's lowest value as the traced model does
+        mask_add = (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+        for layer in self.layers:
+            x = layer(x, mask_add)
+        return x
+
+
+class QaBert(nn.Module):
+    """forward(input_ids, attention_mask, token_type_ids) -> (start_logits, end_logits), float32 [batch, seq]."""
+
+    def __init__(self, **shape):
+        super().__init__()
+        self.bert = Bert(**shape)
+        self.qa_outputs = nn.Linear(shape["hidden"], 2)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        logits = self.qa_outputs(self.bert(input_ids, token_type_ids, attention_mask)).float()
+        return logits[:, :, 0].contiguous(), logits[:, :, 1].contiguous()
+
+
+def rebuild(traced):
+    state = {k: v for k, v in traced.state_dict().items()}
+    layers = 1 + max(int(k.split(".")[2]) for k in state if k.startswith("bert.layers."))
+    hidden = state["bert.embeddings.word_embeddings.weight"].shape[1]
+    shape = dict(vocab=state["bert.embeddings.word_embeddings.weight"].shape[0], hidden=hidden, layers=layers,
+                 heads=hidden // 32, intermediate=state["bert.layers.0.inter.weight"].shape[0],
+                 positions=state["bert.embeddings.position_embeddings.weight"].shape[0],
+                 types=state["bert.embeddings.token_type_embeddings.weight"].shape[0])
+    model = QaBert(**shape).eval()
+    model.load_state_dict(state, strict=True)
+    return model, layers
+
+
+def example(batch=2, seq=48, pad=9, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1000, 20000, (batch, seq), generator=g)
+    mask = torch.ones(batch, seq, dtype=torch.long)
+    mask[1, seq - pad:] = 0
+    ids[1, seq - pad:] = 0
+    types = torch.zeros(batch, seq, dtype=torch.long)
+    types[:, seq // 3:] = 1
+    return ids, mask, types
+
+
+def max_diff(a, b, inputs):
+    with torch.no_grad():
+        ya, yb = a(*inputs), b(*inputs)
+    mask = inputs[1].bool()  # logits at padded positions are meaningless
+    return max(float((x.float() - y.float())[mask].abs().max()) for x, y in zip(ya, yb))
+
+
+def linear_names(layers, keep_fp32):
+    """Names of the Linears to quantize: all of them except those in the groups named in keep_fp32."""
+    names = []
+    for i in range(layers):
+        if f"L{i}" in keep_fp32:
+            continue
+        for lin in LINEARS:
+            if not any(lin in GROUPS[g] for g in keep_fp32 if g in GROUPS):
+                names.append(f"bert.layers.{i}.{lin}")
+    if "head" not in keep_fp32:
+        names.append("qa_outputs")
+    return names
+
+
+def export(model, layers, variant, out_dir):
+    if variant == "bf16":
+        m = copy.deepcopy(model).to(torch.bfloat16)
+        note = "bf16 weights and activations, float32 logits"
+    elif variant == "int8-pt":
+        m = quantize_dynamic(model, {nn.Linear: default_dynamic_qconfig}, dtype=torch.qint8)
+        note = "per-tensor dynamic int8, every Linear"
+    elif variant.startswith("int8-pc"):
+        keep = [g for g in variant[len("int8-pc"):].split("-") if g]
+        unknown = [g for g in keep if g not in GROUPS and g != "head" and not (g[0] == "L" and g[1:].isdigit())]
+        if unknown:
+            raise SystemExit(f"unknown group(s) {unknown} in {variant}")
+        names = linear_names(layers, keep)
+        m = quantize_dynamic(model, {n: per_channel_dynamic_qconfig for n in names}, dtype=torch.qint8)
+        note = f"per-channel dynamic int8 of {len(names)} Linears, fp32: {','.join(keep) or 'none'}"
+    else:
+        raise SystemExit(f"unknown variant {variant}")
+    with torch.no_grad():
+        traced = torch.jit.trace(m, example(), check_trace=False)
+    # a different shape than the trace's: batch and sequence length must stay dynamic
+    diff = max_diff(model, traced, example(batch=3, seq=77, pad=20, seed=1))
+    path = os.path.join(out_dir, variant + ".pt")
+    torch.jit.save(traced, path)
+    print(f"{variant}: {note}; max |logit diff| vs fp32 {diff:.4f}; {os.path.getsize(path) / 1e6:.1f} MB -> {path}",
+          flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", required=True, help="source model directory (model.pt, config.json, tokenizer.json)")
+    p.add_argument("--out", default="model/build/minilm-variants")
+    p.add_argument("--variants", default="int8-pc-out,bf16")
+    a = p.parse_args()
+    # Debian's torch has no fbgemm; the packed weights are stored unpacked and re-packed by the loading libtorch
+    torch.backends.quantized.engine = "onednn" if "onednn" in torch.backends.quantized.supported_engines else "qnnpack"
+    os.makedirs(a.out, exist_ok=True)
+    traced = torch.jit.load(os.path.join(a.model, "model.pt")).eval()
+    model, layers = rebuild(traced)
+    parity = max_diff(traced, model, example())
+    print(f"eager rebuild vs traced model.pt: max |logit diff| {parity:.2e} ({layers} layers)")
+    if parity > 1e-4:
+        sys.exit("the eager rebuild does not reproduce model.pt; not exporting")
+    for name in ("model.pt", "tokenizer.json"):
+        link = os.path.join(a.out, name)
+        if not os.path.lexists(link):
+            os.symlink(os.path.abspath(os.path.join(a.model, name)), link)
+    variants = [v for v in a.variants.split(",") if v]
+    for variant in variants:
+        export(model, layers, variant, a.out)
+    # config.json of the source, plus the bf16 export for the engine to pick on CPUs with native bf16 (Bf16Variant)
+    with open(os.path.join(a.model, "config.json")) as f:
+        config = json.load(f)
+    config_path = os.path.join(a.out, "config.json")
+    if os.path.lexists(config_path):
+        os.remove(config_path)  # an older run's symlink to the source's config.json
+    if "bf16" in variants or os.path.isfile(os.path.join(a.out, "bf16.pt")):
+        config["bf16_model_file"] = "bf16.pt"
+    with open(config_path, "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
