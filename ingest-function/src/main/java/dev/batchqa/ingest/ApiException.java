@@ -2,6 +2,9 @@ package dev.batchqa.ingest;
 
 /** A client error that becomes an HTTP status with a JSON body {"error": {"code", "message", "field"}}. */
 final class ApiException extends RuntimeException {
+    /** 503 error code of a refusal by admission control ({@link BacklogGate}); the metrics count these apart. */
+    static final String QUEUE_BACKLOG = "QUEUE_BACKLOG";
+
     private final int status;
     private final String code;
     private final String field;
@@ -22,6 +25,17 @@ final class ApiException extends RuntimeException {
     /** A 503 whose response tells the client, in a Retry-After header, when to try again. */
     static ApiException unavailable(String code, String message, int retryAfterSeconds) {
         return new ApiException(503, code, message, null, retryAfterSeconds);
+    }
+
+    /** The refusal of a new question while the queue holds more than can be answered before it expires them. */
+    static ApiException backlog() {
+        return unavailable(QUEUE_BACKLOG, "too many questions are waiting to be answered; try again later",
+                BacklogGate.RETRY_AFTER_SECONDS);
+    }
+
+    /** A question stored (or not) but not queued: the client should try again. */
+    static ApiException queueUnavailable() {
+        return new ApiException(503, "QUEUE_UNAVAILABLE", "the request could not be queued; try again later");
     }
 
     ApiException(int status, String code, String message) {

@@ -2,25 +2,14 @@ package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Limits;
-import dev.batchqa.shared.message.QaMessage;
 import dev.batchqa.shared.message.QaValidator;
-import dev.batchqa.shared.model.ErrorInfo;
-import dev.batchqa.shared.model.QaRecord;
-import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.IdempotencyStore;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,42 +18,37 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The HTTP API: routes, input contract and status codes. Knows the store and the queue, not the model.
+ * The HTTP API's router: picks the use case for a method and path, and does what every request needs — the
+ * correlation id, the mapping of errors to status codes, one access log line and the metrics. Knows the store
+ * and the queue only to hand them to the use cases, never the model.
  *
- * <p>POST /qa with an Idempotency-Key: "claim the key for a new id -> store the record (unless someone did) ->
- * queue it (unless someone did) -> note it queued". Every step is safe to repeat, and a retry with the key runs
- * the same steps for the claimed id, so whichever attempt gets further finishes the job and no interleaving
- * of attempts creates a second question or binds the key to a dead one. The price: two attempts running at
- * once may both queue the question; the inference side completes a record once, so the second message
- * costs a little work and changes nothing.
+ * <ul>
+ *   <li>{@code POST /qa}: {@link SubmitQuestion} (202, with the idempotency protocol);
+ *   <li>{@code POST /qa/batch}: {@link SubmitBatch} (200, an outcome per item);
+ *   <li>{@code GET /qa/{id}}: {@link GetQuestion} (200 with the record, or 404).
+ * </ul>
+ *
+ * <pre>{@code
+ * IngestApi api = new IngestApi(store, keys, queue, validator, Clock.systemUTC());
+ * APIGatewayV2HTTPResponse response = api.handle(event); // never throws: errors become JSON responses
+ * }</pre>
  */
 public final class IngestApi {
     private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
     private static final Pattern STATUS_PATH = Pattern.compile("/qa/([^/]+)");
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
-    /** Items of one POST /qa/batch: 100 questions of typical size fit the 5 MiB body limit. */
-    static final int MAX_BATCH_ITEMS = 100;
     private static final Pattern CORRELATION_ID = Pattern.compile(Limits.CORRELATION_ID_PATTERN);
-    /** 503 error code of a refusal by admission control ({@link BacklogGate}). */
-    private static final String QUEUE_BACKLOG = "QUEUE_BACKLOG";
 
-    private final RequestStore store;
-    private final IdempotencyStore keys;
-    private final RequestQueue queue;
-    private final BacklogGate backlog;
+    private final SubmitQuestion submitQuestion;
+    private final SubmitBatch submitBatch;
+    private final GetQuestion getQuestion;
     private final IngestMetrics metrics;
-    private final QaValidator validator;
-    private final Clock clock;
 
     public IngestApi(RequestStore store, IdempotencyStore keys, RequestQueue queue, BacklogGate backlog,
             IngestMetrics metrics, QaValidator validator, Clock clock) {
-        this.store = store;
-        this.keys = keys;
-        this.queue = queue;
-        this.backlog = backlog;
+        this.submitQuestion = new SubmitQuestion(store, keys, queue, backlog, validator, clock);
+        this.submitBatch = new SubmitBatch(store, queue, backlog, validator, clock);
+        this.getQuestion = new GetQuestion(store);
         this.metrics = metrics;
-        this.validator = validator;
-        this.clock = clock;
     }
 
     /** No admission control, no metrics: for tests and tools. */
@@ -92,7 +76,7 @@ public final class IngestApi {
         try {
             outcome = route(method, path, event);
         } catch (ApiException e) {
-            outcome = new Outcome(Responses.error(e), e.code().equals(QUEUE_BACKLOG), 0);
+            outcome = new Outcome(Responses.error(e), e.code().equals(ApiException.QUEUE_BACKLOG), 0);
         } catch (RuntimeException e) {
             // Logged without the request body: it holds the user's text.
             log.error("request failed", e);
@@ -100,6 +84,7 @@ public final class IngestApi {
         }
         log.atInfo()
                 .addKeyValue("method", method)
+                // the route, not the path: ids would make every line unique and say nothing more than qaId does
                 .addKeyValue("path", path.startsWith("/qa/") && !path.equals("/qa/batch") ? "/qa/{id}" : path)
                 .addKeyValue("status", outcome.response.getStatusCode())
                 .addKeyValue("latencyMs", (System.nanoTime() - started) / 1_000_000)
@@ -114,229 +99,34 @@ public final class IngestApi {
         }
     }
 
-    /** Refuses new questions while the queue holds more than can be answered before it expires them. */
-    private void admit() {
-        if (!backlog.admits()) {
-            throw ApiException.unavailable(QUEUE_BACKLOG,
-                    "too many questions are waiting to be answered; try again later", BacklogGate.RETRY_AFTER_SECONDS);
-        }
-    }
-
+    // A wrong method on a known path is 405, not 404: the path exists, and the client should learn that.
     private Outcome route(String method, String path, APIGatewayV2HTTPEvent event) {
         if (path.equals("/qa")) {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
-            return Outcome.of(submit(event));
+            SubmitQuestion.Accepted accepted = submitQuestion.submit(event, correlationId(event));
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Location", "/qa/" + accepted.id());
+            if (accepted.replayed()) headers.put("Idempotent-Replayed", "true");
+            return Outcome.of(Responses.json(202, accepted, headers));
         }
         if (path.equals("/qa/batch")) {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
-            return submitBatch(event);
+            SubmitBatch.BatchResponse response = submitBatch.submit(event, correlationId(event));
+            return new Outcome(Responses.json(200, response), false, response.serverErrors());
         }
         Matcher status = STATUS_PATH.matcher(path);
         if (status.matches()) {
             if (!method.equals("GET")) throw methodNotAllowed(method, path);
-            return Outcome.of(status(status.group(1)));
+            return Outcome.of(Responses.json(200, getQuestion.get(status.group(1))));
         }
         throw new ApiException(404, "NOT_FOUND", "no route for " + method + " " + path);
     }
 
-    private APIGatewayV2HTTPResponse submit(APIGatewayV2HTTPEvent event) {
-        QuestionInput input = QuestionInput.parse(JsonBody.read(event, JsonBody.MAX_BODY_BYTES), "", validator);
-        String correlationId = correlationId(event);
-        String key = JsonBody.header(event.getHeaders(), "idempotency-key");
-        if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
-            throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
-                    "Idempotency-Key must be 1 to 255 printable ASCII characters", "Idempotency-Key");
-        }
-        admit();
-        if (key == null) {
-            String id = UUID.randomUUID().toString();
-            accept(id, input, correlationId);
-            return accepted(id, QaStatus.PENDING, false);
-        }
-        String keyHash = Digests.sha256(caller(event) + "\n" + key);
-        String newId = UUID.randomUUID().toString();
-        Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, newId, input.sha256());
-        if (earlier.isEmpty()) {
-            return accepted(newId, deliver(newId, true, input, correlationId), false);
-        }
-        if (!earlier.get().bodyHash().equals(input.sha256())) {
-            throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
-                    "this Idempotency-Key was used for a different request", "Idempotency-Key");
-        }
-        String id = earlier.get().requestId();
-        return accepted(id, deliver(id, false, input, correlationId), true);
-    }
-
-    /** Without a key: stores the question as PENDING, then queues it; a question that cannot be queued ends FAILED. */
-    private void accept(String id, QuestionInput input, String correlationId) {
-        MDC.put("qaId", id);
-        QaRecord pending = QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant());
-        if (!store.createPending(pending)) {
-            throw new IllegalStateException("id collision on " + id); // 2^-122: a bug, not bad luck
-        }
-        try {
-            queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), correlationId));
-        } catch (RuntimeException e) {
-            log.error("enqueue failed; marking the request FAILED", e);
-            failQueued(id, input, correlationId);
-            throw queueUnavailable();
-        }
-    }
-
     /**
-     * With a key, for the id the key is bound to: makes sure the record exists and the question is queued, doing
-     * whatever an earlier or concurrent attempt with the key has not done (yet). Each step is conditional or
-     * idempotent, so any interleaving of attempts ends with one record, queued at least once:
-     * <ul>
-     *   <li>the record is created unless it exists ({@code createPending} false: another attempt stored it);
-     *   <li>a PENDING record not yet noted as queued is sent; two attempts may both send it (harmless:
-     *       completion is write-once);
-     *   <li>a send that fails answers 503 and changes nothing: the record stays PENDING and unqueued, the key
-     *       stays bound to it, and a retry with the key queues it (no FAILED marking, which could overwrite
-     *       the work of a concurrent attempt that did queue it, and no key release, which would let a third
-     *       call create a second question);
-     *   <li>a failure to note the record queued after a successful send is logged, and the answer is still 202:
-     *       the question is queued; a later replay may queue it once more.
-     * </ul>
-     *
-     * @param fresh true when this call just claimed the key for {@code id}: no record can be expected yet
-     * @return the record's status now
+     * The client's X-Correlation-Id if well-formed, else API Gateway's request id, else a new one. It travels with
+     * the question to the inference side and into every log line of the request (MDC), so one id follows a
+     * question end to end. Only the submitting routes need one: a GET creates nothing to follow.
      */
-    private QaStatus deliver(String id, boolean fresh, QuestionInput input, String correlationId) {
-        MDC.put("qaId", id);
-        Optional<QaRecord> record = fresh ? Optional.empty() : store.find(id);
-        if (record.isEmpty()) {
-            QaRecord pending = QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant());
-            record = store.createPending(pending) ? Optional.of(pending) : store.find(id);
-        }
-        QaRecord current = record.orElseThrow(() -> new IllegalStateException("record " + id + " vanished"));
-        if (current.status() == QaStatus.PENDING && !current.queued()) {
-            try {
-                queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), current.correlationId()));
-            } catch (RuntimeException e) {
-                log.error("enqueue failed; the record stays PENDING for a retry with the same key", e);
-                throw queueUnavailable();
-            }
-            try {
-                store.markQueued(id);
-            } catch (RuntimeException e) {
-                log.warn("noting the request queued failed; it is queued, a replay may queue it again", e);
-            }
-        }
-        return current.status();
-    }
-
-    private static ApiException queueUnavailable() {
-        return new ApiException(503, "QUEUE_UNAVAILABLE", "the request could not be queued; try again later");
-    }
-
-    private APIGatewayV2HTTPResponse accepted(String id, QaStatus status, boolean replayed) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Location", "/qa/" + id);
-        if (replayed) headers.put("Idempotent-Replayed", "true");
-        return Responses.json(202, Map.of("id", id, "status", status.name()), headers);
-    }
-
-    /**
-     * Up to {@link #MAX_BATCH_ITEMS} questions in one call. Each item is accepted or rejected on its own;
-     * the response lists, in order, an id or an error for every item.
-     */
-    private Outcome submitBatch(APIGatewayV2HTTPEvent event) {
-        JsonNode body = JsonBody.read(event, JsonBody.MAX_BATCH_BODY_BYTES);
-        if (!body.isObject()) throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("items")) {
-                throw new ApiException(400, "UNKNOWN_FIELD", "unknown field '" + name + "'; accepted fields are [items]", name);
-            }
-        }
-        JsonNode items = body.get("items");
-        if (items == null || items.isNull()) throw new ApiException(400, "MISSING_FIELD", "'items' is required", "items");
-        if (!items.isArray()) throw new ApiException(400, "WRONG_TYPE", "'items' must be an array", "items");
-        if (items.isEmpty()) throw new ApiException(400, "EMPTY_FIELD", "'items' must not be empty", "items");
-        if (items.size() > MAX_BATCH_ITEMS) {
-            throw new ApiException(413, "TOO_MANY_ITEMS", "'items' holds more than " + MAX_BATCH_ITEMS + " questions", "items");
-        }
-        admit();
-        String correlationId = correlationId(event);
-        List<Map<String, Object>> results = new ArrayList<>();
-        Map<String, QuestionInput> pending = new LinkedHashMap<>();
-        Map<String, Map<String, Object>> resultById = new HashMap<>();
-        int serverErrors = 0;
-        for (int i = 0; i < items.size(); i++) {
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("index", i);
-            try {
-                QuestionInput input = QuestionInput.parse(items.get(i), "items[" + i + "].", validator);
-                String id = UUID.randomUUID().toString();
-                if (!store.createPending(QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant()))) {
-                    throw new IllegalStateException("id collision on " + id);
-                }
-                pending.put(id, input);
-                result.put("id", id);
-                result.put("status", "PENDING");
-                resultById.put(id, result);
-            } catch (ApiException e) {
-                result.put("error", Responses.errorBody(e.code(), e.getMessage(), e.field()));
-            } catch (RuntimeException e) {
-                // e.g. DynamoDB throttling: this item is not accepted, the others still may be
-                log.error("storing a batch item failed", e);
-                serverErrors++;
-                result.put("error", Map.of("code", "INTERNAL_ERROR", "message", "the question could not be stored; try again later"));
-            }
-            results.add(result);
-        }
-        Set<String> notQueued = queue.sendAll(pending.entrySet().stream()
-                .map(e -> QaMessage.of(e.getKey(), e.getValue().question(), e.getValue().context(), e.getValue().topK(), correlationId))
-                .toList());
-        serverErrors += notQueued.size();
-        for (String id : notQueued) {
-            failQueued(id, pending.get(id), correlationId);
-            Map<String, Object> result = resultById.get(id);
-            result.remove("status");
-            result.put("error", Map.of("code", "QUEUE_UNAVAILABLE", "message", "the question could not be queued; try again later"));
-        }
-        long accepted = results.stream().filter(r -> r.containsKey("id") && !r.containsKey("error")).count();
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("accepted", accepted);
-        response.put("rejected", results.size() - accepted);
-        response.put("items", results);
-        return new Outcome(Responses.json(200, response), false, serverErrors);
-    }
-
-    /** Best effort: the client is told either way; a record left PENDING expires with its TTL. */
-    private void failQueued(String id, QuestionInput input, String correlationId) {
-        try {
-            store.fail(new RequestStore.Completion(id, input.question(), input.topK(), correlationId),
-                    new ErrorInfo("QUEUE_UNAVAILABLE", "the request could not be queued"));
-        } catch (RuntimeException e) {
-            log.error("recording a queue failure failed", e);
-        }
-    }
-
-    /** Idempotency keys are per caller: another principal's key never reveals this caller's request. */
-    private static String caller(APIGatewayV2HTTPEvent event) {
-        var rc = event.getRequestContext();
-        var authorizer = rc == null ? null : rc.getAuthorizer();
-        if (authorizer != null && authorizer.getIam() != null && authorizer.getIam().getUserArn() != null) {
-            return "iam:" + authorizer.getIam().getUserArn();
-        }
-        if (authorizer != null && authorizer.getJwt() != null && authorizer.getJwt().getClaims() != null) {
-            return "jwt:" + authorizer.getJwt().getClaims().get("iss") + "|" + authorizer.getJwt().getClaims().get("sub");
-        }
-        return "anonymous";
-    }
-
-    private APIGatewayV2HTTPResponse status(String id) {
-        if (!QaValidator.isValidId(id)) {
-            throw new ApiException(400, "INVALID_ID", "malformed id '" + abbreviate(id) + "'", "id");
-        }
-        MDC.put("qaId", id);
-        return store.find(id)
-                .map(record -> Responses.json(200, RecordView.of(record)))
-                .orElseThrow(() -> new ApiException(404, "NOT_FOUND", "no question with id " + id, "id"));
-    }
-
     private static String correlationId(APIGatewayV2HTTPEvent event) {
         String header = JsonBody.header(event.getHeaders(), "x-correlation-id");
         String id = header != null && CORRELATION_ID.matcher(header).matches() ? header
@@ -357,9 +147,5 @@ public final class IngestApi {
 
     private static ApiException methodNotAllowed(String method, String path) {
         return new ApiException(405, "METHOD_NOT_ALLOWED", method + " is not allowed on " + path);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 70 ? s.substring(0, 70) + "..." : s;
     }
 }

@@ -34,19 +34,10 @@ final class Responses {
     static APIGatewayV2HTTPResponse error(ApiException e) {
         Map<String, String> headers = e.retryAfterSeconds() == null
                 ? Map.of() : Map.of("Retry-After", e.retryAfterSeconds().toString());
-        return json(e.status(), Map.of("error", errorBody(e.code(), e.getMessage(), e.field())), headers);
+        return json(e.status(), new ErrorBody.Envelope(ErrorBody.of(e)), headers);
     }
 
     static APIGatewayV2HTTPResponse error(int status, String code, String message, String field) {
-        return json(status, Map.of("error", errorBody(code, message, field)));
-    }
-
-    /** {"code", "message", "field"?}: the error object of every error response and of batch items. */
-    static Map<String, Object> errorBody(String code, String message, String field) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", code);
-        error.put("message", message);
-        if (field != null) error.put("field", field);
-        return error;
+        return json(status, new ErrorBody.Envelope(new ErrorBody(code, message, field)));
     }
 }

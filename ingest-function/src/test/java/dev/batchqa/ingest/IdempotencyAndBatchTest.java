@@ -196,7 +196,7 @@ class IdempotencyAndBatchTest {
     @Test
     void batchOverTheItemLimitIs413() throws Exception {
         List<Map<String, Object>> items = new ArrayList<>();
-        for (int i = 0; i <= IngestApi.MAX_BATCH_ITEMS; i++) items.add(Map.of("context", "c", "question", "q?"));
+        for (int i = 0; i <= SubmitBatch.MAX_ITEMS; i++) items.add(Map.of("context", "c", "question", "q?"));
         APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-batch.json");
         event.setBody(Json.MAPPER.writeValueAsString(Map.of("items", items)));
 
