@@ -1,9 +1,8 @@
 package dev.batchqa.inference;
 
-import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.aws.EmfLine;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,14 +10,12 @@ import java.util.Map;
  * CloudWatch Logs and CloudWatch turns into metrics without any API call on the hot path.
  */
 public final class BatchMetrics {
-    static final String NAMESPACE = "BatchQa";
+    static final String NAMESPACE = EmfLine.NAMESPACE;
 
-    private final PrintStream out;
-    private final String functionName;
+    private final EmfLine emf;
 
     public BatchMetrics(PrintStream out, String functionName) {
-        this.out = out;
-        this.functionName = functionName == null ? "local" : functionName;
+        this.emf = new EmfLine(out, functionName);
     }
 
     public static BatchMetrics toStdout() {
@@ -26,7 +23,7 @@ public final class BatchMetrics {
     }
 
     void record(BatchProcessor.Outcome o) {
-        Map<String, Object> metrics = new LinkedHashMap<>();
+        Map<String, Number> metrics = new LinkedHashMap<>();
         metrics.put("BatchSize", o.batchSize());
         metrics.put("InferenceLatency", o.inferenceMillis());
         metrics.put("Answered", o.answered());
@@ -39,23 +36,6 @@ public final class BatchMetrics {
         metrics.put("Postponed", o.postponed());
         metrics.put("Windows", o.windows());
         metrics.put("QueueAge", o.maxQueueAgeMillis());
-        Map<String, String> units = Map.of("InferenceLatency", "Milliseconds", "QueueAge", "Milliseconds");
-
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("_aws", Map.of(
-                "Timestamp", System.currentTimeMillis(),
-                "CloudWatchMetrics", List.of(Map.of(
-                        "Namespace", NAMESPACE,
-                        "Dimensions", List.of(List.of("FunctionName")),
-                        "Metrics", metrics.keySet().stream()
-                                .map(name -> Map.of("Name", name, "Unit", units.getOrDefault(name, "Count")))
-                                .toList()))));
-        document.put("FunctionName", functionName);
-        document.putAll(metrics);
-        try {
-            out.println(Json.MAPPER.writeValueAsString(document));
-        } catch (Exception e) {
-            // metrics must never fail a batch
-        }
+        emf.write(metrics, Map.of("InferenceLatency", "Milliseconds", "QueueAge", "Milliseconds"));
     }
 }

@@ -1,6 +1,6 @@
 package dev.batchqa.ingest;
 
-import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.aws.EmfLine;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -19,16 +19,14 @@ import java.util.Map;
  * </ul>
  */
 public final class IngestMetrics {
-    static final String NAMESPACE = "BatchQa";
+    static final String NAMESPACE = EmfLine.NAMESPACE;
     static final List<String> NAMES = List.of("Requests", "Http2xx", "Http4xx", "Http5xx", "BacklogRefused",
             "BatchItemErrors");
 
-    private final PrintStream out;
-    private final String functionName;
+    private final EmfLine emf;
 
     public IngestMetrics(PrintStream out, String functionName) {
-        this.out = out;
-        this.functionName = functionName == null ? "local" : functionName;
+        this.emf = new EmfLine(out, functionName);
     }
 
     /** What Lambda turns into metrics: stdout, under the function's name. */
@@ -42,27 +40,13 @@ public final class IngestMetrics {
     }
 
     void record(int status, boolean backlogRefused, int batchItemErrors) {
-        Map<String, Object> metrics = new LinkedHashMap<>();
+        Map<String, Integer> metrics = new LinkedHashMap<>();
         metrics.put("Requests", 1);
         metrics.put("Http2xx", status / 100 == 2 ? 1 : 0);
         metrics.put("Http4xx", status / 100 == 4 ? 1 : 0);
         metrics.put("Http5xx", status / 100 == 5 ? 1 : 0);
         metrics.put("BacklogRefused", backlogRefused ? 1 : 0);
         metrics.put("BatchItemErrors", batchItemErrors);
-
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("_aws", Map.of(
-                "Timestamp", System.currentTimeMillis(),
-                "CloudWatchMetrics", List.of(Map.of(
-                        "Namespace", NAMESPACE,
-                        "Dimensions", List.of(List.of("FunctionName")),
-                        "Metrics", NAMES.stream().map(name -> Map.of("Name", name, "Unit", "Count")).toList()))));
-        document.put("FunctionName", functionName);
-        document.putAll(metrics);
-        try {
-            out.println(Json.MAPPER.writeValueAsString(document));
-        } catch (Exception e) {
-            // metrics must never fail a request
-        }
+        emf.write(metrics, Map.of());
     }
 }
