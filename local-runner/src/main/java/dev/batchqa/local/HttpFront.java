@@ -60,7 +60,13 @@ public final class HttpFront implements AutoCloseable {
     public static HttpFront start(String host, int port,
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler, Supplier<Object> stats)
             throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        } catch (java.net.BindException e) {
+            throw new java.io.IOException("port " + port + " on " + host + " is in use (" + e.getMessage()
+                    + "); stop what holds it, or set QA_HTTP_PORT to another port", e);
+        }
         HttpFront front = new HttpFront(server, handler, stats);
         server.createContext("/", front::serve);
         server.setExecutor(front.executor);

@@ -12,7 +12,15 @@ public final class Main {
         LocalConfig config = LocalConfig.fromEnvironment(System.getenv());
         System.err.printf("Starting the pipeline (model: %s, %s)...%n", config.modelLocation(),
                 config.embeddedEmulators() ? "embedded ElasticMQ + dynalite" : "endpoints from the environment");
-        LocalPipeline pipeline = LocalPipeline.start(config);
+        LocalPipeline pipeline;
+        try {
+            pipeline = LocalPipeline.start(config);
+        } catch (Exception e) {
+            // one line a newcomer can act on, not a 30-line trace (the trace is in the log above, at debug level)
+            System.err.println("error: " + startFailure(e, config));
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM or Ctrl-C: close what can be closed within a few seconds; a forward pass stuck in native
@@ -45,5 +53,25 @@ public final class Main {
                 Ctrl-C stops it.
                 """, api, pipeline.queueUrl(), pipeline.sqsEndpoint(), config.tableName(), pipeline.dynamoEndpoint());
         stopped.await();
+    }
+
+    /** What went wrong at start, said so that the next step is clear. */
+    static String startFailure(Throwable e, LocalConfig config) {
+        String location = config.modelLocation();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException || t instanceof java.net.ConnectException
+                    && location.contains("://")) {
+                return "cannot download the model " + location + " (no network: " + t.getMessage() + "). Set "
+                        + "QA_MODEL_DIR to a model directory (config.json, model.pt, tokenizer.json; see model/README.md), "
+                        + "e.g. QA_MODEL_DIR=model/fixtures/tiny-qa for the small test model; the default downloads "
+                        + "deepset/minilm-uncased-squad2 from DJL's model zoo and needs internet access.";
+            }
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.io.IOException && message.contains("model")) {
+            return message + ". Set QA_MODEL_DIR to a model directory (see model/README.md), e.g. "
+                    + "QA_MODEL_DIR=model/fixtures/tiny-qa for the small test model.";
+        }
+        return message;
     }
 }

@@ -88,6 +88,17 @@ class DynamoDbRequestStoreTest {
     }
 
     @Test
+    void aBulkRecordIsCreatedWhenItsMessageWasSentNotWhenItWasAnswered() {
+        String id = "bulk-" + UUID.randomUUID();
+        java.time.Instant sent = NOW.minusSeconds(90);
+        assertTrue(store.complete(new Completion(id, "Which capital?", 1, null, sent), List.of()));
+
+        QaRecord record = store.find(id).orElseThrow();
+        assertEquals(sent, record.createdAt());
+        assertEquals(NOW, record.completedAt());
+    }
+
+    @Test
     void failedRecordKeepsItsReason() {
         String id = UUID.randomUUID().toString();
         assertTrue(store.fail(new Completion(id, null, 1, null), new ErrorInfo("MISSING_FIELD", "'context' is required")));

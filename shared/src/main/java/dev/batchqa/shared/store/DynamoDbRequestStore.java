@@ -305,12 +305,14 @@ public final class DynamoDbRequestStore implements RequestStore {
         values.put(":pending", s(QaStatus.PENDING.name()));
         values.put(":status", s(status.name()));
         values.put(":now", s(now.toString()));
+        // a record made by its completion (a bulk message) was created when the producer sent the message
+        values.put(":created", s((c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now).toString()));
         values.put(":expires", n(now.plus(ttl).getEpochSecond()));
         values.put(":question", s(c.question() == null ? "" : c.question()));
         values.put(":topK", n(c.topK()));
         values.put(":correlationId", s(c.correlationId() == null ? c.id() : c.correlationId()));
         String update = "SET #status = :status, #completedAt = :now, #expiresAt = :expires, " + extraSet
-                + ", #createdAt = if_not_exists(#createdAt, :now)"
+                + ", #createdAt = if_not_exists(#createdAt, :created)"
                 + ", #question = if_not_exists(#question, :question)"
                 + ", #topK = if_not_exists(#topK, :topK)"
                 + ", #correlationId = if_not_exists(#correlationId, :correlationId)"

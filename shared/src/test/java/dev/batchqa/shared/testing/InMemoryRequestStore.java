@@ -108,7 +108,7 @@ public class InMemoryRequestStore implements RequestStore {
                 existing != null ? existing.topK() : c.topK(),
                 answers, error,
                 existing != null ? existing.correlationId() : c.correlationId(),
-                existing != null ? existing.createdAt() : now,
+                existing != null ? existing.createdAt() : c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now,
                 now,
                 existing != null && existing.queued()));
         completions.incrementAndGet();
