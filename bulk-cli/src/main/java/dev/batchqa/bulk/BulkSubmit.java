@@ -76,7 +76,32 @@ public final class BulkSubmit {
 
     record Options(String file, String queueUrl, String table, String format, Integer topK, int senders,
             int maxAttempts, boolean dryRun, boolean waitForAnswers, Duration timeout, Duration pollInterval,
-            String out, String progress) {}
+            String out, String progress, Long limit) {}
+
+    /** The first {@code limit} items of {@code source} (all when null); closing it closes the source. */
+    static ItemSource limited(ItemSource source, Long limit) {
+        if (limit == null) return source;
+        return new ItemSource() {
+            private long taken;
+
+            @Override
+            public boolean hasNext() {
+                return taken < limit && source.hasNext();
+            }
+
+            @Override
+            public InputItem next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException();
+                taken++;
+                return source.next();
+            }
+
+            @Override
+            public void close() throws IOException {
+                source.close();
+            }
+        };
+    }
 
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, Clients clients) {
         Cli cli = new Cli();
@@ -127,15 +152,17 @@ public final class BulkSubmit {
             throw new IllegalArgumentException("standard input is read as JSONL only");
         }
         long total = stdin || mode == Progress.Mode.NONE ? -1 : InputFiles.count(path, format);
+        if (o.limit() != null && total >= 0) total = Math.min(total, o.limit());
 
         SqsClient sqs = o.dryRun() ? null : clients.sqs();
-        try (ItemSource items = stdin
+        try (ItemSource items = limited(stdin
                 ? InputFiles.jsonl(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), o.topK())
-                : InputFiles.open(path, format, o.topK())) {
+                : InputFiles.open(path, format, o.topK()), o.limit())) {
             BulkSubmitter submitter = new BulkSubmitter(sqs, o.queueUrl(), codec, BulkSubmitter.Options.defaults()
                     .withSenders(o.senders()).withMaxAttempts(o.maxAttempts()));
             BulkSubmitter.Report report;
-            try (Progress ignored = new Progress(err, mode, o.dryRun() ? "checked" : "sent", "msg", total, () -> {
+            // the bar counts items handled (sent, invalid or failed): the summary below splits them
+            try (Progress ignored = new Progress(err, mode, o.dryRun() ? "checked" : "read", "items", total, () -> {
                 BulkSubmitter.Counts c = submitter.counts();
                 return c.sent() + c.invalid() + c.failed();
             }, () -> {
@@ -247,6 +274,8 @@ public final class BulkSubmit {
         String out;
         @Option(names = "--progress", defaultValue = "auto", description = "auto (bar on a terminal, else lines), bar, lines, none")
         String progress;
+        @Option(names = "--limit", paramLabel = "N", description = "only the first N items of the input (e.g. of a SQuAD file)")
+        Integer limit;
 
         Options options(Map<String, String> env) {
             String queue = queueUrl != null ? queueUrl : env.get(Settings.QUEUE_URL);
@@ -257,7 +286,8 @@ public final class BulkSubmit {
                     format.toLowerCase(Locale.ROOT), topK == null ? null : range("top-k", topK, 1, 10),
                     range("senders", senders, 1, 64), range("max-attempts", maxAttempts, 1, 100),
                     dryRun, waitForAnswers || out != null, duration("timeout", timeout),
-                    duration("poll-interval", pollInterval), out, progress);
+                    duration("poll-interval", pollInterval), out, progress,
+                    limit == null ? null : (long) range("limit", limit, 1, Integer.MAX_VALUE));
         }
 
         private static int range(String name, int v, int min, int max) {

@@ -102,6 +102,20 @@ class BulkSubmitCliTest {
     }
 
     @Test
+    void limitSendsOnlyTheFirstItemsOfTheFile() throws Exception {
+        String queue = mq.newQueue();
+        Path input = dir.resolve("dev.json");
+        Files.writeString(input, InputFilesTest.SQUAD_V2.replace("{\"question\": \"Which town?\", \"answers\": []},", "")
+                .replace("\"bad id!\"", "\"fine-id\""));
+
+        int status = run(Map.of(), new FakeTable("t"), "--queue-url", queue, "--limit", "2", "--progress=none", input.toString());
+
+        assertEquals(0, status, err.toString());
+        assertTrue(err.toString().contains("sent 2 / invalid 0 / failed 0"), err.toString());
+        assertEquals(2, mq.drain(queue, 2).size());
+    }
+
+    @Test
     void aCleanFileWithoutWaitExitsZero() throws Exception {
         String queue = mq.newQueue();
         Path input = dir.resolve("dev.json");
