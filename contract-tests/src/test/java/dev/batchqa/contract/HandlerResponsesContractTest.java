@@ -181,6 +181,25 @@ class HandlerResponsesContractTest {
         assertEquals(400, exchange(event("GET", "/qa/" + "x".repeat(65), null, Map.of())).getStatusCode());
     }
 
+    /** {@code ?wait=}: a held PENDING record still carries Retry-After; a bad value is INVALID_WAIT. */
+    @Test
+    void waitPaths() {
+        store.createPending(QaRecord.pending("pending-2", "Who wrote Hamlet?", 1, "c", CLOCK.instant()));
+        APIGatewayV2HTTPResponse held = exchange(withQuery(event("GET", "/qa/pending-2", null, Map.of()), "wait", "1"));
+        assertEquals(200, held.getStatusCode());
+        assertEquals("2", held.getHeaders().get("Retry-After"), "no depth known: the documented 2 s");
+        for (String bad : List.of("16", "1.5", "x")) {
+            assertEquals(400, exchange(withQuery(event("GET", "/qa/pending-2", null, Map.of()), "wait", bad)).getStatusCode());
+        }
+        assertEquals(202, exchange(post("/qa", body(CONTEXT, "Who wrote Hamlet?", null), Map.of())).getStatusCode());
+    }
+
+    private static APIGatewayV2HTTPEvent withQuery(APIGatewayV2HTTPEvent event, String name, String value) {
+        event.setQueryStringParameters(Map.of(name, value));
+        event.setRawQueryString(name + "=" + value);
+        return event;
+    }
+
     /** The proof that the checks bite: responses that drift from the contract in small ways are all caught. */
     @Test
     void driftedResponsesFail() throws IOException {

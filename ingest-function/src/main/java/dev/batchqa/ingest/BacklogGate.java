@@ -70,6 +70,16 @@ public final class BacklogGate {
         return waiting == UNKNOWN || waiting < maxBacklog;
     }
 
+    /**
+     * The last depth read, however old, or -1 when none was read (the gate is off, or no question has been
+     * submitted in this container yet) or the reading failed. Never calls SQS: it only serves estimates such
+     * as {@link RetryAfter}, which must not cost a request of their own.
+     */
+    long cachedDepth() {
+        Reading r = last;
+        return r == null ? UNKNOWN : r.depth;
+    }
+
     private long current() {
         long now = nanoTime.getAsLong();
         Reading r = last;

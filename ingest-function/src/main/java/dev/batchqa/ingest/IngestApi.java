@@ -5,9 +5,11 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.IdempotencyStore;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -25,8 +27,11 @@ import org.slf4j.MDC;
  * <ul>
  *   <li>{@code POST /qa}: {@link SubmitQuestion} (202, with the idempotency protocol);
  *   <li>{@code POST /qa/batch}: {@link SubmitBatch} (200, an outcome per item);
- *   <li>{@code GET /qa/{id}}: {@link GetQuestion} (200 with the record, or 404).
+ *   <li>{@code GET /qa/{id}[?wait=N]}: {@link GetQuestion} (200 with the record, or 404), held up to N s while
+ *       PENDING.
  * </ul>
+ *
+ * <p>A 202 and a PENDING record carry {@code Retry-After}, the {@link RetryAfter} estimate.
  *
  * <pre>{@code
  * IngestApi api = new IngestApi(store, keys, queue, validator, Clock.systemUTC());
@@ -42,6 +47,7 @@ public final class IngestApi {
     private final SubmitBatch submitBatch;
     private final GetQuestion getQuestion;
     private final IngestMetrics metrics;
+    private final BacklogGate backlog;
 
     public IngestApi(RequestStore store, IdempotencyStore keys, RequestQueue queue, BacklogGate backlog,
             IngestMetrics metrics, QaValidator validator, Clock clock) {
@@ -49,6 +55,7 @@ public final class IngestApi {
         this.submitBatch = new SubmitBatch(store, queue, backlog, validator, clock);
         this.getQuestion = new GetQuestion(store);
         this.metrics = metrics;
+        this.backlog = backlog;
     }
 
     /** No admission control, no metrics: for tests and tools. */
@@ -56,25 +63,34 @@ public final class IngestApi {
         this(store, keys, queue, BacklogGate.off(), IngestMetrics.none(), validator, clock);
     }
 
-    /** Answers one request and records its metrics. */
+    /** Answers one request and records its metrics; a {@code ?wait=} is not cut short by any deadline. */
     public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
-        Outcome outcome = process(event);
+        return handle(event, null);
+    }
+
+    /**
+     * Answers one request and records its metrics.
+     *
+     * @param timeLeft the Lambda's remaining time (a {@code ?wait=} ends 2 s before it), or null when unknown
+     */
+    public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Duration timeLeft) {
+        Outcome outcome = process(event, timeLeft);
         metrics.record(outcome.response.getStatusCode(), outcome.backlogRefused, outcome.batchItemErrors);
         return outcome.response;
     }
 
     /** Answers one request without recording metrics: SnapStart priming's requests are not traffic. */
     APIGatewayV2HTTPResponse handleUnmetered(APIGatewayV2HTTPEvent event) {
-        return process(event).response;
+        return process(event, null).response;
     }
 
-    private Outcome process(APIGatewayV2HTTPEvent event) {
+    private Outcome process(APIGatewayV2HTTPEvent event, Duration timeLeft) {
         long started = System.nanoTime();
         String method = method(event);
         String path = event.getRawPath() == null ? "" : event.getRawPath();
         Outcome outcome;
         try {
-            outcome = route(method, path, event);
+            outcome = route(method, path, event, timeLeft);
         } catch (ApiException e) {
             outcome = new Outcome(Responses.error(e), e.code().equals(ApiException.QUEUE_BACKLOG), 0);
         } catch (RuntimeException e) {
@@ -100,13 +116,14 @@ public final class IngestApi {
     }
 
     // A wrong method on a known path is 405, not 404: the path exists, and the client should learn that.
-    private Outcome route(String method, String path, APIGatewayV2HTTPEvent event) {
+    private Outcome route(String method, String path, APIGatewayV2HTTPEvent event, Duration timeLeft) {
         if (path.equals("/qa")) {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
             SubmitQuestion.Accepted accepted = submitQuestion.submit(event, correlationId(event));
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Location", "/qa/" + accepted.id());
             if (accepted.replayed()) headers.put("Idempotent-Replayed", "true");
+            if (accepted.status().equals(QaStatus.PENDING.name())) headers.put("Retry-After", retryAfter());
             return Outcome.of(Responses.json(202, accepted, headers));
         }
         if (path.equals("/qa/batch")) {
@@ -117,9 +134,17 @@ public final class IngestApi {
         Matcher status = STATUS_PATH.matcher(path);
         if (status.matches()) {
             if (!method.equals("GET")) throw methodNotAllowed(method, path);
-            return Outcome.of(Responses.json(200, getQuestion.get(status.group(1))));
+            Duration wait = GetQuestion.waitOf(event, timeLeft);
+            RecordView view = getQuestion.get(status.group(1), wait);
+            return Outcome.of(view.status().equals(QaStatus.PENDING.name())
+                    ? Responses.json(200, view, Map.of("Retry-After", retryAfter()))
+                    : Responses.json(200, view));
         }
         throw new ApiException(404, "NOT_FOUND", "no route for " + method + " " + path);
+    }
+
+    private String retryAfter() {
+        return Integer.toString(RetryAfter.seconds(backlog.cachedDepth()));
     }
 
     /**

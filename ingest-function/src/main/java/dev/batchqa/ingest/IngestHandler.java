@@ -12,6 +12,7 @@ import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.store.DynamoDbIdempotencyStore;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.MDC;
 
 /** Lambda entry point for the HTTP API. Everything is built once per container, in the constructor. */
@@ -32,7 +33,8 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         if (context != null) MDC.put("awsRequestId", context.getAwsRequestId());
         try {
-            return api.handle(event);
+            // the remaining time bounds a GET ?wait=: the reply must leave before the function's timeout
+            return api.handle(event, context == null ? null : Duration.ofMillis(context.getRemainingTimeInMillis()));
         } finally {
             MDC.clear(); // containers are reused: nothing of this request may leak into the next one's logs
         }
