@@ -129,12 +129,13 @@ public final class BatchProcessor implements AutoCloseable {
         Run run = new Run(outcome, startNanos, remainingMillis);
         List<Pending> valid = new ArrayList<>();
         for (SQSEvent.SQSMessage message : messages) {
-            outcome.observeAge(message);
+            Instant sentAt = MessageCodec.sentAt(message.getAttributes());
+            outcome.observeAge(sentAt);
             try {
                 valid.add(new Pending(message, codec.decode(message.getBody(), message.getMessageId()),
-                        receiveCount(message)));
+                        receiveCount(message), sentAt));
             } catch (InvalidMessageException e) {
-                rejectPoison(message, e, outcome);
+                rejectPoison(message, sentAt, e, outcome);
             }
         }
         boolean redelivered = valid.stream().anyMatch(p -> p.receiveCount > 1);
@@ -395,7 +396,7 @@ public final class BatchProcessor implements AutoCloseable {
         }
     }
 
-    private void rejectPoison(SQSEvent.SQSMessage message, InvalidMessageException e, Outcome outcome) {
+    private void rejectPoison(SQSEvent.SQSMessage message, Instant sentAt, InvalidMessageException e, Outcome outcome) {
         if (e.requestId() == null) {
             // Without an id there is no record to fail: let SQS retry it into the dead-letter queue.
             log.atWarn().addKeyValue("sqsMessageId", message.getMessageId()).addKeyValue("reason", e.code())
@@ -406,7 +407,7 @@ public final class BatchProcessor implements AutoCloseable {
         }
         log.atWarn().addKeyValue("qaId", e.requestId()).addKeyValue("reason", e.code()).log("invalid message");
         failRecord(message.getMessageId(), new Completion(e.requestId(), e.question(),
-                e.topK() == null ? 1 : e.topK(), null, sentAt(message)), e.toErrorInfo(), outcome);
+                e.topK() == null ? 1 : e.topK(), null, sentAt), e.toErrorInfo(), outcome);
     }
 
     private void failRecord(String sqsMessageId, Completion completion, ErrorInfo error, Outcome outcome) {
@@ -435,11 +436,7 @@ public final class BatchProcessor implements AutoCloseable {
 
     private static Completion completion(Pending p) {
         DecodedMessage m = p.message;
-        return new Completion(m.id(), m.question(), m.topK(), m.correlationId(), sentAt(p.sqs));
-    }
-
-    static Instant sentAt(SQSEvent.SQSMessage message) {
-        return MessageCodec.sentAt(message.getAttributes());
+        return new Completion(m.id(), m.question(), m.topK(), m.correlationId(), p.sentAt);
     }
 
     private static Answer toAnswer(Span span) {
@@ -457,7 +454,7 @@ public final class BatchProcessor implements AutoCloseable {
         }
     }
 
-    private record Pending(SQSEvent.SQSMessage sqs, DecodedMessage message, int receiveCount) {
+    private record Pending(SQSEvent.SQSMessage sqs, DecodedMessage message, int receiveCount, Instant sentAt) {
         String sqsMessageId() {
             return sqs.getMessageId();
         }
@@ -571,14 +568,9 @@ public final class BatchProcessor implements AutoCloseable {
             this.receivedAtMillis = receivedAtMillis;
         }
 
-        void observeAge(SQSEvent.SQSMessage message) {
-            String sent = message.getAttributes() == null ? null : message.getAttributes().get("SentTimestamp");
-            if (sent == null) return;
-            try {
-                maxQueueAgeMillis = Math.max(maxQueueAgeMillis, receivedAtMillis - Long.parseLong(sent));
-            } catch (NumberFormatException ignored) {
-                // a malformed attribute only costs us the age metric
-            }
+        /** @param sentAt null when the attribute is absent or malformed: that only costs the age metric */
+        void observeAge(Instant sentAt) {
+            if (sentAt != null) maxQueueAgeMillis = Math.max(maxQueueAgeMillis, receivedAtMillis - sentAt.toEpochMilli());
         }
 
         public int batchSize() { return batchSize; }
