@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,18 +40,14 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:done", "1:the run failed", "2:usage error"})
 public final class PassProbe implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Model directory")
-    Path dir;
-    @Option(names = "--model-file", defaultValue = "model.pt", description = "TorchScript file (default ${DEFAULT-VALUE})")
-    String file;
+    @Mixin
+    ModelOptions modelOptions;
     @Option(names = "--shapes", defaultValue = "1x384,8x384", description = "Pass shapes BxL (default ${DEFAULT-VALUE})")
     String shapeList;
     @Option(names = "--iterations", defaultValue = "5", description = "Timed passes per shape (default ${DEFAULT-VALUE})")
     int iterations;
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed passes per shape first (default ${DEFAULT-VALUE})")
     int warmup;
-    @Option(names = "--threads", description = "Intra-op threads (default: available processors)")
-    Integer threadsOption;
     @Option(names = "--workers", defaultValue = "0", description = "Predictors on as many Java threads at once (0 = off)")
     int workers;
     @Option(names = "--seconds", defaultValue = "20", description = "Seconds per --workers run (default ${DEFAULT-VALUE})")
@@ -62,7 +59,9 @@ public final class PassProbe implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int threads = threadsOption != null ? threadsOption : Runtime.getRuntime().availableProcessors();
+        Path dir = modelOptions.model;
+        String file = modelOptions.modelFile != null ? modelOptions.modelFile : "model.pt";
+        int threads = modelOptions.threads != null ? modelOptions.threads : Runtime.getRuntime().availableProcessors();
         List<int[]> shapes = new ArrayList<>();
         for (String s : shapeList.split(",")) {
             String[] p = s.split("x");
