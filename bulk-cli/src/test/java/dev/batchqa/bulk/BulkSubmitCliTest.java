@@ -104,9 +104,7 @@ class BulkSubmitCliTest {
     @Test
     void limitSendsOnlyTheFirstItemsOfTheFile() throws Exception {
         String queue = mq.newQueue();
-        Path input = dir.resolve("dev.json");
-        Files.writeString(input, InputFilesTest.SQUAD_V2.replace("{\"question\": \"Which town?\", \"answers\": []},", "")
-                .replace("\"bad id!\"", "\"fine-id\""));
+        Path input = cleanSquadFile();
 
         int status = run(Map.of(), new FakeTable("t"), "--queue-url", queue, "--limit", "2", "--progress=none", input.toString());
 
@@ -118,9 +116,7 @@ class BulkSubmitCliTest {
     @Test
     void aCleanFileWithoutWaitExitsZero() throws Exception {
         String queue = mq.newQueue();
-        Path input = dir.resolve("dev.json");
-        Files.writeString(input, InputFilesTest.SQUAD_V2.replace("{\"question\": \"Which town?\", \"answers\": []},", "")
-                .replace("\"bad id!\"", "\"fine-id\""));
+        Path input = cleanSquadFile();
 
         int status = run(Map.of(), new FakeTable("t"), "--queue-url", queue, "--top-k", "3", "--progress=none", input.toString());
 
@@ -129,6 +125,14 @@ class BulkSubmitCliTest {
         List<Message> received = mq.drain(queue, 4);
         assertEquals(4, received.size());
         assertEquals(3, Json.MAPPER.readTree(received.get(0).body()).get("topK").asInt());
+    }
+
+    /** The SQuAD v2.0 sample without its invalid items: four valid questions. */
+    private Path cleanSquadFile() throws Exception {
+        Path input = dir.resolve("dev.json");
+        Files.writeString(input, InputFilesTest.SQUAD_V2.replace("{\"question\": \"Which town?\", \"answers\": []},", "")
+                .replace("\"bad id!\"", "\"fine-id\""));
+        return input;
     }
 
     @Test
