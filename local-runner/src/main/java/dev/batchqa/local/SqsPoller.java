@@ -176,15 +176,18 @@ public final class SqsPoller implements AutoCloseable {
         }
     }
 
+    /** On its own thread: the engine of a timed-out handler may wait for its stuck forward pass before it closes. */
     private static void closeQuietly(Object handler) {
+        Thread.ofPlatform().daemon().start(() -> closeHandler(handler));
+    }
+
+    private static void closeHandler(Object handler) {
         if (handler instanceof AutoCloseable closeable) {
-            Thread.ofPlatform().daemon().start(() -> {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    log.warn("closing a replaced handler failed", e);
-                }
-            });
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("closing a handler failed", e);
+            }
         }
     }
 
@@ -224,13 +227,7 @@ public final class SqsPoller implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (handler.get() instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                log.warn("closing the handler failed", e);
-            }
-        }
+        closeHandler(handler.get());
     }
 
     private static void sleep(long millis) {
