@@ -76,7 +76,7 @@ public final class BulkSubmit {
 
     record Options(String file, String queueUrl, String table, String format, Integer topK, int senders,
             int maxAttempts, boolean dryRun, boolean waitForAnswers, Duration timeout, Duration pollInterval,
-            String out, String progress, Long limit) {}
+            String out, String progress, Long limit, boolean perParagraph) {}
 
     /** The first {@code limit} items of {@code source} (all when null); closing it closes the source. */
     static ItemSource limited(ItemSource source, Long limit) {
@@ -157,7 +157,7 @@ public final class BulkSubmit {
         SqsClient sqs = o.dryRun() ? null : clients.sqs();
         try (ItemSource items = limited(stdin
                 ? InputFiles.jsonl(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), o.topK())
-                : InputFiles.open(path, format, o.topK()), o.limit())) {
+                : InputFiles.open(path, format, o.topK(), o.perParagraph()), o.limit())) {
             BulkSubmitter submitter = new BulkSubmitter(sqs, o.queueUrl(), codec, BulkSubmitter.Options.defaults()
                     .withSenders(o.senders()).withMaxAttempts(o.maxAttempts()));
             BulkSubmitter.Report report;
@@ -247,8 +247,9 @@ public final class BulkSubmit {
                     "1:an item was invalid or not sent, or the wait timed out",
                     "2:usage or configuration error"})
     static final class Cli {
-        @Parameters(paramLabel = "FILE", description = "JSONL (one {\"id\"?, \"question\", \"context\", \"topK\"?} "
-                + "a line) or SQuAD v1.1/v2.0 (.json); either may be gzipped; '-' reads JSONL from stdin")
+        @Parameters(paramLabel = "FILE", description = "JSONL (a message a line: schema v1 {\"id\"?, \"question\", "
+                + "\"context\", \"topK\"?} or v2 {\"version\": 2, \"context\", \"questions\": [{\"id\"?, \"question\"}], ...}) "
+                + "or SQuAD v1.1/v2.0 (.json); either may be gzipped; '-' reads JSONL from stdin")
         String file;
         @Option(names = "--queue-url", paramLabel = "URL", description = "the queue (default: $QA_QUEUE_URL)")
         String queueUrl;
@@ -276,6 +277,9 @@ public final class BulkSubmit {
         String progress;
         @Option(names = "--limit", paramLabel = "N", description = "only the first N items of the input (e.g. of a SQuAD file)")
         Integer limit;
+        @Option(names = "--per-paragraph", description = "SQuAD: one schema v2 message per paragraph (its questions "
+                + "share the context, sent once) instead of one message per question")
+        boolean perParagraph;
 
         Options options(Map<String, String> env) {
             String queue = queueUrl != null ? queueUrl : env.get(Settings.QUEUE_URL);
@@ -287,7 +291,7 @@ public final class BulkSubmit {
                     range("senders", senders, 1, 64), range("max-attempts", maxAttempts, 1, 100),
                     dryRun, waitForAnswers || out != null, duration("timeout", timeout),
                     duration("poll-interval", pollInterval), out, progress,
-                    limit == null ? null : (long) range("limit", limit, 1, Integer.MAX_VALUE));
+                    limit == null ? null : (long) range("limit", limit, 1, Integer.MAX_VALUE), perParagraph);
         }
 
         private static int range(String name, int v, int min, int max) {

@@ -5,7 +5,8 @@ import dev.batchqa.shared.aws.SqsBatches;
 import dev.batchqa.shared.message.InvalidMessageException;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,8 +100,12 @@ public final class BulkSubmitter {
         }
     }
 
-    /** One message ready to send: its request id, where it came from, its encoded body and its UTF-8 size. */
-    private record Entry(String id, String where, String body, int bytes) {}
+    /** One message ready to send: its questions' ids, where it came from, its encoded body and its UTF-8 size. */
+    private record Entry(List<String> ids, String where, String body, int bytes) {
+        String id() {
+            return ids.getFirst();
+        }
+    }
 
     /** An item not sent: where it came from, its id when it had one, and why. */
     public record Problem(String where, String id, String reason) {}
@@ -111,7 +116,7 @@ public final class BulkSubmitter {
     /**
      * The outcome of one submission.
      *
-     * @param sentIds        ids of the messages SQS accepted, in input order
+     * @param sentIds        ids of the questions whose messages SQS accepted, in input order
      * @param invalid        items not sent because they are invalid, in input order
      * @param failed         valid messages SQS did not accept (after retries), or not sent after an abort
      * @param requests       SendMessageBatch requests made, retries included
@@ -146,6 +151,8 @@ public final class BulkSubmitter {
     private final LongAdder retried = new LongAdder();
     private final AtomicReference<String> abort = new AtomicReference<>();
     private final List<Problem> failed = Collections.synchronizedList(new ArrayList<>());
+    /** The ids of every question in a message given up on (a v2 message names several). */
+    private final Set<String> failedMessageIds = Collections.synchronizedSet(new HashSet<>());
 
     public BulkSubmitter(SqsClient sqs, String queueUrl, MessageCodec codec, Options options) {
         this.sqs = sqs;
@@ -159,7 +166,7 @@ public final class BulkSubmitter {
     }
 
     /** Sends messages built in code; an item's position ({@code message 1}, ...) names it in reports. */
-    public Report submit(Iterator<QaMessage> messages) {
+    public Report submit(Iterator<QuestionSet> messages) {
         AtomicInteger n = new AtomicInteger();
         return submitItems(new Iterator<>() {
             @Override
@@ -188,6 +195,7 @@ public final class BulkSubmitter {
         long start = System.nanoTime();
         for (LongAdder counter : List.of(read, sent, invalidCount, failedCount, requests, retried)) counter.reset();
         failed.clear();
+        failedMessageIds.clear();
         abort.set(null);
         AtomicInteger threadNumber = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(options.senders(), r -> {
@@ -207,7 +215,7 @@ public final class BulkSubmitter {
                 read.increment();
                 Entry entry = prepare(item, seen, invalid);
                 if (entry == null) continue;
-                queued.add(entry.id());
+                queued.addAll(entry.ids());
                 if (!send) {
                     sent.increment();
                     continue;
@@ -225,7 +233,9 @@ public final class BulkSubmitter {
         synchronized (failed) {
             failedList = List.copyOf(failed);
         }
-        failedList.forEach(p -> failedIds.add(p.id()));
+        synchronized (failedMessageIds) {
+            failedIds.addAll(failedMessageIds);
+        }
         List<String> sentIds = queued.stream().filter(id -> !failedIds.contains(id)).toList();
         return new Report(sentIds, List.copyOf(invalid), failedList, requests.sum(), retried.sum(),
                 Duration.ofNanos(System.nanoTime() - start), abort.get());
@@ -234,26 +244,34 @@ public final class BulkSubmitter {
     /** Validates an item as the consumer will read it; null (and a problem recorded) when it is not valid. */
     private Entry prepare(InputItem item, Map<String, String> seen, List<Problem> invalid) {
         String reason = item.error();
-        QaMessage m = item.message();
-        String id = m == null ? null : m.id();
+        QuestionSet m = item.message();
+        List<String> ids = m == null ? List.of() : m.questions().stream().map(Question::id).toList();
+        String id = ids.isEmpty() ? null : ids.getFirst();
         String body = null;
         if (reason == null) {
-            if (id == null) {
-                id = UUID.randomUUID().toString();
-                m = new QaMessage(m.version(), id, m.question(), m.context(), m.topK(), m.correlationId());
-            }
+            // ids left out are given here, so that the report (and --wait) knows them
+            m = m.withQuestions(m.questions().stream()
+                    .map(q -> q.id() != null ? q : new Question(UUID.randomUUID().toString(), q.text())).toList());
+            ids = m.questions().stream().map(Question::id).toList();
+            id = ids.isEmpty() ? null : ids.getFirst();
             try {
+                if (ids.isEmpty()) throw new InvalidMessageException("EMPTY_FIELD", "'questions' must not be empty", null);
                 body = codec.encode(m);
-                codec.decode(body, id);
-                reason = sqsCharacterProblem(body);
+                MessageCodec.Decoded decoded = codec.decode(body, id);
+                if (!decoded.rejected().isEmpty()) {
+                    var r = decoded.rejected().getFirst();
+                    reason = r.problem().code() + ": question " + r.question().id() + ": " + r.problem().getMessage();
+                }
+                if (reason == null) reason = sqsCharacterProblem(body);
             } catch (IllegalArgumentException e) {
                 reason = "TOO_LARGE: " + e.getMessage();
             } catch (InvalidMessageException e) {
                 reason = e.code() + ": " + e.getMessage();
             }
-            if (reason == null) {
-                String first = seen.putIfAbsent(id, item.where());
-                if (first != null) reason = "DUPLICATE_ID: id '" + id + "' was already used at " + first;
+            for (String one : ids) {
+                if (reason != null) break;
+                String first = seen.putIfAbsent(one, item.where());
+                if (first != null) reason = "DUPLICATE_ID: id '" + one + "' was already used at " + first;
             }
         }
         if (reason != null) {
@@ -261,7 +279,7 @@ public final class BulkSubmitter {
             invalidCount.increment();
             return null;
         }
-        return new Entry(id, item.where(), body, body.getBytes(StandardCharsets.UTF_8).length);
+        return new Entry(ids, item.where(), body, body.getBytes(StandardCharsets.UTF_8).length);
     }
 
     /**
@@ -350,6 +368,7 @@ public final class BulkSubmitter {
     private void giveUp(Iterable<Entry> entries, String reason) {
         for (Entry e : entries) {
             failed.add(new Problem(e.where(), e.id(), reason));
+            failedMessageIds.addAll(e.ids());
             failedCount.increment();
         }
     }

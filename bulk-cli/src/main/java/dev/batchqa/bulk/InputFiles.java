@@ -8,8 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.QuestionReader;
+import dev.batchqa.shared.model.AnswerOptions;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.NoSuchElementException;
@@ -30,11 +35,14 @@ import java.util.zip.GZIPInputStream;
  * Reads the two input formats of the bulk CLI, lazily, into {@link InputItem}s:
  *
  * <ul>
- *   <li><b>JSONL</b>: one JSON object a line, {@code {"id"?, "question", "context", "topK"?, "correlationId"?}};
+ *   <li><b>JSONL</b>: one JSON object a line, a message of schema v1, {@code {"id"?, "question", "context",
+ *       "topK"?, "correlationId"?}}, or v2, {@code {"version": 2, "context", "questions": [{"id"?, "question"}],
+ *       "topK"?, "maxAnswerLength"?, "allowNoAnswer"?, "correlationId"?}}; ids left out are given (random UUIDs);
  *       blank lines are skipped. Like the HTTP API, unknown fields and duplicate keys are rejected, so a typo
  *       fails loudly instead of being ignored.
  *   <li><b>SQuAD</b> v1.1/v2.0 ({@code data[].paragraphs[].qas[]}): each question becomes one message whose id
- *       is the SQuAD question id; read one article at a time, so large files do not need a tree in memory.
+ *       is the SQuAD question id, or with {@code perParagraph} each paragraph one v2 message of its questions
+ *       (the context travels once); read one article at a time, so large files do not need a tree in memory.
  * </ul>
  *
  * Either may be gzip-compressed (detected by its magic bytes). Only structure and types are checked here; the
@@ -45,6 +53,8 @@ public final class InputFiles {
     public enum Format { JSONL, SQUAD }
 
     static final Set<String> JSONL_FIELDS = Set.of("id", "question", "context", "topK", "correlationId");
+    static final Set<String> JSONL_V2_FIELDS =
+            Set.of("version", "context", "questions", "topK", "maxAnswerLength", "allowNoAnswer", "correlationId");
 
     /** For streaming SQuAD one article at a time (trailing tokens are the next articles). */
     private static final ObjectMapper STREAMING = JsonMapper.builder()
@@ -64,9 +74,14 @@ public final class InputFiles {
      * @param defaultTopK topK for items that name none (all SQuAD questions); null leaves it absent (= 1)
      */
     public static ItemSource open(Path file, Format format, Integer defaultTopK) throws IOException {
+        return open(file, format, defaultTopK, false);
+    }
+
+    /** @param perParagraph SQuAD only: one v2 message per paragraph instead of one message per question */
+    public static ItemSource open(Path file, Format format, Integer defaultTopK, boolean perParagraph) throws IOException {
         InputStream in = decompressed(Files.newInputStream(file));
         try {
-            return format == Format.SQUAD ? squad(in, defaultTopK)
+            return format == Format.SQUAD ? squad(in, defaultTopK, perParagraph)
                     : jsonl(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()), 1 << 16),
                             defaultTopK);
         } catch (IOException | RuntimeException e) {
@@ -162,27 +177,55 @@ public final class InputFiles {
         if (!(tree instanceof ObjectNode object)) {
             return InputItem.unreadable(where, "INVALID_BODY: the line is not a JSON object");
         }
-        var unknown = QuestionReader.unknownField(object, JSONL_FIELDS);
+        boolean v2 = object.has("questions") || object.path("version").asInt(1) == 2;
+        Set<String> fields = v2 ? JSONL_V2_FIELDS : JSONL_FIELDS;
+        var unknown = QuestionReader.unknownField(object, fields);
         if (unknown.isPresent()) {
-            return InputItem.unreadable(where, "UNKNOWN_FIELD: '" + unknown.get()
-                    + "' is not a field (id, question, context, topK, correlationId)");
+            return InputItem.unreadable(where, "UNKNOWN_FIELD: '" + unknown.get() + "' is not a field ("
+                    + String.join(", ", new java.util.TreeSet<>(fields)) + ")");
         }
         try {
             // the same types as the HTTP API and the message codec: topK 1.0 is not an integer
-            String id = QuestionReader.text(object, "id");
-            String question = QuestionReader.text(object, "question");
-            String context = QuestionReader.text(object, "context");
-            String correlationId = QuestionReader.text(object, "correlationId");
-            Integer topK = QuestionReader.integer(object, "topK");
-            return InputItem.of(where, new QaMessage(QaMessage.CURRENT_VERSION, id, question, context,
-                    topK == null ? defaultTopK : topK, correlationId));
-        } catch (QuestionReader.WrongType e) {
+            String context = QuestionReader.text(object, "context", "");
+            String correlationId = QuestionReader.text(object, "correlationId", "");
+            Integer topK = QuestionReader.integer(object, "topK", "");
+            int k = topK != null ? topK : defaultTopK != null ? defaultTopK : AnswerOptions.DEFAULT.topK();
+            if (!v2) {
+                String id = QuestionReader.text(object, "id", "");
+                String question = QuestionReader.text(object, "question", "");
+                return InputItem.of(where, QuestionSet.single(id, question, context, k, correlationId));
+            }
+            Integer maxAnswerLength = QuestionReader.integer(object, "maxAnswerLength", "");
+            Boolean allowNoAnswer = QuestionReader.bool(object, "allowNoAnswer", "");
+            JsonNode many = object.get("questions");
+            if (many == null || !many.isArray()) {
+                return InputItem.unreadable(where, "WRONG_TYPE: 'questions' must be an array");
+            }
+            List<Question> questions = new ArrayList<>();
+            for (JsonNode q : many) {
+                String at = "questions[" + questions.size() + "].";
+                if (!q.isObject()) return InputItem.unreadable(where, "WRONG_TYPE: '" + at + "' must be an object");
+                var extra = QuestionReader.unknownField(q, Set.of("id", "question"));
+                if (extra.isPresent()) {
+                    return InputItem.unreadable(where, "UNKNOWN_FIELD: '" + at + extra.get() + "' is not a field (id, question)");
+                }
+                questions.add(new Question(QuestionReader.text(q, "id", at), QuestionReader.text(q, "question", at)));
+            }
+            AnswerOptions options = new AnswerOptions(k, maxAnswerLength,
+                    allowNoAnswer == null ? AnswerOptions.DEFAULT.allowNoAnswer() : allowNoAnswer);
+            return InputItem.of(where, new QuestionSet(context, questions, options, correlationId));
+        } catch (QuestionReader.Invalid e) {
             return InputItem.unreadable(where, "WRONG_TYPE: " + e.getMessage());
         }
     }
 
     /** SQuAD JSON ({@code {"version": ..., "data": [...]}}) from a stream, one article at a time. */
     public static ItemSource squad(InputStream in, Integer defaultTopK) throws IOException {
+        return squad(in, defaultTopK, false);
+    }
+
+    /** @param perParagraph one v2 message per paragraph (its questions share the context) */
+    public static ItemSource squad(InputStream in, Integer defaultTopK, boolean perParagraph) throws IOException {
         JsonParser parser = STREAMING.createParser(in);
         if (parser.nextToken() != JsonToken.START_OBJECT) {
             parser.close();
@@ -230,16 +273,26 @@ public final class InputFiles {
                 for (JsonNode paragraph : a.path("paragraphs")) {
                     String context = textOrNull(paragraph.get("context"));
                     int q = 0;
+                    int k = defaultTopK != null ? defaultTopK : AnswerOptions.DEFAULT.topK();
+                    List<Question> questions = new ArrayList<>();
                     for (JsonNode qa : paragraph.path("qas")) {
                         String where = "data[" + article + "].paragraphs[" + p + "].qas[" + q + "]";
                         String id = textOrNull(qa.get("id"));
                         if (id == null) {
                             buffer.add(InputItem.unreadable(where, "MISSING_FIELD: the question has no 'id'"));
+                        } else if (perParagraph) {
+                            questions.add(new Question(id, textOrNull(qa.get("question"))));
                         } else {
-                            buffer.add(InputItem.of(where + " (id " + id + ")", new QaMessage(QaMessage.CURRENT_VERSION,
-                                    id, textOrNull(qa.get("question")), context, defaultTopK, null)));
+                            buffer.add(InputItem.of(where + " (id " + id + ")",
+                                    QuestionSet.single(id, textOrNull(qa.get("question")), context, k, null)));
                         }
                         q++;
+                    }
+                    // a paragraph's questions in messages of at most the limit each
+                    for (int from = 0; from < questions.size(); from += Limits.MAX_QUESTIONS_PER_SET) {
+                        List<Question> part = questions.subList(from, Math.min(questions.size(), from + Limits.MAX_QUESTIONS_PER_SET));
+                        buffer.add(InputItem.of("data[" + article + "].paragraphs[" + p + "] (" + part.size() + " questions)",
+                                new QuestionSet(context, part, AnswerOptions.DEFAULT.withTopK(k), null)));
                     }
                     p++;
                 }

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.AnswerOptions;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,12 +55,12 @@ class BulkSubmitterTest {
     void everyValidMessageArrivesOnceInRequestsOfAtMostTen() throws Exception {
         String queue = mq.newQueue();
         ProxySqs proxy = ProxySqs.recording(mq.sqs);
-        List<QaMessage> messages = questions(25, "The score 83.1 was reported.");
+        List<QuestionSet> messages = questions(25, "The score 83.1 was reported.");
 
         BulkSubmitter.Report report = new BulkSubmitter(proxy, queue, CODEC, FAST.withSenders(3)).submit(messages.iterator());
 
         assertTrue(report.allSent(), report.toString());
-        assertEquals(messages.stream().map(QaMessage::id).toList(), report.sentIds(), "input order");
+        assertEquals(messages.stream().map(m -> m.first().id()).toList(), report.sentIds(), "input order");
         assertEquals(List.of(5, 10, 10), proxy.requests.stream().map(r -> r.entries().size()).sorted().toList());
         assertEquals(3, report.requests());
         List<Message> received = mq.drain(queue, 25);
@@ -74,7 +76,7 @@ class BulkSubmitterTest {
         String queue = mq.newQueue();
         ProxySqs proxy = ProxySqs.recording(mq.sqs);
         // 40,000 three-byte characters: ~120 KB bodies, two to a request
-        List<QaMessage> messages = questions(5, "東".repeat(Limits.MAX_CONTEXT_CHARS));
+        List<QuestionSet> messages = questions(5, "東".repeat(Limits.MAX_CONTEXT_CHARS));
 
         BulkSubmitter.Report report = new BulkSubmitter(proxy, queue, CODEC, FAST.withSenders(1)).submit(messages.iterator());
 
@@ -155,17 +157,17 @@ class BulkSubmitterTest {
             }
             return sqs.sendMessageBatch(request.toBuilder().entries(pass).build()).toBuilder().failed(failed).build();
         });
-        List<QaMessage> messages = questions(4, "c");
+        List<QuestionSet> messages = questions(4, "c");
 
         BulkSubmitter.Report report = new BulkSubmitter(failing, queue, CODEC, FAST.withMaxAttempts(3))
                 .submit(messages.iterator());
 
-        assertEquals(List.of(messages.get(0).id(), messages.get(3).id()), report.sentIds());
+        assertEquals(List.of(messages.get(0).first().id(), messages.get(3).first().id()), report.sentIds());
         assertEquals(2, report.failed().size());
-        BulkSubmitter.Problem rejected = report.failed().stream().filter(p -> p.id().equals(messages.get(1).id())).findFirst().orElseThrow();
+        BulkSubmitter.Problem rejected = report.failed().stream().filter(p -> p.id().equals(messages.get(1).first().id())).findFirst().orElseThrow();
         assertEquals("message 2", rejected.where());
         assertTrue(rejected.reason().startsWith("rejected by SQS: InvalidMessageContents"), rejected.reason());
-        BulkSubmitter.Problem gaveUp = report.failed().stream().filter(p -> p.id().equals(messages.get(2).id())).findFirst().orElseThrow();
+        BulkSubmitter.Problem gaveUp = report.failed().stream().filter(p -> p.id().equals(messages.get(2).first().id())).findFirst().orElseThrow();
         assertTrue(gaveUp.reason().startsWith("gave up after 3 attempts: InternalError"), gaveUp.reason());
         assertEquals(3, report.requests(), "the first request, then two retries of the one entry");
         assertEquals(2, mq.drain(queue, 2).size());
@@ -189,17 +191,18 @@ class BulkSubmitterTest {
         String queue = mq.newQueue();
         String ok = "The capital paris is nice.";
         List<InputItem> items = List.of(
-                InputItem.of("line 1", new QaMessage(1, "good-1", "Which capital?", ok, 2, null)),
-                InputItem.of("line 2", new QaMessage(1, "no-question", null, ok, null, null)),
-                InputItem.of("line 3", new QaMessage(1, "blank-context", "Which capital?", "  ", null, null)),
-                InputItem.of("line 4", new QaMessage(1, "bad id!", "Which capital?", ok, null, null)),
-                InputItem.of("line 5", new QaMessage(1, "top-k", "Which capital?", ok, 11, null)),
-                InputItem.of("line 6", new QaMessage(1, "good-1", "Which capital?", ok, null, null)),
-                InputItem.of("line 7", new QaMessage(1, "ffff", "Which capital?", "paris \uFFFF", null, null)),
-                InputItem.of("line 8", new QaMessage(2, "v2", "Which capital?", ok, null, null)),
-                InputItem.of("line 9", new QaMessage(1, "long", "Which capital?", "x".repeat(Limits.MAX_CONTEXT_CHARS + 1), null, null)),
+                InputItem.of("line 1", msg("good-1", "Which capital?", ok, 2, null)),
+                InputItem.of("line 2", msg("no-question", null, ok, null, null)),
+                InputItem.of("line 3", msg("blank-context", "Which capital?", "  ", null, null)),
+                InputItem.of("line 4", msg("bad id!", "Which capital?", ok, null, null)),
+                InputItem.of("line 5", msg("top-k", "Which capital?", ok, 11, null)),
+                InputItem.of("line 6", msg("good-1", "Which capital?", ok, null, null)),
+                InputItem.of("line 7", msg("ffff", "Which capital?", "paris \uFFFF", null, null)),
+                InputItem.of("line 8", new QuestionSet(ok, List.of(new Question("v2-a", "Which capital?"),
+                        new Question("v2-b", " ")), AnswerOptions.DEFAULT, null)),
+                InputItem.of("line 9", msg("long", "Which capital?", "x".repeat(Limits.MAX_CONTEXT_CHARS + 1), null, null)),
                 InputItem.unreadable("line 10", "MALFORMED_JSON: oops"),
-                InputItem.of("line 11", new QaMessage(1, null, "Which capital?", ok, null, "corr")));
+                InputItem.of("line 11", msg(null, "Which capital?", ok, null, "corr")));
 
         BulkSubmitter submitter = new BulkSubmitter(mq.sqs, queue, CODEC, FAST);
         BulkSubmitter.Report report = submitter.submitItems(items.iterator());
@@ -207,7 +210,7 @@ class BulkSubmitterTest {
         assertEquals(List.of("line 2", "line 3", "line 4", "line 5", "line 6", "line 7", "line 8", "line 9", "line 10"),
                 report.invalid().stream().map(BulkSubmitter.Problem::where).toList());
         assertEquals(List.of("MISSING_FIELD", "EMPTY_FIELD", "INVALID_ID", "OUT_OF_RANGE", "DUPLICATE_ID", "INVALID_TEXT",
-                        "UNSUPPORTED_VERSION", "TOO_LARGE", "MALFORMED_JSON"),
+                        "EMPTY_FIELD", "TOO_LARGE", "MALFORMED_JSON"),
                 report.invalid().stream().map(p -> p.reason().substring(0, p.reason().indexOf(':'))).toList());
         assertTrue(report.invalid().get(4).reason().contains("line 1"), report.invalid().get(4).reason());
         assertEquals(2, report.sent());
@@ -224,8 +227,8 @@ class BulkSubmitterTest {
     void aDryRunValidatesAndSendsNothing() {
         String queue = mq.newQueue();
         ProxySqs proxy = ProxySqs.recording(mq.sqs);
-        List<InputItem> items = List.of(InputItem.of("line 1", new QaMessage(1, "a", "q", "c", null, null)),
-                InputItem.of("line 2", new QaMessage(1, "b", "", "c", null, null)));
+        List<InputItem> items = List.of(InputItem.of("line 1", msg("a", "q", "c", null, null)),
+                InputItem.of("line 2", msg("b", "", "c", null, null)));
 
         BulkSubmitter.Report report = new BulkSubmitter(proxy, queue, CODEC, FAST).check(items.iterator());
 
@@ -234,9 +237,27 @@ class BulkSubmitterTest {
         assertEquals(0, proxy.requests.size());
     }
 
-    static List<QaMessage> questions(int n, String context) {
+    /** A v1-shaped item as a file line would give it (topK null: the default). */
+    static QuestionSet msg(String id, String question, String context, Integer topK, String correlationId) {
+        return QuestionSet.single(id, question, context, topK == null ? 1 : topK, correlationId);
+    }
+
+    @Test
+    void aParagraphOfQuestionsTravelsAsOneMessageAndEveryIdIsReported() {
+        String queue = mq.newQueue();
+        QuestionSet paragraph = new QuestionSet("The capital paris is nice.", List.of(new Question("p-1", "Which capital?"),
+                new Question(null, "Which city?")), AnswerOptions.DEFAULT.withTopK(2), null);
+        BulkSubmitter.Report report = new BulkSubmitter(mq.sqs, queue, CODEC, FAST)
+                .submitItems(List.of(InputItem.of("line 1", paragraph)).iterator());
+        assertEquals(2, report.sentIds().size(), "both questions' ids: " + report.sentIds());
+        assertEquals("p-1", report.sentIds().get(0));
+        assertTrue(QaValidator.isValidId(report.sentIds().get(1)), "the second question got an id");
+        assertEquals(1, mq.drain(queue, 1).size(), "one message");
+    }
+
+    static List<QuestionSet> questions(int n, String context) {
         return IntStream.range(0, n)
-                .mapToObj(i -> QaMessage.of("q-" + i + "-" + Long.toHexString(System.nanoTime()), "Which score?", context, 1, null))
+                .mapToObj(i -> QuestionSet.single("q-" + i + "-" + Long.toHexString(System.nanoTime()), "Which score?", context, 1, null))
                 .toList();
     }
 

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.batchqa.shared.message.InvalidMessageException;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.AnswerOptions;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -60,9 +62,9 @@ class InputFilesTest {
         List<InputItem> items = read(InputFiles.jsonl(new BufferedReader(new StringReader(jsonl)), 2));
 
         assertEquals(10, items.size());
-        assertEquals(InputItem.of("line 1", new QaMessage(1, "q1", "Which score?", "The score 83.1 was reported.", 3, null)),
+        assertEquals(InputItem.of("line 1", QuestionSet.single("q1", "Which score?", "The score 83.1 was reported.", 3, null)),
                 items.get(0));
-        assertEquals(InputItem.of("line 3", new QaMessage(1, null, "Which capital?", "The capital paris is nice.", 2, null)),
+        assertEquals(InputItem.of("line 3", QuestionSet.single(null, "Which capital?", "The capital paris is nice.", 2, null)),
                 items.get(1));
         assertReason(items.get(2), "line 4", "UNKNOWN_FIELD: 'questoin'");
         assertReason(items.get(3), "line 5", "WRONG_TYPE: 'question' must be a string");
@@ -71,7 +73,7 @@ class InputFilesTest {
         assertReason(items.get(6), "line 8", "MALFORMED_JSON");
         assertReason(items.get(7), "line 9", "INVALID_BODY");
         assertReason(items.get(8), "line 10", "MALFORMED_JSON");
-        assertEquals(new QaMessage(1, null, "Which capital?", "c", 2, "corr-1"), items.get(9).message());
+        assertEquals(QuestionSet.single(null, "Which capital?", "c", 2, "corr-1"), items.get(9).message());
         assertEquals("line 12", items.get(9).where());
     }
 
@@ -90,16 +92,16 @@ class InputFilesTest {
         }
         String good = "{\"id\": \"q1\", \"question\": \"Which?\", \"context\": \"Some text.\", \"topK\": 2}";
         InputItem item = InputFiles.parseLine("line 1", good, null);
-        assertEquals(2, item.message().topK());
-        assertEquals(2, codec.decode(codec.encode(item.message()), "m1").topK());
+        assertEquals(2, item.message().options().topK());
+        assertEquals(2, codec.decode(codec.encode(item.message()), "m1").set().options().topK());
     }
 
     @Test
     void missingFieldsAreLeftToTheValidatorNotGuessed() {
         InputItem item = InputFiles.parseLine("line 1", "{\"context\": \"c\"}", null);
         assertNull(item.error());
-        assertNull(item.message().question());
-        assertNull(item.message().topK());
+        assertNull(item.message().first().text());
+        assertEquals(1, item.message().options().topK(), "the default, as the codec would apply it");
     }
 
     @Test
@@ -108,14 +110,32 @@ class InputFilesTest {
                 new ByteArrayInputStream(SQUAD_V2.getBytes(StandardCharsets.UTF_8)), null));
 
         assertEquals(5, items.size());
-        assertEquals(new QaMessage(1, "56be4db0acb8001400a502ec", "Which capital?", "The capital paris is nice.", null, null),
+        assertEquals(QuestionSet.single("56be4db0acb8001400a502ec", "Which capital?", "The capital paris is nice.", 1, null),
                 items.get(0).message());
         assertEquals("data[0].paragraphs[0].qas[0] (id 56be4db0acb8001400a502ec)", items.get(0).where());
-        assertEquals("5ad39d53604f3c001a3fe8d1", items.get(1).message().id(), "unanswerable questions are sent too");
-        assertEquals(new QaMessage(1, "56be4db0acb8001400a502ed", "Which score?", "The score 83.1 was reported.", null, null),
+        assertEquals("5ad39d53604f3c001a3fe8d1", items.get(1).message().first().id(), "unanswerable questions are sent too");
+        assertEquals(QuestionSet.single("56be4db0acb8001400a502ed", "Which score?", "The score 83.1 was reported.", 1, null),
                 items.get(2).message());
         assertReason(items.get(3), "data[2].paragraphs[0].qas[0]", "MISSING_FIELD");
-        assertEquals("bad id!", items.get(4).message().id(), "the id pattern is the validator's to check");
+        assertEquals("bad id!", items.get(4).message().first().id(), "the id pattern is the validator's to check");
+    }
+
+    @Test
+    void versionTwoLinesAndParagraphsCarrySeveralQuestions() throws IOException {
+        InputItem line = InputFiles.parseLine("line 1", "{\"version\": 2, \"context\": \"The capital paris is nice.\", "
+                + "\"questions\": [{\"id\": \"a\", \"question\": \"Which capital?\"}, {\"question\": \"Which city?\"}], "
+                + "\"maxAnswerLength\": 5, \"allowNoAnswer\": false}", null);
+        assertEquals(new QuestionSet("The capital paris is nice.", List.of(new Question("a", "Which capital?"),
+                new Question(null, "Which city?")), new AnswerOptions(1, 5, false), null), line.message());
+        assertReason(InputFiles.parseLine("line 2", "{\"context\": \"c\", \"questions\": [{\"id\": \"a\", "
+                + "\"questoin\": \"q\"}]}", null), "line 2", "UNKNOWN_FIELD: 'questions[0].questoin'");
+
+        List<InputItem> items = read(InputFiles.squad(
+                new ByteArrayInputStream(SQUAD_V2.getBytes(StandardCharsets.UTF_8)), 2, true));
+        assertEquals("data[0].paragraphs[0] (2 questions)", items.get(0).where());
+        assertEquals(List.of("56be4db0acb8001400a502ec", "5ad39d53604f3c001a3fe8d1"),
+                items.get(0).message().questions().stream().map(Question::id).toList());
+        assertEquals(2, items.get(0).message().options().topK());
     }
 
     @Test
@@ -133,7 +153,7 @@ class InputFilesTest {
         assertEquals(1, InputFiles.count(file, InputFiles.Format.SQUAD));
         List<InputItem> items = read(InputFiles.open(file, InputFiles.Format.SQUAD, 4));
         assertEquals(List.of(InputItem.of("data[0].paragraphs[0].qas[0] (id 5733be284776f41900661182)",
-                new QaMessage(1, "5733be284776f41900661182", "Which score?", "The score 83.1 was reported.", 4, null))), items);
+                QuestionSet.single("5733be284776f41900661182", "Which score?", "The score 83.1 was reported.", 4, null))), items);
     }
 
     @Test

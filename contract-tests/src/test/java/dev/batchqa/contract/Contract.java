@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * The published contract, loaded once: {@code openapi.yaml} and {@code schemas/qa-message-v1.schema.json}, with
+ * The published contract, loaded once: {@code openapi.yaml} and {@code schemas/qa-message-v1/v2.schema.json}, with
  * checks of one HTTP exchange or one message body against them. A check returns the list of violations (empty:
  * conforms) rather than asserting, so that a test can also prove that a drifted response is caught.
  *
@@ -41,6 +41,7 @@ final class Contract {
 
     private final JsonNode openApi;
     private final JsonNode messageSchemaNode;
+    private final JsonNode messageSchemaV2Node;
     private final JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
     private final Map<JsonNode, JsonSchema> compiled = new ConcurrentHashMap<>();
@@ -49,6 +50,7 @@ final class Contract {
         try {
             openApi = new ObjectMapper(new YAMLFactory()).readTree(openApiPath().toFile());
             messageSchemaNode = JSON.readTree(messageSchemaPath().toFile());
+            messageSchemaV2Node = JSON.readTree(repoRoot().resolve("schemas/qa-message-v2.schema.json").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -88,7 +90,10 @@ final class Contract {
         } catch (IOException e) {
             return List.of("not one JSON document without duplicate keys: " + e.getMessage());
         }
-        return validate(messageSchemaNode, tree);
+        // the version field picks the schema, as it picks the reader's path
+        JsonNode version = tree.get("version");
+        boolean v2 = version != null && version.isIntegralNumber() && version.asLong() == 2;
+        return validate(v2 ? messageSchemaV2Node : messageSchemaNode, tree);
     }
 
     /** Violations of the request body schema of {@code method path} by a JSON body. */

@@ -8,7 +8,6 @@ import dev.batchqa.bulk.InputItem;
 import dev.batchqa.bulk.ItemSource;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
 import dev.batchqa.shared.message.QaValidator;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,8 +27,7 @@ class ExampleQuestionsFileTest {
             while (items.hasNext()) {
                 InputItem item = items.next();
                 assertNull(item.error(), item.where());
-                QaMessage m = item.message();
-                String body = codec.encode(new QaMessage(QaMessage.CURRENT_VERSION, m.id(), m.question(), m.context(), m.topK(), m.correlationId()));
+                String body = codec.encode(item.message());
                 assertEquals(List.of(), Contract.get().checkMessage(body), item.where());
                 codec.decode(body, "sqs-" + n); // throws if the reader refuses it
                 n++;

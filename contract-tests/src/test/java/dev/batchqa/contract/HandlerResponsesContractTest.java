@@ -17,6 +17,7 @@ import dev.batchqa.ingest.IngestMetrics;
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.store.RequestStore;
@@ -58,7 +59,8 @@ class HandlerResponsesContractTest {
     private static final Path EVENTS = Contract.repoRoot().resolve("ingest-function/src/test/resources/events/apigw-v2");
     /** Rejections for a field the request schema can express; INVALID_TEXT (lone surrogates) it cannot. */
     private static final Set<String> SCHEMA_EXPRESSIBLE = Set.of(
-            "MISSING_FIELD", "EMPTY_FIELD", "WRONG_TYPE", "OUT_OF_RANGE", "UNKNOWN_FIELD", "TOO_LARGE", "TOO_MANY_ITEMS");
+            "MISSING_FIELD", "EMPTY_FIELD", "WRONG_TYPE", "OUT_OF_RANGE", "UNKNOWN_FIELD", "TOO_LARGE", "TOO_MANY_ITEMS",
+            "TOO_MANY_QUESTIONS", "CONFLICTING_FIELDS");
     private static final String CONTEXT = "Hamlet is a tragedy written by William Shakespeare.";
 
     private static int recordedRequests;
@@ -131,6 +133,42 @@ class HandlerResponsesContractTest {
         assertEquals(500, exchange(post("/qa", body(CONTEXT, "Who?", null), Map.of())).getStatusCode());
     }
 
+    /** Several questions about one context: one id each, one message; the answer options; the limits. */
+    @Test
+    void manyQuestionsPaths() throws IOException {
+        String many = "{\"context\": \"" + CONTEXT + "\", \"questions\": [\"Who wrote Hamlet?\", \"What is Hamlet?\"], "
+                + "\"topK\": 2, \"maxAnswerLength\": 10, \"allowNoAnswer\": false}";
+        APIGatewayV2HTTPResponse accepted = exchange(post("/qa", many, Map.of("idempotency-key", "many-1")));
+        assertEquals(202, accepted.getStatusCode());
+        assertEquals(2, JSON.readTree(accepted.getBody()).get("questions").size());
+        APIGatewayV2HTTPResponse replay = exchange(post("/qa", many, Map.of("idempotency-key", "many-1")));
+        assertEquals(accepted.getBody(), replay.getBody(), "the same ids");
+        assertEquals(1, queue.sent().size(), "one message for both questions, sent once");
+        assertEquals(413, exchange(post("/qa", "{\"context\": \"c\", \"questions\": ["
+                + "\"q\",".repeat(Limits.MAX_QUESTIONS_PER_SET) + "\"q\"]}", Map.of())).getStatusCode());
+        assertEquals(400, exchange(post("/qa", "{\"context\": \"c\", \"question\": \"q\", \"questions\": [\"q\"]}",
+                Map.of())).getStatusCode());
+        assertEquals(400, exchange(post("/qa", "{\"context\": \"c\", \"questions\": [\"q\", \" \"]}", Map.of()))
+                .getStatusCode());
+        assertEquals(400, exchange(post("/qa", "{\"context\": \"c\", \"question\": \"q\", \"maxAnswerLength\": 0}",
+                Map.of())).getStatusCode());
+        assertEquals(400, exchange(post("/qa", "{\"context\": \"c\", \"question\": \"q\", \"allowNoAnswer\": \"no\"}",
+                Map.of())).getStatusCode());
+        // a body under the 256 KiB body limit whose message, with 50 ids, is over SQS's 262,144 bytes
+        String cjkContext = "東".repeat(Limits.MAX_CONTEXT_CHARS);
+        String cjkQuestion = "\"" + "京".repeat(940) + "\"";
+        String tooBigBody = "{\"context\": \"" + cjkContext + "\", \"questions\": ["
+                + String.join(",", java.util.Collections.nCopies(Limits.MAX_QUESTIONS_PER_SET, cjkQuestion)) + "]}";
+        assertTrue(tooBigBody.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 256 * 1024);
+        APIGatewayV2HTTPResponse tooBig = exchange(post("/qa", tooBigBody, Map.of()));
+        assertEquals(413, tooBig.getStatusCode(), tooBig.getBody());
+        assertEquals("MESSAGE_TOO_LARGE", errorCode(tooBig.getBody()).orElseThrow());
+        APIGatewayV2HTTPResponse batchOfMany = exchange(post("/qa/batch",
+                "{\"items\": [{\"context\": \"c\", \"questions\": [\"q\"]}]}", Map.of()));
+        assertEquals("UNKNOWN_FIELD", JSON.readTree(batchOfMany.getBody()).at("/items/0/error/code").asText(),
+                "a batch item holds one question");
+    }
+
     @Test
     void backlogRefusalCarriesRetryAfter() {
         IngestHandler gated = handler(BacklogGate.sqs(sqsWithDepth(5_000), "http://sqs.local/q", 100));
@@ -171,10 +209,13 @@ class HandlerResponsesContractTest {
         store.createPending(QaRecord.pending("done-1", "Who wrote Hamlet?", 2, "c", CLOCK.instant()));
         store.complete(new RequestStore.Completion("done-1", "Who wrote Hamlet?", 2, "c"),
                 List.of(new Answer("William Shakespeare", 32, 51, 0.91), new Answer("Shakespeare", 40, 51, 0.05)));
+        store.createPending(QaRecord.pending("scored-1", "Who wrote Hamlet?", 1, "c", CLOCK.instant()));
+        store.complete(new RequestStore.Completion("scored-1", "Who wrote Hamlet?", 1, "c"),
+                List.of(new Answer("William Shakespeare", 32, 51, 0.91)), 0.002, new ModelInfo("minilm-squad1", "bf16"));
         store.createPending(QaRecord.pending("none-1", "Who?", 1, "c", CLOCK.instant()));
         store.complete(new RequestStore.Completion("none-1", "Who?", 1, "c"), List.of());
         store.fail(new RequestStore.Completion("failed-1", null, 1, "c"), new ErrorInfo("MISSING_FIELD", "'question' is required"));
-        for (String id : List.of("pending-1", "done-1", "none-1", "failed-1")) {
+        for (String id : List.of("pending-1", "done-1", "scored-1", "none-1", "failed-1")) {
             assertEquals(200, exchange(event("GET", "/qa/" + id, null, Map.of())).getStatusCode(), id);
         }
         assertEquals(404, exchange(event("GET", "/qa/unknown-1", null, Map.of())).getStatusCode());
@@ -205,7 +246,7 @@ class HandlerResponsesContractTest {
     void driftedResponsesFail() throws IOException {
         store.createPending(QaRecord.pending("done-2", "Who wrote Hamlet?", 1, "c", CLOCK.instant()));
         store.complete(new RequestStore.Completion("done-2", "Who wrote Hamlet?", 1, "c"),
-                List.of(new Answer("William Shakespeare", 32, 51, 0.91)));
+                List.of(new Answer("William Shakespeare", 32, 51, 0.91)), 0.01, new ModelInfo("minilm-squad1", "fp32"));
         APIGatewayV2HTTPResponse good = handler.handleRequest(event("GET", "/qa/done-2", null, Map.of()), null);
         Map<String, String> headers = good.getHeaders();
         assertEquals(List.of(), contract.checkResponse("GET", "/qa/done-2", 200, headers, good.getBody()));
@@ -215,7 +256,9 @@ class HandlerResponsesContractTest {
         drifts.add(copy(body, b -> b.remove("completedAt")));                       // a required field missing
         drifts.add(copy(body, b -> b.put("status", "ANSWERED")));                  // an undocumented status
         drifts.add(copy(body, b -> ((ObjectNode) b.get("answer")).put("start", "32"))); // offset as a string
-        drifts.add(copy(body, b -> b.put("model", "minilm")));                     // an undocumented field
+        drifts.add(copy(body, b -> b.put("modelName", "minilm")));                 // an undocumented field
+        drifts.add(copy(body, b -> b.put("model", "minilm")));                     // model as a string, not {name, variant}
+        drifts.add(copy(body, b -> b.put("noAnswerScore", -0.1)));                 // a score below 0
         drifts.add(copy(body, b -> ((ObjectNode) b.get("answer")).put("score", 1.5))); // score out of [0, 1]
         drifts.add(copy(body, b -> b.put("createdAt", "yesterday")));              // not a date-time
         for (String drifted : drifts) {
@@ -223,9 +266,14 @@ class HandlerResponsesContractTest {
             assertFalse(problems.isEmpty(), "a drifted response passed: " + drifted);
             System.out.println("contract: drifted response rejected as expected: " + problems);
         }
-        // headers drift too: a 202 without Location, a 503 backlog with a non-numeric Retry-After, an undocumented header
+        // headers drift too: a 202 whose Location is not a record's, a 503 backlog with a non-numeric Retry-After,
+        // an undocumented header
         String accepted = "{\"id\":\"abc\",\"status\":\"PENDING\"}";
-        assertFalse(contract.checkResponse("POST", "/qa", 202, Map.of("Content-Type", "application/json"), accepted).isEmpty());
+        assertFalse(contract.checkResponse("POST", "/qa", 202,
+                Map.of("Content-Type", "application/json", "Location", "/elsewhere/abc"), accepted).isEmpty());
+        // a body of neither shape: one question's id and the list of several
+        assertFalse(contract.checkResponse("POST", "/qa", 202, Map.of("Content-Type", "application/json"),
+                "{\"id\":\"abc\",\"status\":\"PENDING\",\"questions\":[]}").isEmpty());
         String backlog = "{\"error\":{\"code\":\"QUEUE_BACKLOG\",\"message\":\"m\"}}";
         assertFalse(contract.checkResponse("POST", "/qa", 503,
                 Map.of("Content-Type", "application/json", "Retry-After", "soon"), backlog).isEmpty());

@@ -58,7 +58,9 @@ class OpenApiDocumentTest {
                     if (resolved.has("$ref")) resolved = contract.openApi().at(resolved.get("$ref").textValue().substring(1));
                     for (JsonNode example : resolved.at("/content/application~1json/examples")) {
                         Map<String, String> headers = new java.util.HashMap<>(Map.of("Content-Type", "application/json"));
-                        if (response.getKey().equals("202")) headers.put("Location", "/qa/" + example.at("/value/id").asText());
+                        if (response.getKey().equals("202") && example.at("/value/id").isTextual()) {
+                            headers.put("Location", "/qa/" + example.at("/value/id").asText()); // one question only
+                        }
                         List<String> problems = contract.checkResponse(method, concrete, Integer.parseInt(response.getKey()),
                                 headers, example.get("value").toString());
                         assertEquals(List.of(), problems, method + " " + path.getKey() + " " + response.getKey());

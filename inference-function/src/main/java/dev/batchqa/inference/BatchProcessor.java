@@ -7,19 +7,24 @@ import dev.batchqa.engine.PreparedQuery;
 import dev.batchqa.engine.QaQuery;
 import dev.batchqa.engine.QaResult;
 import dev.batchqa.engine.Span;
+import dev.batchqa.engine.ModelIdentity;
 import dev.batchqa.shared.message.InvalidMessageException;
-import dev.batchqa.shared.message.MessageCodec.DecodedMessage;
 import dev.batchqa.shared.message.MessageCodec;
+import dev.batchqa.shared.message.QuestionReader;
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.store.RequestStore.Completion;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -36,8 +41,9 @@ import org.slf4j.MDC;
  * Answers one SQS batch within the invocation's time and reports in {@code batchItemFailures} exactly the messages
  * that must come back. The loop, in order:
  * <ol>
- *   <li>decode every message; a poison message ends FAILED under its id, or goes back (to the dead-letter queue)
- *       when it has none;</li>
+ *   <li>decode every message into its questions (schema v1: one; v2: several about one context, answered in the
+ *       same chunks); a poison message ends FAILED under its ids, or goes back (to the dead-letter queue) when it
+ *       has none; an invalid question of a v2 message ends FAILED alone;</li>
  *   <li>on a redelivery, read the records first and skip questions already DONE or FAILED (no second inference);</li>
  *   <li>tokenize each question and refuse one whose context needs more than
  *       {@link BatchPolicy#maxWindowsPerQuestion} model windows: FAILED {@code TOO_MANY_WINDOWS};</li>
@@ -47,7 +53,8 @@ import org.slf4j.MDC;
  *   <li>store each answer as soon as its chunk is decoded, on a pool of writers, so the model never waits on
  *       DynamoDB; a write that fails or is still running at the deadline sends its message back.</li>
  * </ol>
- * Messages that were delivered before are answered first (they are the ones closest to the dead-letter queue) and
+ * A message is acknowledged when all its questions are stored, and comes back whole otherwise (its questions already
+ * stored are skipped then). Messages that were delivered before are answered first (they are the ones closest to the dead-letter queue) and
  * one question per chunk, so that a question that kills an invocation cannot take its neighbours with it again.
  *
  * <pre>{@code
@@ -72,6 +79,8 @@ public final class BatchProcessor implements AutoCloseable {
     private final BatchPolicy policy;
     private final ExecutorService writers;
     private final Requeue requeue;
+    /** Stored with every answer; null when the answerer does not say (test doubles). */
+    private final ModelInfo model;
     /** Measured cost of one window (forward pass share + decoding), kept across the invocations of a container. */
     private volatile double millisPerWindow;
     /**
@@ -109,6 +118,8 @@ public final class BatchProcessor implements AutoCloseable {
         this.policy = policy;
         this.millisPerWindow = policy.initialMillisPerWindow();
         this.bestMillisPerWindow = policy.initialMillisPerWindow();
+        ModelIdentity identity = answerer.identity();
+        this.model = identity == null ? null : new ModelInfo(identity.name(), identity.variant());
         this.writers = Executors.newFixedThreadPool(policy.writeConcurrency(),
                 Thread.ofPlatform().name("answer-writer-", 0).daemon().factory());
     }
@@ -132,8 +143,16 @@ public final class BatchProcessor implements AutoCloseable {
             Instant sentAt = MessageCodec.sentAt(message.getAttributes());
             outcome.observeAge(sentAt);
             try {
-                valid.add(new Pending(message, codec.decode(message.getBody(), message.getMessageId()),
-                        receiveCount(message), sentAt));
+                MessageCodec.Decoded decoded = codec.decode(message.getBody(), message.getMessageId());
+                for (Question q : decoded.set().questions()) {
+                    valid.add(new Pending(message, q, decoded.set(), receiveCount(message), sentAt));
+                }
+                for (QuestionReader.Rejected r : decoded.rejected()) {
+                    log.atWarn().addKeyValue("qaId", r.question().id()).addKeyValue("reason", r.problem().code())
+                            .log("invalid question");
+                    failRecord(message.getMessageId(), Completion.of(r.question(), decoded.set(), sentAt),
+                            new ErrorInfo(r.problem().code(), r.problem().getMessage()), outcome);
+                }
             } catch (InvalidMessageException e) {
                 rejectPoison(message, sentAt, e, outcome);
             }
@@ -186,16 +205,16 @@ public final class BatchProcessor implements AutoCloseable {
     private List<Pending> skipCompleted(List<Pending> valid, Outcome outcome) {
         Map<String, QaRecord> records;
         try {
-            records = store.findAll(valid.stream().filter(p -> p.receiveCount > 1).map(p -> p.message.id()).toList());
+            records = store.findAll(valid.stream().filter(p -> p.receiveCount > 1).map(p -> p.question.id()).toList());
         } catch (RuntimeException e) {
             log.warn("reading the records of a redelivered batch failed; answering every question", e);
             return valid;
         }
         List<Pending> open = new ArrayList<>();
         for (Pending p : valid) {
-            QaRecord record = records.get(p.message.id());
+            QaRecord record = records.get(p.question.id());
             if (record != null && record.status() != QaStatus.PENDING) {
-                withIds(p.message, () -> log.atInfo().addKeyValue("status", record.status())
+                withIds(p, () -> log.atInfo().addKeyValue("status", record.status())
                         .log("already completed; redelivery skipped"));
                 outcome.skipped++;
             } else {
@@ -245,12 +264,12 @@ public final class BatchProcessor implements AutoCloseable {
         try {
             prepared = answerer.prepare(p.query());
         } catch (RuntimeException e) {
-            withIds(p.message, () -> log.error("tokenizing one question failed", e));
+            withIds(p, () -> log.error("tokenizing one question failed", e));
             failRecord(p.sqsMessageId(), completion(p), INFERENCE_ERROR, run.outcome);
             return null;
         }
         if (prepared.windows() > policy.maxWindowsPerQuestion()) {
-            withIds(p.message, () -> log.atWarn().addKeyValue("windows", prepared.windows())
+            withIds(p, () -> log.atWarn().addKeyValue("windows", prepared.windows())
                     .addKeyValue("maxWindows", policy.maxWindowsPerQuestion()).log("question refused: too many windows"));
             failRecord(p.sqsMessageId(), completion(p), new ErrorInfo("TOO_MANY_WINDOWS",
                     "the context needs " + prepared.windows() + " model windows; this deployment answers at most "
@@ -343,7 +362,7 @@ public final class BatchProcessor implements AutoCloseable {
             try {
                 results.add(answerer.answerPrepared(List.of(p.query())).get(0));
             } catch (RuntimeException e) {
-                withIds(p.pending.message, () -> log.error("inference failed for one question", e));
+                withIds(p.pending, () -> log.error("inference failed for one question", e));
                 failing.add(p.pending);
                 results.add(null);
             }
@@ -364,15 +383,16 @@ public final class BatchProcessor implements AutoCloseable {
     private Written store(Pending p, QaResult result) {
         List<Answer> answers = result.answers().stream().map(BatchProcessor::toAnswer).toList();
         try {
-            boolean written = store.complete(completion(p), answers);
-            withIds(p.message, () -> log.atInfo()
+            boolean written = store.complete(completion(p), answers,
+                    Double.isNaN(result.noAnswerScore()) ? null : result.noAnswerScore(), model);
+            withIds(p, () -> log.atInfo()
                     .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
                     .addKeyValue("windows", result.windows())
                     .log(written ? "question answered" : "already completed; duplicate delivery ignored"));
             if (!written) return isConflict(p) ? Written.CONFLICT : Written.DUPLICATE;
             return answers.isEmpty() ? Written.NO_ANSWER : Written.ANSWERED;
         } catch (RuntimeException e) {
-            withIds(p.message, () -> log.warn("storing the answer failed; the message will be retried", e));
+            withIds(p, () -> log.warn("storing the answer failed; the message will be retried", e));
             return Written.RETRY;
         }
     }
@@ -384,11 +404,11 @@ public final class BatchProcessor implements AutoCloseable {
      */
     private boolean isConflict(Pending p) {
         try {
-            QaRecord record = store.findAll(List.of(p.message.id())).get(p.message.id());
+            QaRecord record = store.findAll(List.of(p.question.id())).get(p.question.id());
             boolean conflict = record != null && record.question() != null && !record.question().isEmpty()
-                    && !record.question().equals(p.message.question());
+                    && !record.question().equals(p.question.text());
             if (conflict) {
-                withIds(p.message, () -> log.warn("id reused for a different question; this message is dropped"));
+                withIds(p, () -> log.warn("id reused for a different question; this message is dropped"));
             }
             return conflict;
         } catch (RuntimeException e) {
@@ -397,7 +417,7 @@ public final class BatchProcessor implements AutoCloseable {
     }
 
     private void rejectPoison(SQSEvent.SQSMessage message, Instant sentAt, InvalidMessageException e, Outcome outcome) {
-        if (e.requestId() == null) {
+        if (e.questions().isEmpty()) {
             // Without an id there is no record to fail: let SQS retry it into the dead-letter queue.
             log.atWarn().addKeyValue("sqsMessageId", message.getMessageId()).addKeyValue("reason", e.code())
                     .log("unreadable message left for the dead-letter queue");
@@ -405,9 +425,11 @@ public final class BatchProcessor implements AutoCloseable {
             outcome.failed++;
             return;
         }
-        log.atWarn().addKeyValue("qaId", e.requestId()).addKeyValue("reason", e.code()).log("invalid message");
-        failRecord(message.getMessageId(), new Completion(e.requestId(), e.question(),
-                e.topK() == null ? 1 : e.topK(), null, sentAt), e.toErrorInfo(), outcome);
+        for (Question q : e.questions()) {
+            log.atWarn().addKeyValue("qaId", q.id()).addKeyValue("reason", e.code()).log("invalid message");
+            failRecord(message.getMessageId(), new Completion(q, e.topK() == null ? 1 : e.topK(), null, sentAt),
+                    e.toErrorInfo(), outcome);
+        }
     }
 
     private void failRecord(String sqsMessageId, Completion completion, ErrorInfo error, Outcome outcome) {
@@ -435,17 +457,16 @@ public final class BatchProcessor implements AutoCloseable {
     }
 
     private static Completion completion(Pending p) {
-        DecodedMessage m = p.message;
-        return new Completion(m.id(), m.question(), m.topK(), m.correlationId(), p.sentAt);
+        return Completion.of(p.question, p.set, p.sentAt);
     }
 
     private static Answer toAnswer(Span span) {
         return new Answer(span.text(), span.start(), span.end(), span.score());
     }
 
-    private static void withIds(DecodedMessage m, Runnable logging) {
-        MDC.put("qaId", m.id());
-        MDC.put("correlationId", m.correlationId());
+    private static void withIds(Pending p, Runnable logging) {
+        MDC.put("qaId", p.question.id());
+        MDC.put("correlationId", p.set.correlationId());
         try {
             logging.run();
         } finally {
@@ -454,13 +475,16 @@ public final class BatchProcessor implements AutoCloseable {
         }
     }
 
-    private record Pending(SQSEvent.SQSMessage sqs, DecodedMessage message, int receiveCount, Instant sentAt) {
+    /** One question of a message, as it waits for its answer. */
+    private record Pending(SQSEvent.SQSMessage sqs, Question question, QuestionSet set, int receiveCount,
+            Instant sentAt) {
         String sqsMessageId() {
             return sqs.getMessageId();
         }
 
         QaQuery query() {
-            return new QaQuery(message.question(), message.context(), message.topK());
+            var o = set.options();
+            return new QaQuery(question.text(), set.context(), o.topK(), o.maxAnswerLength(), o.allowNoAnswer());
         }
     }
 
@@ -514,10 +538,10 @@ public final class BatchProcessor implements AutoCloseable {
         }
 
         void postpone(Pending p) {
-            withIds(p.message, () -> log.info("not started before the deadline; the message goes back to the queue"));
+            withIds(p, () -> log.info("not started before the deadline; the message goes back to the queue"));
             outcome.retry.add(p.sqsMessageId());
             outcome.postponed++;
-            postponed.add(p.sqs);
+            if (postponed.stream().noneMatch(m -> m.getMessageId().equals(p.sqsMessageId()))) postponed.add(p.sqs);
         }
 
         /** Waits for every write, at most until the hard deadline; one still running then is retried. */
@@ -528,7 +552,7 @@ public final class BatchProcessor implements AutoCloseable {
                     long wait = hardDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : hardDeadlineNanos - System.nanoTime();
                     written = w.result.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
-                    withIds(w.pending.message, () -> log.warn("storing the answer did not finish in time; retried"));
+                    withIds(w.pending, () -> log.warn("storing the answer did not finish in time; retried"));
                     written = Written.RETRY;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -551,7 +575,8 @@ public final class BatchProcessor implements AutoCloseable {
     public static final class Outcome {
         final int batchSize;
         final long receivedAtMillis;
-        final List<String> retry = new ArrayList<>();
+        /** SQS message ids to give back: a message with several questions is named once. */
+        final java.util.Set<String> retry = new LinkedHashSet<>();
         int answered;
         int noAnswer;
         int duplicates;

@@ -14,9 +14,10 @@ import dev.batchqa.engine.Span;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.RequestStore.Completion;
@@ -124,7 +125,7 @@ class BatchDeadlineTest {
         store.complete(new Completion("again", "again 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
         BatchProcessor processor = processor(sleepingAnswerer(0), policy());
         // same id, another question (a bulk producer's bug); same id, same question (a redelivery)
-        String conflicting = CODEC.encode(QaMessage.of("reused", "reused 2", "another context", 1, null));
+        String conflicting = CODEC.encode(QuestionSet.single("reused", "reused 2", "another context", 1, null));
 
         processor.process(event(conflicting, question("again", 1)), 60_000);
 
@@ -136,7 +137,7 @@ class BatchDeadlineTest {
     @Test
     void aPoisonMessageWithAValidQuestionKeepsItInItsFailedRecord() {
         BatchProcessor processor = processor(sleepingAnswerer(0), policy());
-        String tooLong = CODEC.encode(QaMessage.of("long", "What is asked?", "x".repeat(40_001), 3, null));
+        String tooLong = CODEC.encode(QuestionSet.single("long", "What is asked?", "x".repeat(40_001), 3, null));
 
         processor.process(event(tooLong), 60_000);
 
@@ -200,14 +201,14 @@ class BatchDeadlineTest {
         AtomicInteger writesSeenBeforeSecondChunk = new AtomicInteger(-1);
         InMemoryRequestStore slowStore = new InMemoryRequestStore() {
             @Override
-            public boolean complete(Completion c, List<Answer> answers) {
+            public boolean complete(Completion c, List<Answer> answers, Double noAnswerScore, ModelInfo model) {
                 try {
                     // the first write holds until the model has started the next chunk (or 5 s pass)
                     if (c.id().equals("a")) secondChunkStarted.await(5, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return super.complete(c, answers);
+                return super.complete(c, answers, noAnswerScore, model);
             }
         };
         Answerer answerer = new RecordingAnswerer(0) {
@@ -236,13 +237,13 @@ class BatchDeadlineTest {
     void aWriteStillRunningAtTheDeadlineSendsItsMessageBack() {
         InMemoryRequestStore stuckStore = new InMemoryRequestStore() {
             @Override
-            public boolean complete(Completion c, List<Answer> answers) {
+            public boolean complete(Completion c, List<Answer> answers, Double noAnswerScore, ModelInfo model) {
                 try {
                     Thread.sleep(3_000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return super.complete(c, answers);
+                return super.complete(c, answers, noAnswerScore, model);
             }
         };
         BatchProcessor processor = new BatchProcessor(sleepingAnswerer(0), stuckStore, CODEC, metrics(),
@@ -323,7 +324,7 @@ class BatchDeadlineTest {
     }
 
     private static String question(String id, int windows) {
-        return CODEC.encode(QaMessage.of(id, id + " " + windows, "context of " + id, 1, null));
+        return CODEC.encode(QuestionSet.single(id, id + " " + windows, "context of " + id, 1, null));
     }
 
     private static String messageId(String id) {

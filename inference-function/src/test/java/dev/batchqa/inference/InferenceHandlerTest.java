@@ -17,6 +17,7 @@ import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.testing.InMemoryRequestStore;
@@ -57,6 +58,49 @@ class InferenceHandlerTest {
     @AfterAll
     static void closeEngine() {
         engine.close();
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-v2.json", type = SQSEvent.class)
+    void aVersionTwoMessageAnswersEachQuestionWithItsOptionsAndAnInvalidOneFailsAlone(SQSEvent event) {
+        SQSBatchResponse response = handler.handleRequest(event, null);
+
+        assertEquals(List.of(), response.getBatchItemFailures(), "every question is stored: the messages are done");
+        QaRecord capital = store.find("v2-capital").orElseThrow();
+        assertEquals(QaStatus.DONE, capital.status());
+        assertEquals("paris", capital.answers().getFirst().text());
+        assertEquals(2, capital.answers().size(), "topK 2 applies to every question of the message");
+        assertEquals("corr-v2", capital.correlationId());
+        assertEquals(new ModelInfo("tiny-qa", "fp32"), capital.model(), "the record names the model that answered");
+        assertTrue(capital.noAnswerScore() != null && capital.noAnswerScore() < capital.answers().getFirst().score());
+        assertEquals("83.1", store.find("v2-score").orElseThrow().answers().getFirst().text());
+
+        QaRecord color = store.find("v2-color").orElseThrow();
+        assertEquals(1 + 1, color.answers().size(), "allowNoAnswer=false: spans even where the model would abstain");
+        assertTrue(color.noAnswerScore() > color.answers().getFirst().score(), "the client can see it would abstain");
+        QaRecord v1Color = store.find("v1-color").orElseThrow();
+        assertTrue(v1Color.answers().isEmpty(), "v1 keeps the deployment's no-answer rule");
+
+        QaRecord blank = store.find("v2-blank").orElseThrow();
+        assertEquals(QaStatus.FAILED, blank.status(), "an invalid question fails alone");
+        assertEquals("EMPTY_FIELD", blank.error().code());
+
+        QaRecord shortAnswer = store.find("v2-short").orElseThrow();
+        assertTrue(shortAnswer.answers().stream().noneMatch(a -> a.text().contains(".")),
+                "maxAnswerLength 1: no three-token 83.1 " + shortAnswer.answers());
+    }
+
+    @ParameterizedTest
+    @Event(value = "events/sqs/batch-v2.json", type = SQSEvent.class)
+    void aRedeliveredVersionTwoMessageAnswersOnlyWhatIsStillPending(SQSEvent event) {
+        // an earlier invocation stored one answer of the message and died before acknowledging it
+        store.complete(new dev.batchqa.shared.store.RequestStore.Completion("v2-capital", "Which capital?", 2, "c"),
+                List.of(new dev.batchqa.shared.model.Answer("earlier", 0, 7, 0.9)));
+        event.getRecords().forEach(m -> m.getAttributes().put("ApproximateReceiveCount", "2"));
+
+        assertEquals(List.of(), handler.handleRequest(event, null).getBatchItemFailures());
+        assertEquals("earlier", store.find("v2-capital").orElseThrow().answers().getFirst().text(), "skipped, not redone");
+        assertEquals("83.1", store.find("v2-score").orElseThrow().answers().getFirst().text());
     }
 
     @ParameterizedTest

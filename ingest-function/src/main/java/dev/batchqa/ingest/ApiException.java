@@ -38,6 +38,12 @@ final class ApiException extends RuntimeException {
         return new ApiException(503, "QUEUE_UNAVAILABLE", "the request could not be queued; try again later");
     }
 
+    /** A problem the shared reader found in a request: 413 when something is too large, else 400. */
+    static ApiException of(dev.batchqa.shared.message.QuestionReader.Invalid e) {
+        int status = e.code().equals("TOO_LARGE") || e.code().equals("TOO_MANY_QUESTIONS") ? 413 : 400;
+        return new ApiException(status, e.code(), e.getMessage(), e.field());
+    }
+
     ApiException(int status, String code, String message) {
         this(status, code, message, null);
     }

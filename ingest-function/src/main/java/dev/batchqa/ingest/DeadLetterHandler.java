@@ -50,16 +50,23 @@ public final class DeadLetterHandler implements RequestHandler<SQSEvent, SQSBatc
         try {
             List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
             for (SQSEvent.SQSMessage message : event.getRecords() == null ? List.<SQSEvent.SQSMessage>of() : event.getRecords()) {
-                Completion completion = completionOf(message);
-                try {
-                    boolean changed = store.fail(completion, RETRIES_EXHAUSTED);
-                    log.atWarn().addKeyValue("qaId", completion.id()).addKeyValue("recorded", changed)
-                            .log("dead-lettered message marked FAILED");
-                } catch (RuntimeException e) {
-                    log.atError().addKeyValue("qaId", completion.id()).setCause(e)
-                            .log("cannot record a dead-lettered message; it stays in the dead-letter queue");
-                    failures.add(SQSBatchResponse.BatchItemFailure.builder()
-                            .withItemIdentifier(message.getMessageId()).build());
+                List<Completion> completions = completionsOf(message);
+                if (completions.isEmpty()) {
+                    log.atWarn().addKeyValue("sqsMessageId", message.getMessageId())
+                            .log("dead-lettered message names no question; dropped");
+                }
+                for (Completion completion : completions) {
+                    try {
+                        boolean changed = store.fail(completion, RETRIES_EXHAUSTED);
+                        log.atWarn().addKeyValue("qaId", completion.id()).addKeyValue("recorded", changed)
+                                .log("dead-lettered message marked FAILED");
+                    } catch (RuntimeException e) {
+                        log.atError().addKeyValue("qaId", completion.id()).setCause(e)
+                                .log("cannot record a dead-lettered message; it stays in the dead-letter queue");
+                        failures.add(SQSBatchResponse.BatchItemFailure.builder()
+                                .withItemIdentifier(message.getMessageId()).build());
+                        break; // the message comes back whole: its other questions are failed then
+                    }
                 }
             }
             return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
@@ -68,18 +75,13 @@ public final class DeadLetterHandler implements RequestHandler<SQSEvent, SQSBatc
         }
     }
 
-    /** Whatever can be read from the body: it may be anything, since it failed before. */
-    private static Completion completionOf(SQSEvent.SQSMessage message) {
-        String id = MessageCodec.bestEffortId(message.getBody(), message.getMessageId());
-        String question = null;
-        try {
-            JsonNode body = Json.MAPPER.readTree(message.getBody() == null ? "" : message.getBody());
-            if (body != null && body.path("question").isTextual()) question = body.get("question").textValue();
-        } catch (Exception unreadable) {
-            // not JSON: no question to record
-        }
+    /** Whatever can be read from the body (it may be anything, since it failed before): one completion per question. */
+    private static List<Completion> completionsOf(SQSEvent.SQSMessage message) {
         // a dead letter of a record completed and expired long ago must not recreate it: the store creates a
         // missing record only for a message younger than the result TTL
-        return new Completion(id, question, 1, id, MessageCodec.sentAt(message.getAttributes()));
+        var sentAt = MessageCodec.sentAt(message.getAttributes());
+        return MessageCodec.bestEffortQuestions(message.getBody(), message.getMessageId()).stream()
+                .map(q -> new Completion(q, 1, q.id(), sentAt))
+                .toList();
     }
 }

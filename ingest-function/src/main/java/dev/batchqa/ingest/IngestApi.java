@@ -25,7 +25,8 @@ import org.slf4j.MDC;
  * and the queue only to hand them to the use cases, never the model.
  *
  * <ul>
- *   <li>{@code POST /qa}: {@link SubmitQuestion} (202, with the idempotency protocol);
+ *   <li>{@code POST /qa}: {@link SubmitQuestion} (202, with the idempotency protocol), one question or several
+ *       about one context;
  *   <li>{@code POST /qa/batch}: {@link SubmitBatch} (200, an outcome per item);
  *   <li>{@code GET /qa/{id}[?wait=N]}: {@link GetQuestion} (200 with the record, or 404), held up to N s while
  *       PENDING.
@@ -121,9 +122,9 @@ public final class IngestApi {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
             SubmitQuestion.Accepted accepted = submitQuestion.submit(event, correlationId(event));
             Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("Location", "/qa/" + accepted.id());
+            if (accepted.id() != null) headers.put("Location", "/qa/" + accepted.id()); // one question: its record
             if (accepted.replayed()) headers.put("Idempotent-Replayed", "true");
-            if (accepted.status().equals(QaStatus.PENDING.name())) headers.put("Retry-After", retryAfter());
+            if (accepted.pending()) headers.put("Retry-After", retryAfter());
             return Outcome.of(Responses.json(202, accepted, headers));
         }
         if (path.equals("/qa/batch")) {

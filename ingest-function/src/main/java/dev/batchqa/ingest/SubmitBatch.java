@@ -5,9 +5,11 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.aws.RequestQueue;
-import dev.batchqa.shared.message.QaMessage;
 import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.message.QuestionReader;
 import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -95,17 +97,20 @@ final class SubmitBatch {
         // After the envelope is checked, before any item is: the batch as a whole is refused or taken.
         if (!backlog.admits()) throw ApiException.backlog();
         List<BatchItem> results = new ArrayList<>(items.size());
-        Map<String, QuestionInput> stored = new LinkedHashMap<>();
+        Map<String, QuestionSet> stored = new LinkedHashMap<>();
         Map<String, Integer> indexById = new LinkedHashMap<>();
         int serverErrors = 0;
         for (int i = 0; i < items.size(); i++) {
             try {
-                QuestionInput input = QuestionInput.parse(items.get(i), "items[" + i + "].", validator);
+                QuestionSet input = read(items.get(i), "items[" + i + "].");
                 String id = UUID.randomUUID().toString();
-                if (!store.createPending(QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant()))) {
+                QuestionSet set = input.withQuestions(List.of(new Question(id, input.first().text())))
+                        .withCorrelationId(correlationId);
+                if (!store.createPending(QaRecord.pending(id, set.first().text(), set.options().topK(), correlationId,
+                        clock.instant()))) {
                     throw new IllegalStateException("id collision on " + id);
                 }
-                stored.put(id, input);
+                stored.put(id, set);
                 indexById.put(id, i);
                 results.add(BatchItem.accepted(i, id));
             } catch (ApiException e) {
@@ -118,17 +123,23 @@ final class SubmitBatch {
                         "the question could not be stored; try again later", null)));
             }
         }
-        Set<String> notQueued = queue.sendAll(stored.entrySet().stream()
-                .map(e -> QaMessage.of(e.getKey(), e.getValue().question(), e.getValue().context(), e.getValue().topK(), correlationId))
-                .toList());
+        Set<String> notQueued = queue.sendAll(List.copyOf(stored.values()));
         serverErrors += notQueued.size();
         for (String id : notQueued) {
-            SubmitQuestion.failQueued(store, id, stored.get(id), correlationId);
+            SubmitQuestion.failQueued(store, stored.get(id));
             int index = indexById.get(id);
             results.set(index, results.get(index).unqueued());
         }
         int accepted = (int) results.stream().filter(BatchItem::isAccepted).count();
         return new BatchResponse(accepted, results.size() - accepted, results, serverErrors);
+    }
+
+    private QuestionSet read(JsonNode item, String path) {
+        try {
+            return QuestionReader.request(item, path, validator, false);
+        } catch (QuestionReader.Invalid e) {
+            throw ApiException.of(e);
+        }
     }
 
     /** The {@code items} array of a body {@code {"items": [...]}} with 1 to {@link #MAX_ITEMS} elements. */

@@ -2,15 +2,23 @@ package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.batchqa.shared.aws.RequestQueue;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.message.Limits;
+import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.message.QuestionReader;
 import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.store.IdempotencyStore;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -19,7 +27,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * {@code POST /qa}: stores one question as PENDING and queues it, once per Idempotency-Key.
+ * {@code POST /qa}: stores one question, or several about one context, as PENDING and queues them in one message,
+ * once per Idempotency-Key.
  *
  * <p>With an Idempotency-Key: "claim the key for a new id -> store the record (unless someone did) ->
  * queue it (unless someone did) -> note it queued". Every step is safe to repeat, and a retry with the key runs
@@ -31,19 +40,36 @@ import org.slf4j.MDC;
  * <pre>{@code
  * Accepted accepted = new SubmitQuestion(store, keys, queue, BacklogGate.off(), validator, clock)
  *         .submit(event, correlationId);
- * // accepted.replayed(): the key was seen before and accepted.id() is the first attempt's id
+ * // accepted.replayed(): the key was seen before and the ids are the first attempt's
  * }</pre>
  */
 final class SubmitQuestion {
     private static final Logger log = LoggerFactory.getLogger(SubmitQuestion.class);
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
-    /** The 202 body, {@code {"id", "status"}}, and whether it replays an earlier attempt with the same key. */
-    record Accepted(String id, String status, @JsonIgnore boolean replayed) {
-        Accepted(String id, QaStatus status, boolean replayed) {
-            this(id, status.name(), replayed);
+    /**
+     * The 202 body and whether it replays an earlier attempt with the same key: {@code {"id", "status"}} for one
+     * question, {@code {"questions": [{"id", "status"}, ..]}} (in request order) for several.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Accepted(String id, String status, List<Item> questions, @JsonIgnore boolean replayed) {
+        static Accepted of(List<Item> items, boolean many, boolean replayed) {
+            return many ? new Accepted(null, null, items, replayed)
+                    : new Accepted(items.getFirst().id(), items.getFirst().status(), null, replayed);
+        }
+
+        /** Whether any question is still PENDING (the client is told when to look again). */
+        boolean pending() {
+            return questions == null ? QaStatus.PENDING.name().equals(status)
+                    : questions.stream().anyMatch(i -> QaStatus.PENDING.name().equals(i.status()));
         }
     }
+
+    /** One question's id and status. */
+    record Item(String id, String status) {}
+
+    /** Ids of several questions as one idempotency claim holds them. */
+    private static final String ID_SEPARATOR = ",";
 
     private final RequestStore store;
     private final IdempotencyStore keys;
@@ -63,7 +89,20 @@ final class SubmitQuestion {
     }
 
     Accepted submit(APIGatewayV2HTTPEvent event, String correlationId) {
-        QuestionInput input = QuestionInput.parse(JsonBody.read(event, JsonBody.MAX_BODY_BYTES), "", validator);
+        QuestionSet input;
+        try {
+            input = QuestionReader.request(JsonBody.read(event, JsonBody.MAX_BODY_BYTES), "", validator, true);
+        } catch (QuestionReader.Invalid e) {
+            throw ApiException.of(e);
+        }
+        boolean many = input.questions().size() > 1;
+        // with ids as long as ours, the largest message this request makes
+        int bytes = MessageCodec.encodedBytes(withNewIds(input, "x".repeat(Limits.CORRELATION_ID_MAX_LENGTH)));
+        if (bytes > Limits.MAX_MESSAGE_BYTES) {
+            throw new ApiException(413, "MESSAGE_TOO_LARGE", "the context and questions make a message of " + bytes
+                    + " bytes; the queue takes at most " + Limits.MAX_MESSAGE_BYTES + " (ask fewer questions at once)",
+                    many ? "questions" : "context");
+        }
         String key = JsonBody.header(event.getHeaders(), "idempotency-key");
         if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
             throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
@@ -72,36 +111,71 @@ final class SubmitQuestion {
         // After validation: a request that can never succeed is told so, not asked to come back later.
         if (!backlog.admits()) throw ApiException.backlog();
         if (key == null) {
-            String id = UUID.randomUUID().toString();
-            accept(id, input, correlationId);
-            return new Accepted(id, QaStatus.PENDING, false);
+            QuestionSet set = withNewIds(input, correlationId);
+            accept(set);
+            return Accepted.of(set.questions().stream().map(q -> new Item(q.id(), QaStatus.PENDING.name())).toList(),
+                    many, false);
         }
         String keyHash = Digests.sha256(caller(event) + "\n" + key);
-        String newId = UUID.randomUUID().toString();
-        Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, newId, input.sha256());
+        QuestionSet fresh = withNewIds(input, correlationId);
+        String bodyHash = sha256(input);
+        Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, String.join(ID_SEPARATOR, ids(fresh)), bodyHash);
         if (earlier.isEmpty()) {
-            return new Accepted(newId, deliver(newId, true, input, correlationId), false);
+            return Accepted.of(deliver(fresh, true), many, false);
         }
-        if (!earlier.get().bodyHash().equals(input.sha256())) {
+        if (!earlier.get().bodyHash().equals(bodyHash)) {
             throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
                     "this Idempotency-Key was used for a different request", "Idempotency-Key");
         }
-        String id = earlier.get().requestId();
-        return new Accepted(id, deliver(id, false, input, correlationId), true);
+        // the same body, so the same number of questions: the claim's ids, in order
+        List<String> claimed = Arrays.asList(earlier.get().requestId().split(ID_SEPARATOR));
+        List<Question> questions = new ArrayList<>();
+        for (int i = 0; i < claimed.size(); i++) questions.add(new Question(claimed.get(i), input.questions().get(i).text()));
+        return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false), many, true);
     }
 
-    /** Without a key: stores the question as PENDING, then queues it; a question that cannot be queued ends FAILED. */
-    private void accept(String id, QuestionInput input, String correlationId) {
-        MDC.put("qaId", id);
-        QaRecord pending = QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant());
-        if (!store.createPending(pending)) {
-            throw new IllegalStateException("id collision on " + id); // 2^-122: a bug, not bad luck
+    /** New, unguessable ids (random UUIDs) for the questions of a request. */
+    private static QuestionSet withNewIds(QuestionSet input, String correlationId) {
+        return input.withQuestions(input.questions().stream()
+                        .map(q -> new Question(UUID.randomUUID().toString(), q.text())).toList())
+                .withCorrelationId(correlationId);
+    }
+
+    private static List<String> ids(QuestionSet set) {
+        return set.questions().stream().map(Question::id).toList();
+    }
+
+    /** A digest of what was asked, to tell a retry of the same request from a different one. */
+    static String sha256(QuestionSet input) {
+        // length-prefixed, so that no two different requests give the same text; a single question with the
+        // default options hashes as before the options existed, so keys stored then still match
+        StringBuilder text = new StringBuilder();
+        for (Question q : input.questions()) text.append(q.text().length()).append(':').append(q.text());
+        text.append(input.context().length()).append(':').append(input.context()).append(input.options().topK());
+        if (input.options().maxAnswerLength() != null || !input.options().allowNoAnswer()) {
+            text.append('|').append(input.options().maxAnswerLength()).append('|').append(input.options().allowNoAnswer());
+        }
+        if (input.questions().size() > 1) text.append("|n=").append(input.questions().size());
+        return Digests.sha256(text.toString());
+    }
+
+    /**
+     * Without a key: stores the questions as PENDING, then queues them in one message; questions that cannot be
+     * queued end FAILED.
+     */
+    private void accept(QuestionSet set) {
+        MDC.put("qaId", set.first().id());
+        for (Question q : set.questions()) {
+            if (!store.createPending(QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(),
+                    clock.instant()))) {
+                throw new IllegalStateException("id collision on " + q.id()); // 2^-122: a bug, not bad luck
+            }
         }
         try {
-            queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), correlationId));
+            queue.send(set);
         } catch (RuntimeException e) {
             log.error("enqueue failed; marking the request FAILED", e);
-            failQueued(store, id, input, correlationId);
+            failQueued(store, set);
             throw ApiException.queueUnavailable();
         }
     }
@@ -122,43 +196,53 @@ final class SubmitQuestion {
      *       the question is queued; a later replay may queue it once more.
      * </ul>
      *
-     * @param fresh true when this call just claimed the key for {@code id}: no record can be expected yet
-     * @return the record's status now
+     * Several questions travel in one message: it is sent when any of them is PENDING and not noted queued, and
+     * all are noted queued after it.
+     *
+     * @param fresh true when this call just claimed the key for these ids: no record can be expected yet
+     * @return each question's id and status now
      */
-    private QaStatus deliver(String id, boolean fresh, QuestionInput input, String correlationId) {
-        MDC.put("qaId", id);
-        Optional<QaRecord> record = fresh ? Optional.empty() : store.find(id);
-        if (record.isEmpty()) {
-            QaRecord pending = QaRecord.pending(id, input.question(), input.topK(), correlationId, clock.instant());
-            record = store.createPending(pending) ? Optional.of(pending) : store.find(id);
+    private List<Item> deliver(QuestionSet set, boolean fresh) {
+        MDC.put("qaId", set.first().id());
+        List<QaRecord> current = new ArrayList<>();
+        for (Question q : set.questions()) {
+            Optional<QaRecord> record = fresh ? Optional.empty() : store.find(q.id());
+            if (record.isEmpty()) {
+                QaRecord pending = QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(),
+                        clock.instant());
+                record = store.createPending(pending) ? Optional.of(pending) : store.find(q.id());
+            }
+            current.add(record.orElseThrow(() -> new IllegalStateException("record " + q.id() + " vanished")));
         }
-        QaRecord current = record.orElseThrow(() -> new IllegalStateException("record " + id + " vanished"));
-        if (current.status() == QaStatus.PENDING && !current.queued()) {
+        if (current.stream().anyMatch(r -> r.status() == QaStatus.PENDING && !r.queued())) {
             try {
-                queue.send(QaMessage.of(id, input.question(), input.context(), input.topK(), current.correlationId()));
+                // the first attempt's correlation id, so that a replay is followed under the same id
+                queue.send(set.withCorrelationId(current.getFirst().correlationId()));
             } catch (RuntimeException e) {
-                log.error("enqueue failed; the record stays PENDING for a retry with the same key", e);
+                log.error("enqueue failed; the records stay PENDING for a retry with the same key", e);
                 throw ApiException.queueUnavailable();
             }
             try {
-                store.markQueued(id);
+                for (QaRecord r : current) store.markQueued(r.id());
             } catch (RuntimeException e) {
                 log.warn("noting the request queued failed; it is queued, a replay may queue it again", e);
             }
         }
-        return current.status();
+        return current.stream().map(r -> new Item(r.id(), r.status().name())).toList();
     }
 
     /**
      * Marks a stored but unqueued question FAILED. Best effort: the client is told either way, and a record left
      * PENDING expires with its TTL. Shared with {@link SubmitBatch}, whose items have no key either.
      */
-    static void failQueued(RequestStore store, String id, QuestionInput input, String correlationId) {
-        try {
-            store.fail(new RequestStore.Completion(id, input.question(), input.topK(), correlationId),
-                    new ErrorInfo("QUEUE_UNAVAILABLE", "the request could not be queued"));
-        } catch (RuntimeException e) {
-            log.error("recording a queue failure failed", e);
+    static void failQueued(RequestStore store, QuestionSet set) {
+        for (Question q : set.questions()) {
+            try {
+                store.fail(RequestStore.Completion.of(q, set, null),
+                        new ErrorInfo("QUEUE_UNAVAILABLE", "the request could not be queued"));
+            } catch (RuntimeException e) {
+                log.error("recording a queue failure failed", e);
+            }
         }
     }
 

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.message.QuestionReader;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.testing.InMemoryIdempotencyStore;
 import dev.batchqa.shared.testing.InMemoryRequestQueue;
@@ -55,14 +57,14 @@ class IdempotencyAndBatchTest {
         // the first attempt claimed the key and stored the record, then its Lambda died before SendMessage
         String id = "3f1c2b7e-8d4a-4e9b-a1c3-5d6e7f809102";
         APIGatewayV2HTTPEvent event = idempotent();
-        QuestionInput input = claimedByAFirstAttempt(event, id);
-        store.createPending(dev.batchqa.shared.model.QaRecord.pending(id, input.question(), 1, "c", java.time.Instant.now()));
+        QuestionSet input = claimedByAFirstAttempt(event, id);
+        store.createPending(dev.batchqa.shared.model.QaRecord.pending(id, input.first().text(), 1, "c", java.time.Instant.now()));
 
         APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
 
         assertEquals(202, response.getStatusCode());
         assertEquals(id, id(response));
-        assertEquals(List.of(id), queue.sent().stream().map(m -> m.id()).toList(), "queued by the replay");
+        assertEquals(List.of(id), queue.sent().stream().map(m -> m.first().id()).toList(), "queued by the replay");
         assertTrue(store.find(id).orElseThrow().queued());
         handler.handleRequest(idempotent(), null);
         assertEquals(1, queue.sent().size(), "and only once");
@@ -153,7 +155,7 @@ class IdempotencyAndBatchTest {
 
         assertEquals(202, retry.getStatusCode());
         assertEquals(id, id(retry), "the key stays bound to the request it started");
-        assertEquals(List.of(id), queue.sent().stream().map(m -> m.id()).toList());
+        assertEquals(List.of(id), queue.sent().stream().map(m -> m.first().id()).toList());
         assertTrue(store.find(id).orElseThrow().queued());
         assertEquals(1, store.records().size());
     }
@@ -185,8 +187,8 @@ class IdempotencyAndBatchTest {
         assertEquals("PENDING", items.get(0).get("status").asText());
         assertEquals("MISSING_FIELD", items.get(1).get("error").get("code").asText());
         assertEquals("items[1].question", items.get(1).get("error").get("field").asText());
-        assertEquals(2, queue.sent().stream().filter(m -> m.id().equals(items.get(2).get("id").asText())).findFirst()
-                .orElseThrow().topK());
+        assertEquals(2, queue.sent().stream().filter(m -> m.first().id().equals(items.get(2).get("id").asText())).findFirst()
+                .orElseThrow().options().topK());
         assertEquals("UNKNOWN_FIELD", items.get(3).get("error").get("code").asText());
         assertEquals("items[3].extra", items.get(3).get("error").get("field").asText());
         assertEquals(2, queue.sent().size());
@@ -220,11 +222,12 @@ class IdempotencyAndBatchTest {
     }
 
     /** The state a first attempt leaves when it claimed the event's key for {@code id} and then died. */
-    private QuestionInput claimedByAFirstAttempt(APIGatewayV2HTTPEvent event, String id) throws Exception {
-        QuestionInput input = QuestionInput.parse(Json.MAPPER.readTree(event.getBody()), "",
-                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
+    private QuestionSet claimedByAFirstAttempt(APIGatewayV2HTTPEvent event, String id) throws Exception {
+        QuestionSet input = QuestionReader.request(Json.MAPPER.readTree(event.getBody()), "",
+                new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), true);
         String caller = "iam:" + event.getRequestContext().getAuthorizer().getIam().getUserArn();
-        keys.claim(Digests.sha256(caller + "\n" + event.getHeaders().get("idempotency-key")), id, input.sha256());
+        keys.claim(Digests.sha256(caller + "\n" + event.getHeaders().get("idempotency-key")), id,
+                SubmitQuestion.sha256(input));
         return input;
     }
 

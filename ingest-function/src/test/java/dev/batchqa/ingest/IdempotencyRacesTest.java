@@ -9,7 +9,7 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
@@ -249,24 +249,24 @@ class IdempotencyRacesTest {
     /** A queue that keeps what was sent, with {@link Steps} before each send. */
     static final class SteppingQueue implements RequestQueue {
         private final Steps steps;
-        private final List<QaMessage> sent = new CopyOnWriteArrayList<>();
+        private final List<QuestionSet> sent = new CopyOnWriteArrayList<>();
 
         SteppingQueue(Steps steps) {
             this.steps = steps;
         }
 
         List<String> sentIds() {
-            return sent.stream().map(QaMessage::id).toList();
+            return sent.stream().map(m -> m.first().id()).toList();
         }
 
         @Override
-        public void send(QaMessage message) {
+        public void send(QuestionSet message) {
             steps.before("send");
             sent.add(message);
         }
 
         @Override
-        public Set<String> sendAll(List<QaMessage> messages) {
+        public Set<String> sendAll(List<QuestionSet> messages) {
             messages.forEach(this::send);
             return Set.of();
         }

@@ -13,7 +13,8 @@ import com.amazonaws.services.lambda.runtime.tests.annotations.Event;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.AnswerOptions;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.QaRecord;
@@ -40,6 +41,29 @@ class IngestHandlerTest {
             new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), CLOCK));
 
     @ParameterizedTest
+    @Event(value = "events/apigw-v2/post-qa-many.json", type = APIGatewayV2HTTPEvent.class)
+    void postWithQuestionsStoresOneRecordEachAndQueuesOneMessage(APIGatewayV2HTTPEvent event) throws Exception {
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+
+        assertEquals(202, response.getStatusCode(), response.getBody());
+        assertEquals(null, response.getHeaders().get("Location"), "several records: no one Location");
+        JsonNode items = Json.MAPPER.readTree(response.getBody()).get("questions");
+        assertEquals(3, items.size());
+        QuestionSet message = queue.sent().getFirst();
+        assertEquals(1, queue.sent().size(), "one message carries the context once");
+        assertEquals(new AnswerOptions(2, 12, false), message.options());
+        for (int i = 0; i < 3; i++) {
+            String id = items.get(i).get("id").asText();
+            assertEquals("PENDING", items.get(i).get("status").asText());
+            assertEquals(id, message.questions().get(i).id(), "request order");
+            QaRecord record = store.find(id).orElseThrow();
+            assertEquals(message.questions().get(i).text(), record.question());
+            assertEquals(2, record.topK());
+        }
+        assertEquals(3, items.findValuesAsText("id").stream().distinct().count());
+    }
+
+    @ParameterizedTest
     @Event(value = "events/apigw-v2/post-qa.json", type = APIGatewayV2HTTPEvent.class)
     void postStoresPendingAndQueuesTheQuestion(APIGatewayV2HTTPEvent event) throws Exception {
         APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
@@ -56,10 +80,10 @@ class IngestHandlerTest {
         assertEquals("What is BERTs best score on Squadv2 ?", record.question());
         assertEquals(CLOCK.instant(), record.createdAt());
 
-        QaMessage message = queue.sent().getFirst();
-        assertEquals(id, message.id());
-        assertEquals(1, message.version());
-        assertEquals(1, message.topK());
+        QuestionSet message = queue.sent().getFirst();
+        assertEquals(id, message.first().id());
+        assertEquals(1, message.questions().size());
+        assertEquals(AnswerOptions.DEFAULT, message.options());
         assertTrue(message.context().startsWith("We introduce a new language representation model"));
         assertEquals("Fv3Q1hNjDoEEJbA=", message.correlationId(), "API Gateway's request id carries on");
     }
@@ -77,7 +101,7 @@ class IngestHandlerTest {
     @Event(value = "events/apigw-v2/post-qa-topk.json", type = APIGatewayV2HTTPEvent.class)
     void topKTravelsWithTheMessage(APIGatewayV2HTTPEvent event) {
         assertEquals(202, handler.handleRequest(event, null).getStatusCode());
-        assertEquals(3, queue.sent().getFirst().topK());
+        assertEquals(3, queue.sent().getFirst().options().topK());
     }
 
     @ParameterizedTest

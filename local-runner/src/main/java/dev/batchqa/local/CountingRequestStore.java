@@ -2,6 +2,7 @@ package dev.batchqa.local;
 
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Instant;
@@ -48,8 +49,8 @@ public final class CountingRequestStore implements RequestStore {
     }
 
     @Override
-    public boolean complete(Completion completion, List<Answer> answers) {
-        return count(delegate.complete(completion, answers), done);
+    public boolean complete(Completion completion, List<Answer> answers, Double noAnswerScore, ModelInfo model) {
+        return count(delegate.complete(completion, answers, noAnswerScore, model), done);
     }
 
     @Override

@@ -152,7 +152,7 @@ class DynamoDbRequestStoreTest {
             String id = ids.get(i);
             Completion c = new Completion(id, "Which score " + i + "?", 2, null);
             switch (i % 3) {
-                case 0 -> store.createPending(QaRecord.pending(id, c.question(), 2, "corr-" + i, NOW));
+                case 0 -> store.createPending(QaRecord.pending(id, c.question().text(), 2, "corr-" + i, NOW));
                 case 1 -> store.complete(c, i == 7 ? List.of() : List.of(new Answer("a" + i, 1, 2, 0.5)));
                 default -> store.fail(c, new ErrorInfo("INVALID_TEXT", "bad " + i));
             }

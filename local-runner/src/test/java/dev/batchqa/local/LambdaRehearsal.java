@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.message.QaValidator;
@@ -281,7 +281,7 @@ public final class LambdaRehearsal {
           String id = UUID.randomUUID().toString();
           store.createPending(QaRecord.pending(id, q.question(), 1, null, Instant.now()));
           sqs.sendMessage(s -> s.queueUrl(queue.url())
-              .messageBody(codec.encode(QaMessage.of(id, q.question(), q.context(), 1, null))));
+              .messageBody(codec.encode(QuestionSet.single(id, q.question(), q.context(), 1, null))));
           expected.put(id, q.expected());
         }
       }
@@ -289,7 +289,7 @@ public final class LambdaRehearsal {
         String id = UUID.randomUUID().toString();
         store.createPending(QaRecord.pending(id, "q" + i, 1, null, Instant.now()));
         sqs.sendMessage(s -> s.queueUrl(queue.url())
-            .messageBody(codec.encode(QaMessage.of(id, "q", "c", 1, null))));
+            .messageBody(codec.encode(QuestionSet.single(id, "q", "c", 1, null))));
         deadLetterIds.add(id);
       }
     }

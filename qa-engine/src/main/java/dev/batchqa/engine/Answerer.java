@@ -16,6 +16,11 @@ public interface Answerer {
         return PreparedQuery.unsplit(query, 1);
     }
 
+    /** Which model answers, for the records; null when unknown. */
+    default ModelIdentity identity() {
+        return null;
+    }
+
     /** Answers queries from {@link #prepare}, batching their windows; results are in the same order. */
     default List<QaResult> answerPrepared(List<PreparedQuery> prepared) {
         return answerAll(prepared.stream().map(PreparedQuery::query).toList());

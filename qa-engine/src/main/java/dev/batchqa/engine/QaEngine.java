@@ -61,9 +61,12 @@ public final class QaEngine implements Answerer, AutoCloseable {
     private final LongAdder paddedTokens = new LongAdder();
     private volatile boolean closed;
     private volatile long warmUpMillis;
+    private final ModelIdentity identity;
 
-    private QaEngine(EngineOptions settings, ZooModel<NDList, NDList> model, WindowEncoder encoder) {
+    private QaEngine(EngineOptions settings, ZooModel<NDList, NDList> model, WindowEncoder encoder,
+            ModelIdentity identity) {
         this.settings = settings;
+        this.identity = identity;
         this.model = model;
         this.predictor = model.newPredictor();
         this.encoder = encoder;
@@ -143,7 +146,8 @@ public final class QaEngine implements Answerer, AutoCloseable {
                 throw new IOException("Tokenizer file not found: " + tokenizer);
             }
             JniUtils.setNumThreads(settings.threads()); // process-wide, like torch.set_num_threads
-            QaEngine engine = new QaEngine(settings, model, WindowEncoder.create(tokenizer, settings));
+            QaEngine engine = new QaEngine(settings, model, WindowEncoder.create(tokenizer, settings),
+                    ModelIdentity.of(dir, settings.modelFile()));
             LOG.info("QA engine loaded: {}", settings);
             NativeMemory.warnIfUntuned();
             return engine;
@@ -256,6 +260,11 @@ public final class QaEngine implements Answerer, AutoCloseable {
             repeats++;
         }
         return repeats;
+    }
+
+    /** Which model and numeric variant this engine answers with. */
+    public ModelIdentity identity() {
+        return identity;
     }
 
     /** How long {@link #warmUp} took (0 before it ran); with {@link #stats()}, a first, pessimistic speed. */

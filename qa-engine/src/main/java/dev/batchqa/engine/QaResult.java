@@ -11,11 +11,19 @@ import java.util.List;
  * @param bestSpanLogit the best valid span's {@code start + end} logit over all windows, or
  *     {@link Double#NEGATIVE_INFINITY} if no valid span exists
  * @param windows how many windows (model inputs) the context was split into
+ * @param noAnswerScore "no answer" on the answers' scale: {@code p_start[CLS] * p_end[CLS]} with the softmaxes the
+ *     answers' scores use (the Hugging Face pipeline's null score), so a client can set its own threshold; NaN when
+ *     the context has no tokens
  */
-public record QaResult(List<Span> answers, double nullScore, double bestSpanLogit, int windows) {
+public record QaResult(List<Span> answers, double nullScore, double bestSpanLogit, int windows, double noAnswerScore) {
 
     public QaResult {
         answers = List.copyOf(answers);
+    }
+
+    /** Without a no-answer score (NaN). */
+    public QaResult(List<Span> answers, double nullScore, double bestSpanLogit, int windows) {
+        this(answers, nullScore, bestSpanLogit, windows, Double.NaN);
     }
 
     /** The best answer's text, or {@code ""} for "no answer". */

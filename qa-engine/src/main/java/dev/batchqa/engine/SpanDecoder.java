@@ -26,19 +26,21 @@ final class SpanDecoder {
 
     QaResult decode(QaQuery query, List<Window> windows) {
         String context = query.context();
+        int maxAnswerLength = query.maxAnswerLength() != null ? query.maxAnswerLength() : settings.maxAnswerLength();
         double nullScore = Double.POSITIVE_INFINITY;
         Map<Long, Candidate> candidates = new HashMap<>();
         for (Window w : windows) {
             nullScore = Math.min(nullScore, (double) w.startLogits[0] + w.endLogits[0]);
-            collect(w, context, candidates);
+            collect(w, context, maxAnswerLength, candidates);
         }
         double best = candidates.values().stream().mapToDouble(Candidate::logit).max()
                 .orElse(Double.NEGATIVE_INFINITY);
-        if (candidates.isEmpty() || nullScore - best > settings.nullThreshold()) {
-            return new QaResult(List.of(), nullScore, best, windows.size());
-        }
         // score = p_start * p_end, both softmaxes over [CLS] + context positions of all windows of this query
-        double logNorm = logSumExp(windows, true) + logSumExp(windows, false);
+        double logNorm = windows.isEmpty() ? Double.NaN : logSumExp(windows, true) + logSumExp(windows, false);
+        double noAnswerScore = windows.isEmpty() ? Double.NaN : Math.exp(nullScore - logNorm);
+        if (candidates.isEmpty() || query.allowNoAnswer() && nullScore - best > settings.nullThreshold()) {
+            return new QaResult(List.of(), nullScore, best, windows.size(), noAnswerScore);
+        }
         List<Span> answers = candidates.values().stream()
                 .sorted(Comparator.comparingDouble(Candidate::logit).reversed()
                         .thenComparingInt(Candidate::start)
@@ -46,16 +48,16 @@ final class SpanDecoder {
                 .limit(query.topK())
                 .map(c -> new Span(context.substring(c.start, c.end), c.start, c.end, Math.exp(c.logit - logNorm)))
                 .toList();
-        return new QaResult(answers, nullScore, best, windows.size());
+        return new QaResult(answers, nullScore, best, windows.size(), noAnswerScore);
     }
 
     /** Adds this window's valid spans; a span seen in several overlapping windows keeps its best logit. */
-    private void collect(Window w, String context, Map<Long, Candidate> candidates) {
+    private void collect(Window w, String context, int maxAnswerLength, Map<Long, Candidate> candidates) {
         int[] starts = nBest(w, w.startLogits);
         int[] ends = nBest(w, w.endLogits);
         for (int s : starts) {
             for (int e : ends) {
-                if (e < s || e - s + 1 > settings.maxAnswerLength()) {
+                if (e < s || e - s + 1 > maxAnswerLength) {
                     continue;
                 }
                 int from = w.charStart[s];

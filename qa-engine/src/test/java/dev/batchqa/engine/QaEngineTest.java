@@ -140,6 +140,36 @@ class QaEngineTest {
         }
     }
 
+    @Test
+    void aQueryMayForbidNoAnswerAndGetsTheNoAnswerScoreEitherWay() {
+        String context = "The score 83.1 was reported.";
+        QaResult abstained = engine.answer(QaQuery.of("What is the color?", context));
+        assertTrue(abstained.answers().isEmpty(), "threshold 0: the null score wins");
+        QaResult forced = engine.answer(new QaQuery("What is the color?", context, 1, null, false));
+        assertEquals(1, forced.answers().size(), "allowNoAnswer=false: the best span anyway");
+        assertEquals(abstained.noAnswerScore(), forced.noAnswerScore(), 1e-12);
+        assertTrue(forced.noAnswerScore() > forced.answers().get(0).score(),
+                "the null score won, so on the answers' scale it is above the best span");
+        QaResult answered = engine.answer(QaQuery.of("What is the score?", context));
+        assertTrue(answered.noAnswerScore() >= 0 && answered.noAnswerScore() < answered.answers().get(0).score());
+    }
+
+    @Test
+    void aQueryMayShortenTheLongestAnswer() {
+        String context = "In the final test the score 83.1 was reported.";
+        QaResult one = engine.answer(new QaQuery("What is the score?", context, 10, 1, true));
+        QaResult all = engine.answer(new QaQuery("What is the score?", context, 10));
+        assertTrue(all.answers().stream().anyMatch(a -> a.text().contains(" ")), "multi-token spans by default: " + all);
+        assertEquals("83.1", all.bestText(), "three tokens: 83 . 1");
+        assertTrue(one.answers().stream().noneMatch(a -> a.text().contains(" ") || a.text().contains(".")),
+                "one token at most: " + one);
+    }
+
+    @Test
+    void theEngineNamesItsModel() {
+        assertEquals(new ModelIdentity("tiny-qa", "fp32"), engine.identity());
+    }
+
     private static void assertAnswer(String question, String context, String expected) {
         QaResult r = engine.answer(QaQuery.of(question, context));
         assertEquals(expected, r.bestText(), () -> question + " | " + context + " -> " + r);

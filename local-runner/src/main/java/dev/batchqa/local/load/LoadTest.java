@@ -8,7 +8,7 @@ import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.Answer;
 import java.io.IOException;
@@ -217,11 +217,11 @@ public final class LoadTest {
             MessageCodec codec = new MessageCodec(QaValidator.fromSettings(config.settings()));
             BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(), codec,
                     BulkSubmitter.Options.defaults().withSenders(o.bulkSenders()));
-            List<QaMessage> bulkMessages = new ArrayList<>();
+            List<QuestionSet> bulkMessages = new ArrayList<>();
             for (FixtureQuestions.Question q : bulkQuestions) {
                 String id = "load-" + tag + "-" + q.index();
                 byId.put(id, q);
-                bulkMessages.add(QaMessage.of(id, q.question(), q.context(), 1, null));
+                bulkMessages.add(QuestionSet.single(id, q.question(), q.context(), 1, null));
             }
 
             long submitStart = System.nanoTime();

@@ -1,10 +1,13 @@
 package dev.batchqa.shared.aws;
 
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -25,20 +28,26 @@ public final class SqsRequestQueue implements RequestQueue {
     }
 
     @Override
-    public void send(QaMessage message) {
+    public void send(QuestionSet message) {
         sqs.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody(codec.encode(message)).build());
     }
 
     /** SendMessageBatch in chunks within SQS's limits for one call ({@link SqsBatches#pack}: 10 entries, 256 KiB). */
     @Override
-    public Set<String> sendAll(List<QaMessage> messages) {
-        List<SendMessageBatchRequestEntry> entries = messages.stream()
-                .map(m -> SendMessageBatchRequestEntry.builder().id(m.id()).messageBody(codec.encode(m)).build())
-                .toList();
+    public Set<String> sendAll(List<QuestionSet> messages) {
+        // a message's batch entry id is its first question's id: unique, since question ids are
+        Map<String, QuestionSet> byEntry = new HashMap<>();
+        List<SendMessageBatchRequestEntry> entries = new java.util.ArrayList<>();
+        for (QuestionSet m : messages) {
+            byEntry.put(m.first().id(), m);
+            entries.add(SendMessageBatchRequestEntry.builder().id(m.first().id()).messageBody(codec.encode(m)).build());
+        }
         Set<String> failed = new HashSet<>();
         for (List<SendMessageBatchRequestEntry> chunk
                 : SqsBatches.pack(entries, e -> e.messageBody().getBytes(StandardCharsets.UTF_8).length)) {
-            failed.addAll(sendChunk(chunk));
+            for (String entry : sendChunk(chunk)) {
+                byEntry.get(entry).questions().stream().map(Question::id).forEach(failed::add);
+            }
         }
         return failed;
     }

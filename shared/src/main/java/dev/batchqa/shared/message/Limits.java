@@ -13,6 +13,15 @@ public final class Limits {
     public static final int MIN_TOP_K = 1;
     public static final int MAX_TOP_K = 10;
     /**
+     * Questions about one context in one request or schema v2 message. The message must still fit
+     * {@link #MAX_MESSAGE_BYTES} once encoded (checked exactly when it is written): a full context of ASCII text
+     * leaves room for all 50 at full length; in the worst case, every character escaped to six bytes ({@code \u0001}),
+     * a full context leaves room for three full-length questions (LimitsTest checks both).
+     */
+    public static final int MAX_QUESTIONS_PER_SET = 50;
+    /** Largest {@code maxAnswerLength} a request may ask for, in model tokens (the HF pipeline's default is 15). */
+    public static final int MAX_ANSWER_LENGTH = 100;
+    /**
      * Largest answer the inference engine may return, in UTF-16 chars (its {@code QA_MAX_ANSWER_CHARS} setting,
      * default 1,000, may not exceed this). With {@link #MAX_TOP_K} answers of at most 3 UTF-8 bytes per UTF-16 char
      * (a surrogate pair is 2 chars and 4 bytes) the answers of a record are at most 300,000 bytes, below
@@ -28,6 +37,8 @@ public final class Limits {
 
     /** Correlation ids: ours, API Gateway's request ids (base64: '=', '+', '/') and trace-style ids. */
     public static final String CORRELATION_ID_PATTERN = "[A-Za-z0-9_.:=+/-]{1,128}";
+    /** The longest correlation id {@link #CORRELATION_ID_PATTERN} allows. */
+    public static final int CORRELATION_ID_MAX_LENGTH = 128;
 
     private Limits() {}
 }

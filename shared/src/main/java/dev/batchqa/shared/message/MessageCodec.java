@@ -2,14 +2,40 @@ package dev.batchqa.shared.message;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchqa.shared.model.AnswerOptions;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Encodes and decodes the SQS message body, schema version 1, and validates what a producer wrote. */
+/**
+ * Encodes and decodes the SQS message body and validates what a producer wrote. Two schema versions:
+ *
+ * <ul>
+ *   <li><b>v1</b> ({@code schemas/qa-message-v1.schema.json}): one question, {@code {"id"?, "question", "context",
+ *       "topK"?, "correlationId"?}};
+ *   <li><b>v2</b> ({@code schemas/qa-message-v2.schema.json}): one context and its questions, each with its own id,
+ *       plus the answer options: {@code {"version": 2, "context", "questions": [{"id", "question"}], "topK"?,
+ *       "maxAnswerLength"?, "allowNoAnswer"?, "correlationId"?}}.
+ * </ul>
+ *
+ * A set of one question with only topK set is written as v1, so that an inference function that reads only v1
+ * (during a rolling deployment) still reads every single question.
+ *
+ * <pre>{@code
+ * String body = codec.encode(QuestionSet.single(id, "Which score?", context, 1, correlationId));
+ * MessageCodec.Decoded decoded = codec.decode(body, sqsMessageId); // InvalidMessageException: a poison message
+ * }</pre>
+ */
 public final class MessageCodec {
+    public static final int VERSION_1 = 1;
+    public static final int VERSION_2 = 2;
     /** Same rule as the HTTP API's X-Correlation-Id; anything else falls back to the request id. */
     private static final Pattern CORRELATION_ID = Pattern.compile(Limits.CORRELATION_ID_PATTERN);
 
@@ -19,25 +45,67 @@ public final class MessageCodec {
         this.validator = validator;
     }
 
-    public String encode(QaMessage message) {
+    /**
+     * The body of one message; every question must have an id.
+     *
+     * @throws IllegalArgumentException when the body would exceed {@link Limits#MAX_MESSAGE_BYTES}
+     */
+    public String encode(QuestionSet set) {
+        String text = write(set);
+        if (text.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("message exceeds the SQS limit of " + Limits.MAX_MESSAGE_BYTES + " bytes");
+        }
+        return text;
+    }
+
+    /** The UTF-8 size of the message body of this set: a set is queued only if it fits {@link Limits#MAX_MESSAGE_BYTES}. */
+    public static int encodedBytes(QuestionSet set) {
+        return write(set).getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static String write(QuestionSet set) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        AnswerOptions options = set.options();
+        if (set.questions().size() == 1 && options.fitsVersion1()) {
+            body.put("version", VERSION_1);
+            if (set.first().id() != null) body.put("id", set.first().id()); // absent: the SQS message id
+            body.put("question", set.first().text());
+            body.put("context", set.context());
+            body.put("topK", options.topK());
+        } else {
+            body.put("version", VERSION_2);
+            body.put("context", set.context());
+            ArrayNode questions = body.putArray("questions");
+            for (Question q : set.questions()) questions.addObject().put("id", q.id()).put("question", q.text());
+            body.put("topK", options.topK());
+            if (options.maxAnswerLength() != null) body.put("maxAnswerLength", options.maxAnswerLength());
+            if (!options.allowNoAnswer()) body.put("allowNoAnswer", false);
+        }
+        if (set.correlationId() != null) body.put("correlationId", set.correlationId());
         try {
-            String body = Json.MAPPER.writeValueAsString(message);
-            if (body.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_MESSAGE_BYTES) {
-                throw new IllegalArgumentException("message exceeds the SQS limit of " + Limits.MAX_MESSAGE_BYTES + " bytes");
-            }
-            return body;
+            return Json.MAPPER.writeValueAsString(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode message", e);
         }
     }
 
     /**
-     * Reads a message body. Fields are checked in an order that finds the request id first, so that as many
-     * poison messages as possible can be recorded as FAILED under their id.
-     *
-     * @param sqsMessageId the id SQS gave the message; the request id when the body names none
+     * A valid message, with every default applied: the set holds its answerable questions; {@code rejected} the
+     * questions of a v2 message that are invalid themselves (their siblings are still answered).
      */
-    public DecodedMessage decode(String body, String sqsMessageId) throws InvalidMessageException {
+    public record Decoded(QuestionSet set, List<QuestionReader.Rejected> rejected) {
+        public Decoded {
+            rejected = List.copyOf(rejected);
+        }
+    }
+
+    /**
+     * Reads a message body. Fields are checked in an order that finds the request ids first, so that as many
+     * poison messages as possible can be recorded as FAILED under their ids.
+     *
+     * @param sqsMessageId the id SQS gave the message; the request id of a v1 message whose body names none
+     */
+    public Decoded decode(String body, String sqsMessageId) throws InvalidMessageException {
         JsonNode tree;
         try {
             tree = QuestionReader.parse(body);
@@ -49,47 +117,98 @@ public final class MessageCodec {
         if (!(tree instanceof ObjectNode)) {
             throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not a JSON object", null);
         }
+        JsonNode versionNode = tree.get("version");
+        int version = versionNode == null || versionNode.isNull() ? VERSION_1
+                // an integer token: not 2.0, and not 4294967298, whose int value wraps around to 2
+                : versionNode.isIntegralNumber() && versionNode.canConvertToInt() ? versionNode.intValue() : -1;
+        if (version == VERSION_2) return decodeV2(tree, sqsMessageId);
         JsonNode idNode = tree.get("id");
         if (idNode != null && !idNode.isNull() && !(idNode.isTextual() && QaValidator.isValidId(idNode.textValue()))) {
             throw new InvalidMessageException("INVALID_ID", "'id' must match " + Limits.ID_PATTERN, null);
         }
-        String id = requestId(tree, sqsMessageId);
-
-        JsonNode versionNode = tree.get("version");
-        if (versionNode != null && !versionNode.isNull()
-                // an integer token equal to 1: not 1.0, and not 4294967297, whose int value wraps around to 1
-                && !(versionNode.isIntegralNumber() && versionNode.canConvertToInt()
-                        && versionNode.intValue() == QaMessage.CURRENT_VERSION)) {
-            throw new InvalidMessageException("UNSUPPORTED_VERSION",
-                    "unsupported message version " + versionNode + "; this service reads version " + QaMessage.CURRENT_VERSION, id);
+        String id = v1Id(tree, sqsMessageId);
+        if (version != VERSION_1) {
+            throw new InvalidMessageException("UNSUPPORTED_VERSION", "unsupported message version " + versionNode
+                    + "; this service reads versions " + VERSION_1 + " and " + VERSION_2, id);
         }
         String question = text(tree, "question", id);
         String context = text(tree, "context", id);
         Integer topK = integer(tree, "topK", id);
-        JsonNode correlation = tree.get("correlationId");
-        String correlationId = correlation != null && correlation.isTextual()
-                && CORRELATION_ID.matcher(correlation.textValue()).matches() ? correlation.textValue() : id;
         var problem = validator.check(question, context, topK);
         if (problem.isPresent()) {
             // keep what was valid, so that the FAILED record shows the question that was asked
-            boolean questionValid = validator.check(question, "-", null).isEmpty();
-            boolean topKValid = topK != null && validator.check("-", "-", topK).isEmpty();
+            boolean questionValid = validator.checkQuestion(question).isEmpty();
+            boolean topKValid = topK != null && validator.checkOptions(topK, null).isEmpty();
             throw new InvalidMessageException(problem.get().code(), problem.get().message(), id,
                     questionValid ? question : null, topKValid ? topK : null);
         }
-        return new DecodedMessage(id, question, context, topK == null ? Limits.DEFAULT_TOP_K : topK, correlationId);
+        QuestionSet set = QuestionSet.single(id, question, context, topK == null ? Limits.DEFAULT_TOP_K : topK,
+                correlationId(tree, id));
+        return new Decoded(set, List.of());
+    }
+
+    private Decoded decodeV2(JsonNode tree, String sqsMessageId) throws InvalidMessageException {
+        JsonNode many = tree.get("questions");
+        List<QuestionReader.Rejected> rejected = new ArrayList<>();
+        List<Question> questions;
+        try {
+            if (many == null || many.isNull()) {
+                throw new QuestionReader.Invalid("MISSING_FIELD", "'questions' is required", "questions");
+            }
+            questions = QuestionReader.messageQuestions(many, validator, rejected);
+        } catch (QuestionReader.Invalid e) {
+            // the list as a whole is unreadable: fail every question whose id can be read
+            throw new InvalidMessageException(e.code(), e.getMessage(), readableIds(tree), null);
+        }
+        List<Question> all = new ArrayList<>(questions);
+        rejected.forEach(r -> all.add(r.question()));
+        AnswerOptions options;
+        String context;
+        try {
+            context = QuestionReader.text(tree, "context", "");
+            QuestionReader.RawOptions raw = QuestionReader.RawOptions.read(tree, "");
+            var problem = validator.checkContext(context);
+            if (problem.isPresent()) {
+                throw new QuestionReader.Invalid(problem.get().code(), problem.get().message(), problem.get().field());
+            }
+            options = raw.checked(validator, "");
+        } catch (QuestionReader.Invalid e) {
+            throw new InvalidMessageException(e.code(), e.getMessage(), all, null);
+        }
+        String first = questions.isEmpty() ? sqsMessageId : questions.getFirst().id();
+        return new Decoded(new QuestionSet(context, questions, options, correlationId(tree, first)), rejected);
     }
 
     /**
-     * The id a message's record lives under, read as leniently as possible: the body's valid {@code id}, else
-     * the SQS message id. The dead-letter handler uses it on messages that may not even be JSON.
+     * The questions whose records a message names, read as leniently as possible: the v1 body's valid {@code id},
+     * else the SQS message id; the questions with a valid id of a v2 body. Texts where the body has them as strings.
+     * The dead-letter handler uses it on messages that may not even be JSON.
      */
-    public static String bestEffortId(String body, String sqsMessageId) {
+    public static List<Question> bestEffortQuestions(String body, String sqsMessageId) {
+        JsonNode tree;
         try {
-            return requestId(Json.MAPPER.readTree(body == null ? "" : body), sqsMessageId);
+            tree = Json.MAPPER.readTree(body == null ? "" : body);
         } catch (JsonProcessingException e) {
-            return sqsMessageId;
+            return List.of(new Question(sqsMessageId, null));
         }
+        JsonNode version = tree == null ? null : tree.get("version");
+        if (version != null && version.isIntegralNumber() && version.intValue() == VERSION_2) {
+            return readableIds(tree);
+        }
+        JsonNode question = tree == null ? null : tree.get("question");
+        return List.of(new Question(v1Id(tree, sqsMessageId),
+                question != null && question.isTextual() ? question.textValue() : null));
+    }
+
+    /** The ids of {@link #bestEffortQuestions}. */
+    public static List<String> bestEffortIds(String body, String sqsMessageId) {
+        return bestEffortQuestions(body, sqsMessageId).stream().map(Question::id).toList();
+    }
+
+    /** The first of {@link #bestEffortIds}, for a v1 message the only one. */
+    public static String bestEffortId(String body, String sqsMessageId) {
+        List<String> ids = bestEffortIds(body, sqsMessageId);
+        return ids.isEmpty() ? sqsMessageId : ids.getFirst();
     }
 
     /**
@@ -106,7 +225,40 @@ public final class MessageCodec {
         }
     }
 
-    private static String requestId(JsonNode tree, String sqsMessageId) {
+    /**
+     * The v2 questions with a valid id (texts only where valid), in order, each id once; when there are none, a
+     * valid top-level {@code id} (a v1-shaped body marked version 2 still names its record).
+     */
+    private static List<Question> readableIds(JsonNode tree) {
+        JsonNode many = tree == null ? null : tree.get("questions");
+        List<Question> found = new ArrayList<>();
+        if (many == null || !many.isArray()) {
+            JsonNode id = tree == null ? null : tree.get("id");
+            if (id != null && id.isTextual() && QaValidator.isValidId(id.textValue())) {
+                JsonNode text = tree.get("question");
+                found.add(new Question(id.textValue(), text != null && text.isTextual() ? text.textValue() : null));
+            }
+            return found;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (JsonNode q : many) {
+            JsonNode id = q.get("id");
+            if (id != null && id.isTextual() && QaValidator.isValidId(id.textValue()) && seen.add(id.textValue())
+                    && found.size() < Limits.MAX_QUESTIONS_PER_SET) {
+                JsonNode text = q.get("question");
+                found.add(new Question(id.textValue(), text != null && text.isTextual() ? text.textValue() : null));
+            }
+        }
+        return found;
+    }
+
+    private static String correlationId(JsonNode tree, String fallback) {
+        JsonNode correlation = tree.get("correlationId");
+        return correlation != null && correlation.isTextual()
+                && CORRELATION_ID.matcher(correlation.textValue()).matches() ? correlation.textValue() : fallback;
+    }
+
+    private static String v1Id(JsonNode tree, String sqsMessageId) {
         JsonNode idNode = tree == null ? null : tree.get("id");
         return idNode != null && idNode.isTextual() && QaValidator.isValidId(idNode.textValue())
                 ? idNode.textValue()
@@ -115,20 +267,17 @@ public final class MessageCodec {
 
     private static String text(JsonNode tree, String field, String id) throws InvalidMessageException {
         try {
-            return QuestionReader.text(tree, field);
-        } catch (QuestionReader.WrongType e) {
-            throw new InvalidMessageException("WRONG_TYPE", e.getMessage(), id);
+            return QuestionReader.text(tree, field, "");
+        } catch (QuestionReader.Invalid e) {
+            throw new InvalidMessageException(e.code(), e.getMessage(), id);
         }
     }
 
     private static Integer integer(JsonNode tree, String field, String id) throws InvalidMessageException {
         try {
-            return QuestionReader.integer(tree, field);
-        } catch (QuestionReader.WrongType e) {
-            throw new InvalidMessageException("WRONG_TYPE", e.getMessage(), id);
+            return QuestionReader.integer(tree, field, "");
+        } catch (QuestionReader.Invalid e) {
+            throw new InvalidMessageException(e.code(), e.getMessage(), id);
         }
     }
-
-    /** A valid message, with every default applied. */
-    public record DecodedMessage(String id, String question, String context, int topK, String correlationId) {}
 }

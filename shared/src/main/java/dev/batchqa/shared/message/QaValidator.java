@@ -26,22 +26,47 @@ public final class QaValidator {
 
     /** The first problem found, or empty when the question can be answered. */
     public Optional<FieldError> check(String question, String context, Integer topK) {
-        if (question == null) return error("question", "MISSING_FIELD", "'question' is required");
-        if (question.isBlank()) return error("question", "EMPTY_FIELD", "'question' must not be empty or blank");
-        if (question.length() > maxQuestionChars) {
-            return error("question", "TOO_LARGE", "'question' exceeds " + maxQuestionChars + " characters");
-        }
-        if (context == null) return error("context", "MISSING_FIELD", "'context' is required");
-        if (context.isBlank()) return error("context", "EMPTY_FIELD", "'context' must not be empty or blank");
-        if (context.length() > maxContextChars) {
-            return error("context", "TOO_LARGE", "'context' exceeds " + maxContextChars + " characters");
-        }
-        if (hasInvalidText(question)) return error("question", "INVALID_TEXT", "'question' holds " + INVALID_TEXT);
-        if (hasInvalidText(context)) return error("context", "INVALID_TEXT", "'context' holds " + INVALID_TEXT);
+        Optional<FieldError> problem = checkQuestion(question);
+        if (problem.isEmpty()) problem = checkContext(context);
+        if (problem.isEmpty()) problem = checkOptions(topK, null);
+        return problem;
+    }
+
+    /** A question's text, reported as field {@code question}. */
+    public Optional<FieldError> checkQuestion(String question) {
+        return checkQuestion(question, "question");
+    }
+
+    /** A question's text, reported under {@code field} (e.g. {@code questions[2]}). */
+    public Optional<FieldError> checkQuestion(String question, String field) {
+        return checkText(question, field, maxQuestionChars);
+    }
+
+    /** The context, reported as field {@code context}. */
+    public Optional<FieldError> checkContext(String context) {
+        return checkText(context, "context", maxContextChars);
+    }
+
+    /** The answer options; null means "not given" (the default applies). */
+    public Optional<FieldError> checkOptions(Integer topK, Integer maxAnswerLength) {
         if (topK != null && (topK < Limits.MIN_TOP_K || topK > Limits.MAX_TOP_K)) {
             return error("topK", "OUT_OF_RANGE",
                     "'topK' must be between " + Limits.MIN_TOP_K + " and " + Limits.MAX_TOP_K);
         }
+        if (maxAnswerLength != null && (maxAnswerLength < 1 || maxAnswerLength > Limits.MAX_ANSWER_LENGTH)) {
+            return error("maxAnswerLength", "OUT_OF_RANGE",
+                    "'maxAnswerLength' must be between 1 and " + Limits.MAX_ANSWER_LENGTH);
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<FieldError> checkText(String text, String field, int maxChars) {
+        if (text == null) return error(field, "MISSING_FIELD", "'" + field + "' is required");
+        if (text.isBlank()) return error(field, "EMPTY_FIELD", "'" + field + "' must not be empty or blank");
+        if (text.length() > maxChars) {
+            return error(field, "TOO_LARGE", "'" + field + "' exceeds " + maxChars + " characters");
+        }
+        if (hasInvalidText(text)) return error(field, "INVALID_TEXT", "'" + field + "' holds " + INVALID_TEXT);
         return Optional.empty();
     }
 

@@ -8,6 +8,9 @@ import java.util.List;
  * the item far below DynamoDB's 400 KB limit.
  *
  * @param answers best first; empty when DONE without an answer (or not DONE)
+ * @param noAnswerScore the engine's score for "no answer" when DONE (comparable with the answers' scores, so that a
+ *                client can apply its own threshold); null otherwise or when not recorded
+ * @param model   which model and numeric variant answered; null when not DONE or not recorded
  * @param queued  the ingest function saw SQS accept the message (recorded for idempotent requests, so that a
  *                replay can tell a queued question from one whose first attempt died before queueing)
  */
@@ -17,6 +20,8 @@ public record QaRecord(
         String question,
         int topK,
         List<Answer> answers,
+        Double noAnswerScore,
+        ModelInfo model,
         ErrorInfo error,
         String correlationId,
         Instant createdAt,
@@ -28,6 +33,7 @@ public record QaRecord(
     }
 
     public static QaRecord pending(String id, String question, int topK, String correlationId, Instant createdAt) {
-        return new QaRecord(id, QaStatus.PENDING, question, topK, List.of(), null, correlationId, createdAt, null, false);
+        return new QaRecord(id, QaStatus.PENDING, question, topK, List.of(), null, null, null, correlationId, createdAt,
+                null, false);
     }
 }

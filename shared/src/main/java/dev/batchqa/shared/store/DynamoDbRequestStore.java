@@ -4,6 +4,7 @@ import dev.batchqa.shared.aws.Backoff;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
 import java.time.Clock;
@@ -54,6 +55,9 @@ public final class DynamoDbRequestStore implements RequestStore {
     static final String QUESTION = "question";
     static final String TOP_K = "topK";
     static final String ANSWERS = "answers";
+    static final String NO_ANSWER_SCORE = "noAnswerScore";
+    static final String MODEL_NAME = "modelName";
+    static final String MODEL_VARIANT = "modelVariant";
     static final String ERROR_CODE = "errorCode";
     static final String ERROR_MESSAGE = "errorMessage";
     static final String CORRELATION_ID = "correlationId";
@@ -85,7 +89,7 @@ public final class DynamoDbRequestStore implements RequestStore {
     private static final Backoff BATCH_GET_BACKOFF = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
     /** What {@link #toRecord} reads (and the expiry check needs), as expression names: some are reserved words. */
     private static final Map<String, String> RECORD_ATTRIBUTES = Stream.of(ID, STATUS, QUESTION, TOP_K, ANSWERS,
-                    ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
+                    NO_ANSWER_SCORE, MODEL_NAME, MODEL_VARIANT, ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
             .collect(Collectors.toUnmodifiableMap(name -> "#" + name, name -> name));
     private static final String RECORD_PROJECTION = String.join(", ", RECORD_ATTRIBUTES.keySet());
 
@@ -232,10 +236,24 @@ public final class DynamoDbRequestStore implements RequestStore {
     }
 
     @Override
-    public boolean complete(Completion completion, List<Answer> answers) {
+    public boolean complete(Completion completion, List<Answer> answers, Double noAnswerScore, ModelInfo model) {
         List<AttributeValue> list = answers.stream().map(DynamoDbRequestStore::answerValue).toList();
-        return finish(completion, QaStatus.DONE, Map.of(":answers", AttributeValue.fromL(list)), "#answers = :answers",
-                Map.of("#answers", ANSWERS), mayCreate(completion));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":answers", AttributeValue.fromL(list)));
+        Map<String, String> names = new HashMap<>(Map.of("#answers", ANSWERS));
+        StringBuilder set = new StringBuilder("#answers = :answers");
+        if (noAnswerScore != null) {
+            values.put(":noAnswerScore", n(noAnswerScore));
+            names.put("#noAnswerScore", NO_ANSWER_SCORE);
+            set.append(", #noAnswerScore = :noAnswerScore");
+        }
+        if (model != null) {
+            values.put(":modelName", s(model.name()));
+            values.put(":modelVariant", s(model.variant()));
+            names.put("#modelName", MODEL_NAME);
+            names.put("#modelVariant", MODEL_VARIANT);
+            set.append(", #modelName = :modelName, #modelVariant = :modelVariant");
+        }
+        return finish(completion, QaStatus.DONE, values, set.toString(), names, mayCreate(completion));
     }
 
     @Override
@@ -308,7 +326,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         // a record made by its completion (a bulk message) was created when the producer sent the message
         values.put(":created", s((c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now).toString()));
         values.put(":expires", n(now.plus(ttl).getEpochSecond()));
-        values.put(":question", s(c.question() == null ? "" : c.question()));
+        values.put(":question", s(c.question().text() == null ? "" : c.question().text()));
         values.put(":topK", n(c.topK()));
         values.put(":correlationId", s(c.correlationId() == null ? c.id() : c.correlationId()));
         String update = "SET #status = :status, #completedAt = :now, #expiresAt = :expires, " + extraSet
@@ -359,6 +377,9 @@ public final class DynamoDbRequestStore implements RequestStore {
                 stringOrNull(item, QUESTION),
                 item.containsKey(TOP_K) ? Integer.parseInt(item.get(TOP_K).n()) : 1,
                 answers,
+                item.containsKey(NO_ANSWER_SCORE) ? Double.parseDouble(item.get(NO_ANSWER_SCORE).n()) : null,
+                item.containsKey(MODEL_NAME)
+                        ? new ModelInfo(item.get(MODEL_NAME).s(), stringOrNull(item, MODEL_VARIANT)) : null,
                 error,
                 stringOrNull(item, CORRELATION_ID),
                 instantOrNull(item, CREATED_AT),

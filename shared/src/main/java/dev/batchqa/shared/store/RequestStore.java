@@ -2,7 +2,10 @@ package dev.batchqa.shared.store;
 
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -33,7 +36,17 @@ public interface RequestStore {
      * Moves a record (or a message that never had one) to DONE. Returns false when the record was already
      * completed, which makes redelivered and duplicate messages harmless.
      */
-    boolean complete(Completion completion, List<Answer> answers);
+    default boolean complete(Completion completion, List<Answer> answers) {
+        return complete(completion, answers, null, null);
+    }
+
+    /**
+     * As {@link #complete(Completion, List)}, with what the answers came with.
+     *
+     * @param noAnswerScore the engine's score for "no answer", comparable with the answers' scores; null if unknown
+     * @param model         which model and variant answered; null if unknown
+     */
+    boolean complete(Completion completion, List<Answer> answers, Double noAnswerScore, ModelInfo model);
 
     /** Moves a record to FAILED; false when it was already completed. */
     boolean fail(Completion completion, ErrorInfo error);
@@ -51,16 +64,30 @@ public interface RequestStore {
     boolean failPending(String id, ErrorInfo error);
 
     /**
-     * What a completion knows about the question, enough to create the record if no PENDING one exists.
+     * What a completion knows about the question, enough to create the record if no PENDING one exists: the
+     * question, the topK it was asked with, and where it came from.
      *
      * @param sentAt when SQS first accepted the message (its {@code SentTimestamp}, kept through redeliveries and
      *               the move to the dead-letter queue); null when unknown. A completion of a message older than the
      *               result TTL never creates a missing record: the record may have been completed and expired, and
      *               a late duplicate must not bring it back (see {@code DynamoDbRequestStore}).
      */
-    record Completion(String id, String question, int topK, String correlationId, Instant sentAt) {
+    record Completion(Question question, int topK, String correlationId, Instant sentAt) {
+        public Completion(String id, String question, int topK, String correlationId, Instant sentAt) {
+            this(new Question(id, question), topK, correlationId, sentAt);
+        }
+
         public Completion(String id, String question, int topK, String correlationId) {
             this(id, question, topK, correlationId, null);
+        }
+
+        /** The completion of one question of a set (a message or a request). */
+        public static Completion of(Question question, QuestionSet set, Instant sentAt) {
+            return new Completion(question, set.options().topK(), set.correlationId(), sentAt);
+        }
+
+        public String id() {
+            return question.id();
         }
     }
 }

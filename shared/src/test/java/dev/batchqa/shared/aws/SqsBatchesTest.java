@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -131,9 +131,9 @@ class SqsBatchesTest {
         MessageCodec codec = new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS));
         // 23 small messages, then 3 of ~100,000 bytes: 10 + 10, then 3 small with 2 large (a third would pass
         // 256 KiB), then the last large one
-        List<QaMessage> messages = new ArrayList<>();
-        for (int i = 0; i < 23; i++) messages.add(QaMessage.of("m" + i, "Why?", "ctx", 1, "c"));
-        for (int i = 23; i < 26; i++) messages.add(QaMessage.of("m" + i, "Why?", "x".repeat(100_000), 1, "c"));
+        List<QuestionSet> messages = new ArrayList<>();
+        for (int i = 0; i < 23; i++) messages.add(QuestionSet.single("m" + i, "Why?", "ctx", 1, "c"));
+        for (int i = 23; i < 26; i++) messages.add(QuestionSet.single("m" + i, "Why?", "x".repeat(100_000), 1, "c"));
         List<List<String>> requests = new ArrayList<>();
         SqsClient sqs = new SqsClient() {
             @Override
@@ -161,7 +161,7 @@ class SqsBatchesTest {
         };
         Set<String> failed = new SqsRequestQueue(sqs, "queue-url", codec).sendAll(messages);
         assertEquals(List.of(10, 10, 5, 1), requests.stream().map(List::size).toList());
-        assertEquals(messages.stream().map(QaMessage::id).toList(), requests.stream().flatMap(List::stream).toList());
+        assertEquals(messages.stream().map(m -> m.first().id()).toList(), requests.stream().flatMap(List::stream).toList());
         assertEquals(Set.of("m3", "m25"), failed);
     }
 

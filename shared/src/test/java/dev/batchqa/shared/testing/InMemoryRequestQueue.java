@@ -1,34 +1,37 @@
 package dev.batchqa.shared.testing;
 
 import dev.batchqa.shared.aws.RequestQueue;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 /** A {@link RequestQueue} that keeps what was sent; for handler unit tests. */
 public final class InMemoryRequestQueue implements RequestQueue {
-    private final List<QaMessage> sent = new CopyOnWriteArrayList<>();
+    private final List<QuestionSet> sent = new CopyOnWriteArrayList<>();
     private volatile boolean unavailable;
 
     public void setUnavailable(boolean unavailable) {
         this.unavailable = unavailable;
     }
 
-    public List<QaMessage> sent() {
+    public List<QuestionSet> sent() {
         return List.copyOf(sent);
     }
 
     @Override
-    public java.util.Set<String> sendAll(List<QaMessage> messages) {
+    public Set<String> sendAll(List<QuestionSet> messages) {
         if (unavailable) {
-            return messages.stream().map(QaMessage::id).collect(java.util.stream.Collectors.toSet());
+            return messages.stream().flatMap(m -> m.questions().stream()).map(Question::id).collect(Collectors.toSet());
         }
         sent.addAll(messages);
-        return java.util.Set.of();
+        return Set.of();
     }
 
     @Override
-    public void send(QaMessage message) {
+    public void send(QuestionSet message) {
         if (unavailable) throw new IllegalStateException("queue unavailable");
         sent.add(message);
     }

@@ -2,6 +2,7 @@ package dev.batchqa.shared.testing;
 
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.RequestStore;
@@ -59,7 +60,8 @@ public class InMemoryRequestStore implements RequestStore {
     @Override
     public void markQueued(String id) {
         records.computeIfPresent(id, (k, r) -> r.status() != QaStatus.PENDING ? r : new QaRecord(r.id(), r.status(),
-                r.question(), r.topK(), r.answers(), r.error(), r.correlationId(), r.createdAt(), r.completedAt(), true));
+                r.question(), r.topK(), r.answers(), r.noAnswerScore(), r.model(), r.error(), r.correlationId(), r.createdAt(),
+                r.completedAt(), true));
     }
 
     @Override
@@ -68,18 +70,18 @@ public class InMemoryRequestStore implements RequestStore {
     }
 
     @Override
-    public boolean complete(Completion c, List<Answer> answers) {
-        return finish(c, QaStatus.DONE, answers, null, mayCreate(c));
+    public boolean complete(Completion c, List<Answer> answers, Double noAnswerScore, ModelInfo model) {
+        return finish(c, QaStatus.DONE, answers, noAnswerScore, model, null, mayCreate(c));
     }
 
     @Override
     public boolean fail(Completion c, ErrorInfo error) {
-        return finish(c, QaStatus.FAILED, List.of(), error, mayCreate(c));
+        return finish(c, QaStatus.FAILED, List.of(), null, null, error, mayCreate(c));
     }
 
     @Override
     public boolean failPending(String id, ErrorInfo error) {
-        return finish(new Completion(id, null, 1, null), QaStatus.FAILED, List.of(), error, false);
+        return finish(new Completion(id, null, 1, null), QaStatus.FAILED, List.of(), null, null, error, false);
     }
 
     @Override
@@ -96,17 +98,17 @@ public class InMemoryRequestStore implements RequestStore {
         return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
     }
 
-    private synchronized boolean finish(Completion c, QaStatus status, List<Answer> answers, ErrorInfo error,
-            boolean mayCreate) {
+    private synchronized boolean finish(Completion c, QaStatus status, List<Answer> answers, Double noAnswerScore,
+            ModelInfo model, ErrorInfo error, boolean mayCreate) {
         maybeFail();
         QaRecord existing = records.get(c.id());
         if (existing != null && existing.status() != QaStatus.PENDING) return false;
         if (existing == null && !mayCreate) return false;
         var now = clock.instant();
         records.put(c.id(), new QaRecord(c.id(), status,
-                existing != null ? existing.question() : c.question(),
+                existing != null ? existing.question() : c.question().text(),
                 existing != null ? existing.topK() : c.topK(),
-                answers, error,
+                answers, noAnswerScore, model, error,
                 existing != null ? existing.correlationId() : c.correlationId(),
                 existing != null ? existing.createdAt() : c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now,
                 now,
