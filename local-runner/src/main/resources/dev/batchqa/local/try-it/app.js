@@ -39,6 +39,12 @@ function showAnswers(card, context, record) {
     box.append(el('p', {class: 'error'}, `Failed: ${record.error ? record.error.code : 'unknown'}`));
     return;
   }
+  if (record.model || record.noAnswerScore !== undefined) {
+    const parts = [];
+    if (record.model) parts.push(`model ${record.model.name} (${record.model.variant})`);
+    if (typeof record.noAnswerScore === 'number') parts.push(`no-answer score ${record.noAnswerScore.toFixed(3)}`);
+    box.append(el('p', {class: 'meta'}, parts.join(' · ')));
+  }
   if (!record.answer) {
     box.append(el('p', {}, 'No answer in this context.'));
     renderContext(ctx, context, null);
@@ -89,34 +95,45 @@ async function poll(card, id, context) {
   }
 }
 
-async function ask(context, question, topK, index) {
-  const card = el('article', {class: 'card', 'aria-busy': 'true', 'aria-labelledby': `q-${index}`});
+function card(question, index, context) {
+  const box = el('article', {class: 'card', 'aria-busy': 'true', 'aria-labelledby': `q-${index}`});
   const title = el('h3', {id: `q-${index}`});
   title.textContent = question;
   const status = el('span', {class: 'status', role: 'status'});
-  card.append(title, el('p', {}, 'Status: ', status), el('ol', {class: 'history', 'aria-label': 'Status changes'}),
+  box.append(title, el('p', {}, 'Status: ', status), el('ol', {class: 'history', 'aria-label': 'Status changes'}),
       el('div', {class: 'answer'}), el('div', {class: 'context', 'aria-label': 'Context with the answer highlighted'}));
-  renderContext(card.querySelector('.context'), context, null);
-  $('results').append(card);
-  setStatus(card, 'SENDING');
+  renderContext(box.querySelector('.context'), context, null);
+  $('results').append(box);
+  setStatus(box, 'SENDING');
+  return box;
+}
+
+// Several questions about one context go in one request ({"questions": [...]}): one queue message, answered in
+// the same forward passes, one id per question.
+async function askAll(context, questions, topK, start) {
+  const cards = questions.map((q, i) => card(q, start + i, context));
+  const request = questions.length === 1 ? {context, question: questions[0], topK} : {context, questions, topK};
   let response;
   let body;
   try {
     response = await fetch('/qa', {method: 'POST', headers: {'Content-Type': 'application/json'},
-      body: JSON.stringify({context, question, topK})});
+      body: JSON.stringify(request)});
     body = await response.json();
   } catch (e) {
-    setStatus(card, 'FAILED', 'network error');
+    cards.forEach((c) => setStatus(c, 'FAILED', 'network error'));
     return;
   }
   if (response.status !== 202) {
-    setStatus(card, 'FAILED', body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`);
-    card.setAttribute('aria-busy', 'false');
+    const why = body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
+    cards.forEach((c) => { setStatus(c, 'FAILED', why); c.setAttribute('aria-busy', 'false'); });
     return;
   }
-  card.dataset.id = body.id;
-  setStatus(card, body.status, `id ${body.id}`);
-  await poll(card, body.id, context);
+  const accepted = body.questions || [{id: body.id, status: body.status}];
+  await Promise.all(accepted.map((item, i) => {
+    cards[i].dataset.id = item.id;
+    setStatus(cards[i], item.status, `id ${item.id}`);
+    return poll(cards[i], item.id, context);
+  }));
 }
 
 $('ask').addEventListener('submit', (event) => {
@@ -130,7 +147,7 @@ $('ask').addEventListener('submit', (event) => {
   if (topK < 1 || topK > 10) { $('form-error').textContent = 'Top-k must be between 1 and 10.'; $('topk').focus(); return; }
   $('results-empty').hidden = true;
   const start = $('results').children.length;
-  questions.forEach((q, i) => ask(context, q, topK, start + i));
+  askAll(context, questions, topK, start);
 });
 
 async function refreshStats() {
