@@ -105,16 +105,9 @@ public final class AnswerCollector {
         this(new DynamoDbRequestStore(dynamo, table, Duration.ZERO, clock));
     }
 
-    /** One consistent read of every id (in chunks of 100). */
+    /** One consistent read of every id ({@link DynamoDbRequestStore#findAll} cuts it into BatchGetItem requests). */
     public Map<String, Result> fetch(Collection<String> ids) {
-        Map<String, Result> results = new LinkedHashMap<>();
-        List<String> list = List.copyOf(new LinkedHashSet<>(ids));
-        for (int i = 0; i < list.size(); i += MAX_KEYS_PER_REQUEST) {
-            List<String> chunk = list.subList(i, Math.min(list.size(), i + MAX_KEYS_PER_REQUEST));
-            Map<String, Result> got = read(chunk);
-            for (String id : chunk) results.put(id, got.getOrDefault(id, Result.notFound(id)));
-        }
-        return results;
+        return read(List.copyOf(new LinkedHashSet<>(ids)));
     }
 
     /**
@@ -167,9 +160,9 @@ public final class AnswerCollector {
                 requests - requestsBefore);
     }
 
-    /** One batch read of at most 100 ids. */
+    /** A consistent read of these ids: one BatchGetItem request per 100 (retries not counted). */
     private Map<String, Result> read(List<String> ids) {
-        requests++;
+        requests += (ids.size() + MAX_KEYS_PER_REQUEST - 1) / MAX_KEYS_PER_REQUEST;
         Map<String, QaRecord> found = store.findAll(ids);
         Map<String, Result> results = new LinkedHashMap<>();
         for (String id : ids) results.put(id, Result.of(id, found.get(id)));
