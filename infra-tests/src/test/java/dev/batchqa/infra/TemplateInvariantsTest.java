@@ -39,8 +39,9 @@ class TemplateInvariantsTest {
   /**
    * Exactly the calls each function makes (SendMessageBatch is authorized by sqs:SendMessage). Ingest
    * (DynamoDbRequestStore and DynamoDbIdempotencyStore via IngestApi): PutItem (createPending, claim),
-   * GetItem (find, claim conflicts), UpdateItem (markQueued, fail); SQS: SendMessage and
-   * GetQueueAttributes (BacklogGate's queue depth). No DeleteItem: claims are never released.
+   * GetItem (find, claim conflicts, delete's read), UpdateItem (markQueued, fail, delete's CANCELLED), PutItem
+   * also for delete's tombstone; SQS: SendMessage and GetQueueAttributes (BacklogGate's queue depth). No
+   * DeleteItem: claims are never released, and a deleted question leaves a tombstone instead.
    */
   static final Set<String> INGEST_ACTIONS = Set.of(
       "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
@@ -608,7 +609,7 @@ class TemplateInvariantsTest {
       assertEquals("2.0", scalar(props.get("PayloadFormatVersion")));
       eventRoutes.add(scalar(props.get("Method")).toLowerCase() + " " + props.get("Path"));
     }
-    assertEquals(Set.of("post /qa", "get /qa/{id}", "post /qa/batch"), eventRoutes);
+    assertEquals(Set.of("post /qa", "get /qa/{id}", "delete /qa/{id}", "post /qa/batch"), eventRoutes);
     assertEquals(eventRoutes, bodyRoutes(t.defaults()).keySet());
   }
 

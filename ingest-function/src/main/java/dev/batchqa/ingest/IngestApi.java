@@ -29,6 +29,8 @@ import org.slf4j.MDC;
  *   <li>{@code POST /qa/batch}: {@link SubmitBatch} (200, an outcome per item);
  *   <li>{@code GET /qa/{id}[?wait=N]}: {@link GetQuestion} (200 with the record, or 404), held up to N s while
  *       PENDING.
+ *   <li>{@code DELETE /qa/{id}}: {@link DeleteQuestion} (204, or 404): PENDING becomes CANCELLED, DONE or FAILED
+ *       a tombstone.
  * </ul>
  *
  * <p>A 202 and a PENDING record carry {@code Retry-After}, the {@link RetryAfter} estimate.
@@ -46,6 +48,7 @@ public final class IngestApi {
     private final SubmitQuestion submitQuestion;
     private final SubmitBatch submitBatch;
     private final GetQuestion getQuestion;
+    private final DeleteQuestion deleteQuestion;
     private final IngestMetrics metrics;
     private final BacklogGate backlog;
 
@@ -54,6 +57,7 @@ public final class IngestApi {
         this.submitQuestion = new SubmitQuestion(store, keys, queue, backlog, validator, clock);
         this.submitBatch = new SubmitBatch(store, queue, backlog, validator, clock);
         this.getQuestion = new GetQuestion(store);
+        this.deleteQuestion = new DeleteQuestion(store);
         this.metrics = metrics;
         this.backlog = backlog;
     }
@@ -133,6 +137,10 @@ public final class IngestApi {
         }
         Matcher status = STATUS_PATH.matcher(path);
         if (status.matches()) {
+            if (method.equals("DELETE")) {
+                deleteQuestion.delete(status.group(1));
+                return Outcome.of(Responses.noContent());
+            }
             if (!method.equals("GET")) throw methodNotAllowed(method, path);
             Duration wait = GetQuestion.waitOf(event, timeLeft);
             RecordView view = getQuestion.get(status.group(1), wait);
