@@ -199,6 +199,18 @@ class HandlerResponsesContractTest {
         assertEquals(404, exchange(event("GET", "/qa/failed-3", null, Map.of())).getStatusCode());
         assertEquals(404, exchange(event("DELETE", "/qa/unknown-3", null, Map.of())).getStatusCode());
         assertEquals(400, exchange(event("DELETE", "/qa/" + "x".repeat(65), null, Map.of())).getStatusCode());
+        // an idempotent replay: of a CANCELLED question 202 CANCELLED, of a deleted one 404
+        Map<String, String> key = Map.of("idempotency-key", "delete-me-1");
+        String id = exchange(post("/qa", body(CONTEXT, "Who?", null), key)).getHeaders().get("Location").substring(4);
+        assertEquals(204, exchange(event("DELETE", "/qa/" + id, null, Map.of())).getStatusCode());
+        assertEquals(202, exchange(post("/qa", body(CONTEXT, "Who?", null), key)).getStatusCode());
+        store.complete(new RequestStore.Completion("done-4", "Who?", 1, "c"), List.of());
+        assertEquals(204, exchange(event("DELETE", "/qa/done-4", null, Map.of())).getStatusCode());
+        Map<String, String> key2 = Map.of("idempotency-key", "delete-me-2");
+        String id2 = exchange(post("/qa", body(CONTEXT, "Who?", null), key2)).getHeaders().get("Location").substring(4);
+        store.complete(new RequestStore.Completion(id2, "Who?", 1, "c"), List.of());
+        assertEquals(204, exchange(event("DELETE", "/qa/" + id2, null, Map.of())).getStatusCode());
+        assertEquals(404, exchange(post("/qa", body(CONTEXT, "Who?", null), key2)).getStatusCode());
         // a 204 with a body drifts from the contract
         assertFalse(contract.checkResponse("DELETE", "/qa/pending-3", 204, Map.of(), "{}").isEmpty());
     }

@@ -124,6 +124,11 @@ public final class IngestApi {
         if (path.equals("/qa")) {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
             SubmitQuestion.Accepted accepted = submitQuestion.submit(event, correlationId(event));
+            if (accepted.status().equals(QaStatus.DELETED.name())) {
+                // a replay of a key whose question was deleted since: gone, as GET says (the tombstone is internal)
+                throw new ApiException(404, "NOT_FOUND", "the question of this Idempotency-Key was deleted",
+                        "Idempotency-Key");
+            }
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Location", "/qa/" + accepted.id());
             if (accepted.replayed()) headers.put("Idempotent-Replayed", "true");

@@ -78,6 +78,36 @@ class DeleteQuestionTest {
     }
 
     @Test
+    void anIdempotentReplayOfADeletedQuestionIs404AndOfACancelledOneSaysCancelled() throws Exception {
+        APIGatewayV2HTTPEvent post = EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-idempotent.json");
+        String id = Json.MAPPER.readTree(handler.handleRequest(post, null).getBody()).get("id").asText();
+        APIGatewayV2HTTPEvent delete = delete();
+        delete.setRawPath("/qa/" + id);
+        assertEquals(204, handler.handleRequest(delete, null).getStatusCode());
+
+        APIGatewayV2HTTPResponse cancelled = handler.handleRequest(
+                EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-idempotent.json"), null);
+        assertEquals(202, cancelled.getStatusCode());
+        assertEquals("CANCELLED", Json.MAPPER.readTree(cancelled.getBody()).get("status").asText());
+        assertNull(cancelled.getHeaders().get("Retry-After"));
+
+        assertEquals(204, handler.handleRequest(delete, null).getStatusCode(), "CANCELLED stays CANCELLED");
+        // a DONE record deleted: the replay finds the tombstone
+        InMemoryRequestStore other = new InMemoryRequestStore(CLOCK);
+        IngestHandler h = new IngestHandler(new IngestApi(other, new InMemoryIdempotencyStore(),
+                new InMemoryRequestQueue(), new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), CLOCK));
+        String doneId = Json.MAPPER.readTree(h.handleRequest(
+                EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-idempotent.json"), null).getBody()).get("id").asText();
+        other.complete(new Completion(doneId, "q", 1, null), List.of());
+        APIGatewayV2HTTPEvent deleteDone = delete();
+        deleteDone.setRawPath("/qa/" + doneId);
+        assertEquals(204, h.handleRequest(deleteDone, null).getStatusCode());
+        APIGatewayV2HTTPResponse replay = h.handleRequest(
+                EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-idempotent.json"), null);
+        assertError(replay, 404, "NOT_FOUND");
+    }
+
+    @Test
     void unknownIdIs404AndMalformedIs400() throws Exception {
         assertError(handler.handleRequest(delete(), null), 404, "NOT_FOUND");
         APIGatewayV2HTTPEvent malformed = delete();
