@@ -521,6 +521,9 @@ class TemplateInvariantsTest {
         new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
             pattern.at("/dynamodb/NewImage/status/S"), List.class)),
         "only transitions to a finished status invoke it; never PENDING or a tombstone (DELETED)");
+    assertTrue(t.resourcesOfType("AWS::CloudWatch::Alarm").stream().map(t::properties).anyMatch(a ->
+        Map.of("Fn::GetAtt", List.of("CompletionEventsFailureQueue", "QueueName")).equals(
+            map(list(a.get("Dimensions")).get(0)).get("Value"))), "an alarm on the on-failure queue");
     assertEquals(new TreeSet<>(List.of("INSERT", "MODIFY")), new TreeSet<>(
         new com.fasterxml.jackson.databind.ObjectMapper().convertValue(pattern.get("eventName"), List.class)));
   }
