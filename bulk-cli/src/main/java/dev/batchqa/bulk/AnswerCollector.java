@@ -34,7 +34,8 @@ public final class AnswerCollector {
     /**
      * What the table says about one id.
      *
-     * @param status {@code DONE}, {@code FAILED}, {@code PENDING}, or {@code NOT_FOUND} (no record, or expired)
+     * @param status {@code DONE}, {@code FAILED}, {@code PENDING}, {@code CANCELLED} or {@code DELETED} (by
+     *               {@code DELETE /qa/{id}}), or {@code NOT_FOUND} (no record, or expired)
      */
     public record Result(String id, String status, String question, List<Answer> answers, ErrorInfo error,
             Instant completedAt) {
@@ -54,7 +55,9 @@ public final class AnswerCollector {
         }
 
         public boolean complete() {
-            return "DONE".equals(status) || "FAILED".equals(status);
+            // a question its user withdrew will not be answered either: waiting for it would only run out the time
+            return "DONE".equals(status) || "FAILED".equals(status) || "CANCELLED".equals(status)
+                    || "DELETED".equals(status);
         }
 
         /** The best answer; null when there is none (no answer in the context, or not DONE). */

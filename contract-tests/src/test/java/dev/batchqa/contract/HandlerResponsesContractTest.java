@@ -96,7 +96,7 @@ class HandlerResponsesContractTest {
         for (Path file : files) {
             APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent(file.toString());
             // GET of a recorded id: make it exist, so that the 200 body is checked too
-            if (file.getFileName().toString().equals("get-qa.json")) {
+            if (Set.of("get-qa.json", "delete-qa.json").contains(file.getFileName().toString())) {
                 String id = event.getRawPath().substring("/qa/".length());
                 store.createPending(QaRecord.pending(id, "Who wrote Hamlet?", 1, "c-1", CLOCK.instant()));
             }
@@ -121,7 +121,7 @@ class HandlerResponsesContractTest {
         assertEquals(404, exchange(event("GET", "/nope", null, Map.of())).getStatusCode());
         assertEquals(405, exchange(event("PUT", "/qa", null, Map.of())).getStatusCode());
         assertEquals(405, exchange(event("GET", "/qa/batch", null, Map.of())).getStatusCode());
-        assertEquals(405, exchange(event("DELETE", "/qa/abc", null, Map.of())).getStatusCode());
+        assertEquals(405, exchange(event("PUT", "/qa/abc", null, Map.of())).getStatusCode());
         assertEquals(413, exchange(post("/qa", body(CONTEXT, "q".repeat(1001), null), Map.of())).getStatusCode());
 
         queue.setUnavailable(true);
@@ -220,6 +220,40 @@ class HandlerResponsesContractTest {
         }
         assertEquals(404, exchange(event("GET", "/qa/unknown-1", null, Map.of())).getStatusCode());
         assertEquals(400, exchange(event("GET", "/qa/" + "x".repeat(65), null, Map.of())).getStatusCode());
+    }
+
+    /** {@code DELETE /qa/{id}}: 204 (also repeated), then GET shows CANCELLED or answers 404; 404 and 400. */
+    @Test
+    void deletePaths() {
+        store.createPending(QaRecord.pending("pending-3", "Who wrote Hamlet?", 1, "c", CLOCK.instant()));
+        store.complete(new RequestStore.Completion("done-3", "Who wrote Hamlet?", 1, "c"),
+                List.of(new Answer("William Shakespeare", 32, 51, 0.91)));
+        store.fail(new RequestStore.Completion("failed-3", "Who?", 1, "c"), new ErrorInfo("INFERENCE_ERROR", "no"));
+        for (String id : List.of("pending-3", "done-3", "failed-3")) {
+            assertEquals(204, exchange(event("DELETE", "/qa/" + id, null, Map.of())).getStatusCode(), id);
+            assertEquals(204, exchange(event("DELETE", "/qa/" + id, null, Map.of())).getStatusCode(), "repeated " + id);
+        }
+        APIGatewayV2HTTPResponse cancelled = exchange(event("GET", "/qa/pending-3", null, Map.of()));
+        assertEquals(200, cancelled.getStatusCode());
+        assertTrue(cancelled.getBody().contains("\"status\":\"CANCELLED\""), cancelled.getBody());
+        assertEquals(404, exchange(event("GET", "/qa/done-3", null, Map.of())).getStatusCode());
+        assertEquals(404, exchange(event("GET", "/qa/failed-3", null, Map.of())).getStatusCode());
+        assertEquals(404, exchange(event("DELETE", "/qa/unknown-3", null, Map.of())).getStatusCode());
+        assertEquals(400, exchange(event("DELETE", "/qa/" + "x".repeat(65), null, Map.of())).getStatusCode());
+        // an idempotent replay: of a CANCELLED question 202 CANCELLED, of a deleted one 404
+        Map<String, String> key = Map.of("idempotency-key", "delete-me-1");
+        String id = exchange(post("/qa", body(CONTEXT, "Who?", null), key)).getHeaders().get("Location").substring(4);
+        assertEquals(204, exchange(event("DELETE", "/qa/" + id, null, Map.of())).getStatusCode());
+        assertEquals(202, exchange(post("/qa", body(CONTEXT, "Who?", null), key)).getStatusCode());
+        store.complete(new RequestStore.Completion("done-4", "Who?", 1, "c"), List.of());
+        assertEquals(204, exchange(event("DELETE", "/qa/done-4", null, Map.of())).getStatusCode());
+        Map<String, String> key2 = Map.of("idempotency-key", "delete-me-2");
+        String id2 = exchange(post("/qa", body(CONTEXT, "Who?", null), key2)).getHeaders().get("Location").substring(4);
+        store.complete(new RequestStore.Completion(id2, "Who?", 1, "c"), List.of());
+        assertEquals(204, exchange(event("DELETE", "/qa/" + id2, null, Map.of())).getStatusCode());
+        assertEquals(404, exchange(post("/qa", body(CONTEXT, "Who?", null), key2)).getStatusCode());
+        // a 204 with a body drifts from the contract
+        assertFalse(contract.checkResponse("DELETE", "/qa/pending-3", 204, Map.of(), "{}").isEmpty());
     }
 
     /** {@code ?wait=}: a held PENDING record still carries Retry-After; a bad value is INVALID_WAIT. */

@@ -44,7 +44,8 @@ import org.slf4j.MDC;
  *   <li>decode every message into its questions (schema v1: one; v2: several about one context, answered in the
  *       same chunks); a poison message ends FAILED under its ids, or goes back (to the dead-letter queue) when it
  *       has none; an invalid question of a v2 message ends FAILED alone;</li>
- *   <li>on a redelivery, read the records first and skip questions already DONE or FAILED (no second inference);</li>
+ *   <li>read the batch's records (one BatchGetItem) and skip questions CANCELLED or deleted by their user, and on a
+ *       redelivery also those already DONE or FAILED (no second inference);</li>
  *   <li>tokenize each question and refuse one whose context needs more than
  *       {@link BatchPolicy#maxWindowsPerQuestion} model windows: FAILED {@code TOO_MANY_WINDOWS};</li>
  *   <li>answer in chunks of about {@link BatchPolicy#chunkWindows} windows; before each chunk, estimate its time
@@ -158,7 +159,7 @@ public final class BatchProcessor implements AutoCloseable {
             }
         }
         boolean redelivered = valid.stream().anyMatch(p -> p.receiveCount > 1);
-        if (redelivered) valid = skipCompleted(valid, outcome);
+        valid = skipCompleted(valid, outcome);
         List<Prepared> prepared = prepareAll(valid, run);
         // Messages delivered before go first (they are closest to the dead-letter queue), then the cheapest:
         // a batch mixing long contexts with short ones answers the short ones in seconds, not after the long ones.
@@ -199,23 +200,29 @@ public final class BatchProcessor implements AutoCloseable {
 
     /**
      * A redelivered message may have been answered by an invocation that timed out or crashed before it could
-     * acknowledge it. One batch read tells; if the read fails, every question is answered again (completion is
-     * write-once, so that costs time, not correctness).
+     * acknowledge it, and any message's question may have been cancelled or deleted (DELETE /qa/{id}) while it
+     * waited: one batch read tells. A CANCELLED or deleted question is skipped without error (its message is
+     * acknowledged; a completion would be refused anyway). A first delivery whose record is already DONE or FAILED
+     * is still answered, so that an id reused for another question is noticed ({@link #isConflict}). If the read
+     * fails, every question is answered (completion is write-once, so that costs time, not correctness).
      */
     private List<Pending> skipCompleted(List<Pending> valid, Outcome outcome) {
+        if (valid.isEmpty()) return valid;
         Map<String, QaRecord> records;
         try {
-            records = store.findAll(valid.stream().filter(p -> p.receiveCount > 1).map(p -> p.question.id()).toList());
+            records = store.findAll(valid.stream().map(p -> p.question.id()).toList());
         } catch (RuntimeException e) {
-            log.warn("reading the records of a redelivered batch failed; answering every question", e);
+            log.warn("reading the records of a batch failed; answering every question", e);
             return valid;
         }
         List<Pending> open = new ArrayList<>();
         for (Pending p : valid) {
             QaRecord record = records.get(p.question.id());
-            if (record != null && record.status() != QaStatus.PENDING) {
-                withIds(p, () -> log.atInfo().addKeyValue("status", record.status())
-                        .log("already completed; redelivery skipped"));
+            QaStatus status = record == null ? QaStatus.PENDING : record.status();
+            boolean withdrawn = status == QaStatus.CANCELLED || status == QaStatus.DELETED;
+            if (withdrawn || (p.receiveCount > 1 && status != QaStatus.PENDING)) {
+                withIds(p, () -> log.atInfo().addKeyValue("status", status)
+                        .log(withdrawn ? "question withdrawn by its user; skipped" : "already completed; redelivery skipped"));
                 outcome.skipped++;
             } else {
                 open.add(p);

@@ -120,6 +120,26 @@ class BatchDeadlineTest {
     }
 
     @Test
+    void cancelledAndDeletedQuestionsAreSkippedWithoutErrorOnTheirFirstDelivery() {
+        store.createPending(QaRecord.pending("cancelled", "cancelled 1", 1, null, java.time.Instant.now()));
+        store.delete("cancelled");
+        store.complete(new Completion("deleted", "deleted 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
+        store.delete("deleted");
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy());
+
+        SQSBatchResponse response = processor.process(
+                event(question("cancelled", 1), question("deleted", 1), question("open", 1)), 60_000);
+
+        assertEquals(List.of(), failures(response), "acknowledged, not retried");
+        assertEquals(List.of(List.of("open")), calls, "no inference for a withdrawn question");
+        assertEquals(QaStatus.CANCELLED, store.find("cancelled").orElseThrow().status());
+        assertEquals(QaStatus.DELETED, store.find("deleted").orElseThrow().status());
+        assertEquals(2, lastMetrics().get("Skipped").asInt());
+        assertEquals(0, lastMetrics().get("Failed").asInt());
+        assertEquals(1, lastMetrics().get("Answered").asInt());
+    }
+
+    @Test
     void anIdReusedForADifferentQuestionIsDroppedLoudlyAndARedeliveryIsNot() {
         store.complete(new Completion("reused", "reused 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
         store.complete(new Completion("again", "again 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));

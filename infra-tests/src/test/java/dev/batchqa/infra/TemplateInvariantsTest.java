@@ -39,8 +39,9 @@ class TemplateInvariantsTest {
   /**
    * Exactly the calls each function makes (SendMessageBatch is authorized by sqs:SendMessage). Ingest
    * (DynamoDbRequestStore and DynamoDbIdempotencyStore via IngestApi): PutItem (createPending, claim),
-   * GetItem (find, claim conflicts), UpdateItem (markQueued, fail); SQS: SendMessage and
-   * GetQueueAttributes (BacklogGate's queue depth). No DeleteItem: claims are never released.
+   * GetItem (find, claim conflicts, delete's read), UpdateItem (markQueued, fail, delete's CANCELLED), PutItem
+   * also for delete's tombstone; SQS: SendMessage and GetQueueAttributes (BacklogGate's queue depth). No
+   * DeleteItem: claims are never released, and a deleted question leaves a tombstone instead.
    */
   static final Set<String> INGEST_ACTIONS = Set.of(
       "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
@@ -61,6 +62,14 @@ class TemplateInvariantsTest {
   /** PendingSweeper: Query on the pending index (stalePending), conditional UpdateItem (failPending). */
   static final Set<String> SWEEPER_ACTIONS = Set.of("dynamodb:Query", "dynamodb:UpdateItem");
   static final String SWEEPER_HANDLER = "dev.batchqa.ingest.SweeperHandler::handleRequest";
+  static final String COMPLETION_EVENTS = "CompletionEventsFunction";
+  /**
+   * CompletionEventsHandler calls only events:PutEvents; the stream actions are what the event source mapping
+   * needs, sqs:SendMessage its on-failure destination.
+   */
+  static final Set<String> COMPLETION_EVENTS_ACTIONS = Set.of(
+      "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+      "events:PutEvents", "sqs:SendMessage");
   /** The DLQ keeps a dead letter at most this long after the source queue would have (operator time). */
   static final long DLQ_MARGIN_SECONDS = 3 * 86_400;
 
@@ -389,7 +398,7 @@ class TemplateInvariantsTest {
 
   @Test
   void functionsUseExplicitStatementsOnlyNoSamPolicyTemplatesOrManagedPoliciesBeyondBasicExecution() {
-    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER, SWEEPER)) {
+    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER, SWEEPER, COMPLETION_EVENTS)) {
       for (Object policy : list(t.properties(fn).get("Policies"))) {
         assertTrue(policy instanceof Map && map(policy).containsKey("Statement"),
             fn + ": only explicit policy documents, no SAM policy template / managed policy: " + policy);
@@ -461,6 +470,62 @@ class TemplateInvariantsTest {
     for (Object ev : map(p.get("Events")).values()) {
       assertEquals("SQS", map(ev).get("Type"), "the dead-letter function has only its DLQ event");
     }
+  }
+
+  @Test
+  void completionEventsFunctionReadsOnlyThisTablesStreamAndPutsOnlyToItsBus() {
+    Map<String, Object> p = t.properties(COMPLETION_EVENTS);
+    assertEquals(Map.of("Fn::GetAtt", List.of("CompletionEventsRole", "Arn")), p.get("Role"),
+        "own role: SAM's DynamoDB event would attach AWSLambdaDynamoDBExecutionRole (streams on Resource *)");
+    assertNull(p.get("Policies"), "policies go to CompletionEventsRole");
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object pol : list(t.properties("CompletionEventsRole").get("Policies"))) {
+      list(path(pol, "PolicyDocument", "Statement")).forEach(s -> statements.add(map(s)));
+    }
+    assertEquals(COMPLETION_EVENTS_ACTIONS, actions(statements));
+    Map<String, Object> expected = Map.of(
+        "dynamodb:", Map.of("Fn::GetAtt", List.of(TABLE, "StreamArn")),
+        "events:", Map.of("Fn::GetAtt", List.of("CompletionEventBus", "Arn")),
+        "sqs:", Map.of("Fn::GetAtt", List.of("CompletionEventsFailureQueue", "Arn")));
+    for (Map<String, Object> st : statements) {
+      Set<String> services = new TreeSet<>();
+      actions(List.of(st)).forEach(a -> services.add(a.substring(0, a.indexOf(':') + 1)));
+      assertEquals(1, services.size(), "one service per statement: " + st);
+      assertEquals(expected.get(services.iterator().next()), st.get("Resource"), "resource of " + st);
+    }
+    assertEquals("AWS::Events::EventBus", t.resource("CompletionEventBus").get("Type"));
+    assertEquals(Map.of("Ref", "CompletionEventBus"), path(p, "Environment", "Variables", "QA_EVENT_BUS_NAME"));
+    assertEquals("NEW_IMAGE", path(t.properties(TABLE), "StreamSpecification", "StreamViewType"));
+  }
+
+  @Test
+  void completionEventsFunctionIsTheIngestZipFedByTheFilteredStreamWithPartialFailures() throws Exception {
+    Map<String, Object> p = t.properties(COMPLETION_EVENTS);
+    assertEquals("java21", p.get("Runtime"));
+    assertEquals(List.of("arm64"), p.get("Architectures"));
+    assertEquals(t.properties(INGEST).get("CodeUri"), p.get("CodeUri"));
+    assertEquals("dev.batchqa.ingest.CompletionEventsHandler::handleRequest", p.get("Handler"));
+    assertEquals(1, map(p.get("Events")).size());
+    Map<String, Object> ev = map(map(map(p.get("Events")).values().iterator().next()));
+    assertEquals("DynamoDB", ev.get("Type"));
+    Map<String, Object> props = map(ev.get("Properties"));
+    assertEquals(Map.of("Fn::GetAtt", List.of(TABLE, "StreamArn")), props.get("Stream"));
+    assertEquals(List.of("ReportBatchItemFailures"), props.get("FunctionResponseTypes"));
+    assertEquals(Boolean.TRUE, props.get("BisectBatchOnFunctionError"));
+    assertEquals(Map.of("Fn::GetAtt", List.of("CompletionEventsFailureQueue", "Arn")),
+        path(props, "DestinationConfig", "OnFailure", "Destination"));
+    List<Object> filters = list(path(props, "FilterCriteria", "Filters"));
+    assertEquals(1, filters.size());
+    var pattern = new com.fasterxml.jackson.databind.ObjectMapper().readTree(scalar(map(filters.get(0)).get("Pattern")));
+    assertEquals(new TreeSet<>(List.of("DONE", "FAILED", "CANCELLED")), new TreeSet<>(
+        new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
+            pattern.at("/dynamodb/NewImage/status/S"), List.class)),
+        "only transitions to a finished status invoke it; never PENDING or a tombstone (DELETED)");
+    assertTrue(t.resourcesOfType("AWS::CloudWatch::Alarm").stream().map(t::properties).anyMatch(a ->
+        Map.of("Fn::GetAtt", List.of("CompletionEventsFailureQueue", "QueueName")).equals(
+            map(list(a.get("Dimensions")).get(0)).get("Value"))), "an alarm on the on-failure queue");
+    assertEquals(new TreeSet<>(List.of("INSERT", "MODIFY")), new TreeSet<>(
+        new com.fasterxml.jackson.databind.ObjectMapper().convertValue(pattern.get("eventName"), List.class)));
   }
 
   @Test
@@ -608,7 +673,7 @@ class TemplateInvariantsTest {
       assertEquals("2.0", scalar(props.get("PayloadFormatVersion")));
       eventRoutes.add(scalar(props.get("Method")).toLowerCase() + " " + props.get("Path"));
     }
-    assertEquals(Set.of("post /qa", "get /qa/{id}", "post /qa/batch"), eventRoutes);
+    assertEquals(Set.of("post /qa", "get /qa/{id}", "delete /qa/{id}", "post /qa/batch"), eventRoutes);
     assertEquals(eventRoutes, bodyRoutes(t.defaults()).keySet());
   }
 

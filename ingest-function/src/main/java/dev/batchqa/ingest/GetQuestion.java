@@ -94,8 +94,9 @@ final class GetQuestion {
         return RecordView.of(record);
     }
 
+    /** A tombstone (a deleted DONE or FAILED question) is a 404, as an unknown id. */
     private QaRecord find(String id) {
-        return store.find(id).orElseThrow(() -> new ApiException(404, "NOT_FOUND", "no question with id " + id, "id"));
+        return store.find(id).filter(r -> r.status() != QaStatus.DELETED).orElseThrow(() -> new ApiException(404, "NOT_FOUND", "no question with id " + id, "id"));
     }
 
     /**
@@ -147,7 +148,7 @@ final class GetQuestion {
         }
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() > 70 ? s.substring(0, 70) + "..." : s;
     }
 }

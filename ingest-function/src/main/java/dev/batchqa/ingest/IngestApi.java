@@ -30,6 +30,8 @@ import org.slf4j.MDC;
  *   <li>{@code POST /qa/batch}: {@link SubmitBatch} (200, an outcome per item);
  *   <li>{@code GET /qa/{id}[?wait=N]}: {@link GetQuestion} (200 with the record, or 404), held up to N s while
  *       PENDING.
+ *   <li>{@code DELETE /qa/{id}}: {@link DeleteQuestion} (204, or 404): PENDING becomes CANCELLED, DONE or FAILED
+ *       a tombstone.
  * </ul>
  *
  * <p>A 202 and a PENDING record carry {@code Retry-After}, the {@link RetryAfter} estimate.
@@ -47,6 +49,7 @@ public final class IngestApi {
     private final SubmitQuestion submitQuestion;
     private final SubmitBatch submitBatch;
     private final GetQuestion getQuestion;
+    private final DeleteQuestion deleteQuestion;
     private final IngestMetrics metrics;
     private final BacklogGate backlog;
 
@@ -55,6 +58,7 @@ public final class IngestApi {
         this.submitQuestion = new SubmitQuestion(store, keys, queue, backlog, validator, clock);
         this.submitBatch = new SubmitBatch(store, queue, backlog, validator, clock);
         this.getQuestion = new GetQuestion(store);
+        this.deleteQuestion = new DeleteQuestion(store);
         this.metrics = metrics;
         this.backlog = backlog;
     }
@@ -121,6 +125,12 @@ public final class IngestApi {
         if (path.equals("/qa")) {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
             SubmitQuestion.Accepted accepted = submitQuestion.submit(event, correlationId(event));
+            if (accepted.anyDeleted()) {
+                // a replay of a key whose question (or one of whose questions) was deleted since: gone, as GET says
+                // (the tombstone is internal)
+                throw new ApiException(404, "NOT_FOUND", "a question of this Idempotency-Key was deleted",
+                        "Idempotency-Key");
+            }
             Map<String, String> headers = new LinkedHashMap<>();
             if (accepted.id() != null) headers.put("Location", "/qa/" + accepted.id()); // one question: its record
             if (accepted.replayed()) headers.put("Idempotent-Replayed", "true");
@@ -134,6 +144,10 @@ public final class IngestApi {
         }
         Matcher status = STATUS_PATH.matcher(path);
         if (status.matches()) {
+            if (method.equals("DELETE")) {
+                deleteQuestion.delete(status.group(1));
+                return Outcome.of(Responses.noContent());
+            }
             if (!method.equals("GET")) throw methodNotAllowed(method, path);
             Duration wait = GetQuestion.waitOf(event, timeLeft);
             RecordView view = getQuestion.get(status.group(1), wait);

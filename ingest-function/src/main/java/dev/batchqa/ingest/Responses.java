@@ -27,6 +27,15 @@ final class Responses {
         }
     }
 
+    /** 204: no body, and nothing for a cache to keep. */
+    static APIGatewayV2HTTPResponse noContent() {
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(204)
+                .withHeaders(Map.of("Cache-Control", "no-store"))
+                .withIsBase64Encoded(false)
+                .build();
+    }
+
     static APIGatewayV2HTTPResponse json(int status, Object body) {
         return json(status, body, Map.of());
     }

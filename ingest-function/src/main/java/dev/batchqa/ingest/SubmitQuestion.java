@@ -58,6 +58,12 @@ final class SubmitQuestion {
                     : new Accepted(items.getFirst().id(), items.getFirst().status(), null, replayed);
         }
 
+        /** Whether a replay found a question deleted since (its record is a tombstone). */
+        boolean anyDeleted() {
+            return questions == null ? QaStatus.DELETED.name().equals(status)
+                    : questions.stream().anyMatch(i -> QaStatus.DELETED.name().equals(i.status()));
+        }
+
         /** Whether any question is still PENDING (the client is told when to look again). */
         boolean pending() {
             return questions == null ? QaStatus.PENDING.name().equals(status)

@@ -199,7 +199,7 @@ class IngestHandlerTest {
     @ParameterizedTest
     @Event(value = "events/apigw-v2/get-qa.json", type = APIGatewayV2HTTPEvent.class)
     void wrongMethodIs405(APIGatewayV2HTTPEvent event) throws Exception {
-        event.getRequestContext().getHttp().setMethod("DELETE");
+        event.getRequestContext().getHttp().setMethod("PUT");
         assertError(handler.handleRequest(event, null), 405, "METHOD_NOT_ALLOWED", null);
     }
 

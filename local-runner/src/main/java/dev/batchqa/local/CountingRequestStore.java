@@ -59,6 +59,11 @@ public final class CountingRequestStore implements RequestStore {
     }
 
     @Override
+    public Deletion delete(String id) {
+        return delegate.delete(id);
+    }
+
+    @Override
     public List<String> stalePending(Instant cutoff, int limit) {
         return delegate.stalePending(cutoff, limit);
     }

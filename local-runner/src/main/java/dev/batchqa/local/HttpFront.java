@@ -31,22 +31,30 @@ import java.util.function.Supplier;
  *
  * <p>Local only, never routed by the deployed API: the "try it" page at {@code /} (static files from the class
  * path, {@code try-it/}) and a small read-only JSON endpoint, {@code GET /local/stats}, with the queue depth and
- * how many questions this runner's handlers completed, which the page shows.
+ * how many questions this runner's handlers completed, which the page shows; and {@code GET /local/events}, the
+ * completion events (as the deployed EventBridge bus gets them) as Server-Sent Events: one
+ * {@code event: QuestionCompleted} with {@code data: {"source","detail-type","time","detail":{...}}} per DONE,
+ * FAILED or CANCELLED question, from the moment of subscribing, and a {@code : keep-alive} comment every
+ * {@value #KEEP_ALIVE_SECONDS} s. {@code curl -N http://localhost:3000/local/events} follows them.
  */
 public final class HttpFront implements AutoCloseable {
     /** API Gateway's own payload limit. */
     static final int MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+    /** Between comments on an idle event stream, so that proxies and clients keep it open. */
+    static final int KEEP_ALIVE_SECONDS = 15;
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler;
     private final Supplier<Object> stats;
+    private final LocalEvents events;
 
     private HttpFront(HttpServer server, RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler,
-            Supplier<Object> stats) {
+            Supplier<Object> stats, LocalEvents events) {
         this.server = server;
         this.handler = handler;
         this.stats = stats;
+        this.events = events;
     }
 
     public static HttpFront start(String host, int port,
@@ -60,6 +68,16 @@ public final class HttpFront implements AutoCloseable {
     public static HttpFront start(String host, int port,
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler, Supplier<Object> stats)
             throws IOException {
+        return start(host, port, handler, stats, null);
+    }
+
+    /**
+     * @param stats  the body of {@code GET /local/stats} (written as JSON), or null for no such endpoint
+     * @param events the completion events of {@code GET /local/events}, or null for no such endpoint
+     */
+    public static HttpFront start(String host, int port,
+            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler, Supplier<Object> stats,
+            LocalEvents events) throws IOException {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 128);
@@ -67,7 +85,7 @@ public final class HttpFront implements AutoCloseable {
             throw new java.io.IOException("port " + port + " on " + host + " is in use (" + e.getMessage()
                     + "); stop what holds it, or set QA_HTTP_PORT to another port", e);
         }
-        HttpFront front = new HttpFront(server, handler, stats);
+        HttpFront front = new HttpFront(server, handler, stats, events);
         server.createContext("/", front::serve);
         server.setExecutor(front.executor);
         server.start();
@@ -105,6 +123,10 @@ public final class HttpFront implements AutoCloseable {
     private boolean serveLocal(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getRawPath();
         if (!exchange.getRequestMethod().equals("GET")) return false;
+        if (path.equals("/local/events") && events != null) {
+            streamEvents(exchange);
+            return true;
+        }
         String resource = STATIC.get(path);
         if (resource == null && !(path.equals("/local/stats") && stats != null)) return false;
         try (exchange) {
@@ -131,6 +153,33 @@ public final class HttpFront implements AutoCloseable {
             exchange.sendResponseHeaders(502, -1);
         }
         return true;
+    }
+
+    /** Server-Sent Events until the client goes away or the front closes (its executor interrupts the wait). */
+    private void streamEvents(HttpExchange exchange) throws IOException {
+        java.util.concurrent.BlockingQueue<String> queue = events.subscribe();
+        try (exchange) {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            out.write(": subscribed\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            while (true) {
+                String json = queue.poll(KEEP_ALIVE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                String frame = json == null ? ": keep-alive\n\n"
+                        : "event: " + dev.batchqa.shared.events.CompletionEvent.DETAIL_TYPE + "\ndata: " + json + "\n\n";
+                out.write(frame.getBytes(StandardCharsets.UTF_8));
+                out.flush(); // an IOException here: the subscriber left
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException gone) {
+            // the subscriber closed the stream
+        } finally {
+            events.unsubscribe(queue);
+        }
     }
 
     private static final Map<String, String> STATIC = Map.of(

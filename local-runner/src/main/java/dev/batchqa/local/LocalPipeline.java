@@ -63,6 +63,7 @@ public final class LocalPipeline implements AutoCloseable {
     private URI sqsEndpoint;
     private URI dynamoEndpoint;
     private PendingSweeper sweeper;
+    private final LocalEvents events = new LocalEvents(Clock.systemUTC());
 
     private LocalPipeline(LocalConfig config) {
         this.config = config;
@@ -106,7 +107,9 @@ public final class LocalPipeline implements AutoCloseable {
                 base.maxQuestionChars(), base.maxBacklog());
         QaValidator validator = QaValidator.fromSettings(settings);
         MessageCodec codec = new MessageCodec(validator);
-        store = new CountingRequestStore(new DynamoDbRequestStore(dynamo, settings));
+        // dynalite has no streams: completion events come from the write path, mapped as the deployed handler maps them
+        store = new CountingRequestStore(new EventingRequestStore(new DynamoDbRequestStore(dynamo, settings), events,
+                Clock.systemUTC()));
 
         if (config.role() != LocalConfig.Role.API) {
             BatchMetrics metrics = new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local");
@@ -125,7 +128,7 @@ public final class LocalPipeline implements AutoCloseable {
                     new IngestApi(store, new DynamoDbIdempotencyStore(dynamo, settings),
                             new SqsRequestQueue(sqs, queueUrl, codec), BacklogGate.sqs(sqs, queueUrl, settings.maxBacklog()),
                             IngestMetrics.none(), validator, Clock.systemUTC()));
-            front = HttpFront.start(config.httpHost(), config.httpPort(), ingest, () -> localStats(queue));
+            front = HttpFront.start(config.httpHost(), config.httpPort(), ingest, () -> localStats(queue), events);
             resources.push(front);
             // SweeperFunction's schedule, in process: PENDING records older than the queue keeps messages end FAILED
             sweeper = new PendingSweeper(store, config.pendingExpiry(), Clock.systemUTC());
@@ -231,6 +234,11 @@ public final class LocalPipeline implements AutoCloseable {
 
     public DynamoDbClient dynamo() {
         return dynamo;
+    }
+
+    /** The completion events of this pipeline's writes (also served at {@code GET /local/events}). */
+    public LocalEvents events() {
+        return events;
     }
 
     /** What the handlers of this pipeline wrote since start. */

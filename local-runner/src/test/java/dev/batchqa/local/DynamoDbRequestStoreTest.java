@@ -10,6 +10,7 @@ import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.store.RequestStore.Completion;
+import dev.batchqa.shared.store.RequestStore.Deletion;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -206,5 +207,95 @@ class DynamoDbRequestStoreTest {
         assertTrue(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW.plus(Duration.ofHours(25)))));
         assertEquals(QaStatus.PENDING, later.find(id).orElseThrow().status());
         assertFalse(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW)), "a live record is never replaced");
+    }
+
+    @Test
+    void deletingAPendingRecordCancelsItWithoutItsTextAndNoCompletionOverwritesIt() {
+        String id = UUID.randomUUID().toString();
+        store.createPending(QaRecord.pending(id, "Who wrote Hamlet?", 2, "corr-7", NOW.minus(Duration.ofDays(5))));
+        assertEquals(Deletion.CANCELLED, store.delete(id));
+
+        QaRecord cancelled = store.find(id).orElseThrow();
+        assertEquals(QaStatus.CANCELLED, cancelled.status());
+        assertEquals(null, cancelled.question());
+        assertEquals(null, cancelled.correlationId());
+        assertEquals(NOW.minus(Duration.ofDays(5)), cancelled.createdAt());
+        assertEquals(NOW, cancelled.completedAt());
+        Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item = rawItem(id);
+        assertFalse(item.containsKey("question") || item.containsKey("correlationId"), item.keySet().toString());
+        assertFalse(item.containsKey("pendingShard") || item.containsKey("pendingSince"), "out of the pending index");
+
+        Completion late = new Completion(id, "Who wrote Hamlet?", 2, "corr-7", NOW.minus(Duration.ofDays(5)));
+        assertFalse(store.complete(late, List.of(new Answer("Shakespeare", 0, 11, 0.9))));
+        assertFalse(store.fail(late, new ErrorInfo("X", "y")));
+        assertFalse(store.failPending(id, new ErrorInfo("EXPIRED", "z")), "the sweeper leaves it alone");
+        assertFalse(store.stalePending(NOW, 1000).contains(id));
+        assertEquals(QaStatus.CANCELLED, store.find(id).orElseThrow().status());
+        assertEquals(Deletion.ALREADY_CANCELLED, store.delete(id), "idempotent");
+        assertEquals(QaStatus.CANCELLED, store.find(id).orElseThrow().status());
+    }
+
+    @Test
+    void deletingACompletedRecordLeavesATombstoneThatOutlivesEveryMessage() {
+        String done = UUID.randomUUID().toString();
+        String failed = UUID.randomUUID().toString();
+        store.createPending(QaRecord.pending(done, "Who?", 1, "c", NOW));
+        store.complete(new Completion(done, "Who?", 1, "c"), List.of(new Answer("Ann", 0, 3, 0.5)));
+        store.fail(new Completion(failed, "Why?", 1, null), new ErrorInfo("INFERENCE_ERROR", "no"));
+
+        for (String id : List.of(done, failed)) {
+            assertEquals(Deletion.DELETED, store.delete(id));
+            assertEquals(Map.of("id", "S", "status", "S", "expiresAt", "N"), shape(rawItem(id)), "id, status, expiry");
+            assertEquals(QaStatus.DELETED, store.find(id).orElseThrow().status());
+            assertEquals(Deletion.ALREADY_DELETED, store.delete(id), "idempotent");
+            // a duplicate of the message, as late as SQS can deliver one (14 days after it was sent)
+            var lastDelivery = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
+                    Clock.fixed(NOW.plus(Duration.ofDays(14)), ZoneOffset.UTC));
+            Completion duplicate = new Completion(id, "Who?", 1, "c", NOW);
+            assertFalse(lastDelivery.complete(duplicate, List.of()), "a late message never recreates it");
+            assertFalse(lastDelivery.fail(duplicate, new ErrorInfo("RETRIES_EXHAUSTED", "x")));
+            assertEquals(QaStatus.DELETED, lastDelivery.find(id).orElseThrow().status(), "still a tombstone");
+        }
+        assertEquals(Deletion.NOT_FOUND, store.delete(UUID.randomUUID().toString()));
+    }
+
+    @Test
+    void aRacingCompletionAndDeleteNeverBothWin() throws Exception {
+        List<String> ids = IntStream.range(0, 40).mapToObj(i -> UUID.randomUUID().toString()).toList();
+        for (String id : ids) store.createPending(QaRecord.pending(id, "q?", 1, null, NOW));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Boolean>> completions = new ArrayList<>();
+            List<java.util.concurrent.Future<Deletion>> deletions = new ArrayList<>();
+            for (String id : ids) {
+                completions.add(pool.submit(() -> store.complete(new Completion(id, "q?", 1, null), List.of())));
+                deletions.add(pool.submit(() -> store.delete(id)));
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                boolean completed = completions.get(i).get();
+                Deletion deletion = deletions.get(i).get();
+                QaStatus status = store.find(ids.get(i)).orElseThrow().status();
+                if (completed) {
+                    assertEquals(Deletion.DELETED, deletion, "the answer came first, so the delete removed it");
+                    assertEquals(QaStatus.DELETED, status);
+                } else {
+                    assertEquals(Deletion.CANCELLED, deletion, "the cancel came first, so the answer was refused");
+                    assertEquals(QaStatus.CANCELLED, status);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> rawItem(String id) {
+        return dynamo.getItem(r -> r.tableName("records").consistentRead(true)
+                .key(Map.of("id", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(id)))).item();
+    }
+
+    private static Map<String, String> shape(Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item) {
+        Map<String, String> types = new java.util.TreeMap<>();
+        item.forEach((k, v) -> types.put(k, v.type().name()));
+        return types;
     }
 }

@@ -48,6 +48,13 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * younger than the result TTL. Any earlier completion of the same message happened after it was sent, so it
  * cannot have expired yet; an older message without a record may be a redelivery or a dead letter of a record
  * that was completed and has expired, and must not come back as a second, different outcome.
+ *
+ * <p>Deletion ({@link #delete}): a PENDING record becomes CANCELLED in place (it keeps its expiry, set at creation
+ * to outlive the message); a DONE or FAILED one is replaced by a tombstone of three attributes, {@code id},
+ * {@code status} (DELETED) and {@code expiresAt}, {@link #PENDING_MIN_TTL} (or the result TTL, if longer) from the
+ * delete: longer than SQS keeps any message sent before it (retention counts from the first enqueue, also in the
+ * dead-letter queue). Completions need the record absent or PENDING, so neither a CANCELLED record nor a tombstone
+ * is ever overwritten, and a late or duplicate message cannot recreate a deleted question.
  */
 public final class DynamoDbRequestStore implements RequestStore {
     static final String ID = "id";
@@ -293,6 +300,73 @@ public final class DynamoDbRequestStore implements RequestStore {
         return ids;
     }
 
+    /**
+     * Reads the record, then writes the step its status calls for with a condition on that status; when the
+     * condition fails (a completion or another delete won the race), reads again. At most three rounds: PENDING,
+     * then DONE or FAILED, then a tombstone.
+     */
+    @Override
+    public Deletion delete(String id) {
+        for (int round = 0; round < 3; round++) {
+            Optional<QaRecord> found = find(id);
+            if (found.isEmpty()) return Deletion.NOT_FOUND;
+            switch (found.get().status()) {
+                case CANCELLED -> {
+                    return Deletion.ALREADY_CANCELLED;
+                }
+                case DELETED -> {
+                    return Deletion.ALREADY_DELETED;
+                }
+                case PENDING -> {
+                    if (cancel(id)) return Deletion.CANCELLED;
+                }
+                case DONE, FAILED -> {
+                    if (tombstone(id)) return Deletion.DELETED;
+                }
+            }
+        }
+        throw new IllegalStateException("record " + id + " kept changing while it was deleted");
+    }
+
+    /** PENDING to CANCELLED, without the user's text; out of the pending index, so the sweeper never sees it. */
+    private boolean cancel(String id) {
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder()
+                    .tableName(table)
+                    .key(Map.of(ID, s(id)))
+                    .updateExpression("SET #status = :cancelled, #completedAt = :now"
+                            + " REMOVE #question, #correlationId, #pendingShard, #pendingSince")
+                    .conditionExpression(STILL_PENDING)
+                    .expressionAttributeNames(Map.of("#status", STATUS, "#completedAt", COMPLETED_AT,
+                            "#question", QUESTION, "#correlationId", CORRELATION_ID,
+                            "#pendingShard", PENDING_SHARD, "#pendingSince", PENDING_SINCE))
+                    .expressionAttributeValues(Map.of(":cancelled", s(QaStatus.CANCELLED.name()),
+                            ":now", s(clock.instant().toString()), ":pending", s(QaStatus.PENDING.name())))
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** DONE or FAILED to a tombstone: the whole item replaced, so nothing of the question or answer is left. */
+    private boolean tombstone(String id) {
+        try {
+            dynamo.putItem(PutItemRequest.builder()
+                    .tableName(table)
+                    .item(Map.of(ID, s(id), STATUS, s(QaStatus.DELETED.name()),
+                            EXPIRES_AT, n(clock.instant().plus(pendingTtl()).getEpochSecond())))
+                    .conditionExpression("#status IN (:done, :failed)")
+                    .expressionAttributeNames(Map.of("#status", STATUS))
+                    .expressionAttributeValues(Map.of(":done", s(QaStatus.DONE.name()),
+                            ":failed", s(QaStatus.FAILED.name())))
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
     /** The index shard of a record: stable, so that a record never moves between shards. */
     static int shardOf(String id) {
         return Math.floorMod(id.hashCode(), PENDING_SHARDS);
@@ -364,7 +438,11 @@ public final class DynamoDbRequestStore implements RequestStore {
         return expires != null && Long.parseLong(expires.n()) <= clock.instant().getEpochSecond();
     }
 
-    private static QaRecord toRecord(Map<String, AttributeValue> item) {
+    /**
+     * The record an item holds, as {@link #find} reads it (expiry not checked); also what the completion-events
+     * function reads from a stream image, so that both paths map an item the same way.
+     */
+    public static QaRecord toRecord(Map<String, AttributeValue> item) {
         List<Answer> answers = item.containsKey(ANSWERS)
                 ? item.get(ANSWERS).l().stream().map(v -> toAnswer(v.m())).toList()
                 : List.of();

@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Where question records live. Completion is write-once: a DONE or FAILED record is never overwritten. */
+/**
+ * Where question records live. Completion is write-once: a DONE, FAILED or CANCELLED record is never overwritten
+ * by a completion, and a DELETED tombstone never by anything.
+ */
 public interface RequestStore {
 
     /** Stores a new PENDING record; false when a record with this id already exists. */
@@ -62,6 +65,32 @@ public interface RequestStore {
      * {@link #fail} it never creates a record: the sweeper must not resurrect what it did not find.
      */
     boolean failPending(String id, ErrorInfo error);
+
+    /**
+     * {@code DELETE /qa/{id}}: a PENDING record becomes CANCELLED (question and correlation id removed), a DONE or
+     * FAILED one becomes a DELETED tombstone (id, status, expiry only). Conditional, so that a racing completion
+     * and a delete cannot both win: whichever writes first decides, and the other sees the result. Repeating it
+     * changes nothing: a CANCELLED record stays CANCELLED, a tombstone stays a tombstone.
+     *
+     * <p>A default that refuses, so that stores written before deletion existed (test doubles) still compile.
+     */
+    default Deletion delete(String id) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot delete");
+    }
+
+    /** What {@link #delete} did. */
+    enum Deletion {
+        /** A PENDING record is CANCELLED now. */
+        CANCELLED,
+        /** A DONE or FAILED record is a tombstone now. */
+        DELETED,
+        /** The record was CANCELLED already: unchanged. */
+        ALREADY_CANCELLED,
+        /** The record was a tombstone already: unchanged. */
+        ALREADY_DELETED,
+        /** No record (or an expired one). */
+        NOT_FOUND
+    }
 
     /**
      * What a completion knows about the question, enough to create the record if no PENDING one exists: the

@@ -94,6 +94,31 @@ public class InMemoryRequestStore implements RequestStore {
                 .toList();
     }
 
+    /** As the DynamoDB store: CANCELLED keeps id, status, topK and times; a tombstone keeps id and status. */
+    @Override
+    public synchronized Deletion delete(String id) {
+        maybeFail();
+        QaRecord r = records.get(id);
+        if (r == null) return Deletion.NOT_FOUND;
+        switch (r.status()) {
+            case CANCELLED -> {
+                return Deletion.ALREADY_CANCELLED;
+            }
+            case DELETED -> {
+                return Deletion.ALREADY_DELETED;
+            }
+            case PENDING -> {
+                records.put(id, new QaRecord(id, QaStatus.CANCELLED, null, r.topK(), List.of(), null, null, null,
+                        null, r.createdAt(), clock.instant(), r.queued()));
+                return Deletion.CANCELLED;
+            }
+            default -> {
+                records.put(id, new QaRecord(id, QaStatus.DELETED, null, 1, List.of(), null, null, null, null, null, null, false));
+                return Deletion.DELETED;
+            }
+        }
+    }
+
     private boolean mayCreate(Completion c) {
         return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
     }
