@@ -76,4 +76,28 @@ class DeadLetterHandlerTest {
         assertEquals(List.of("9b2f4c1a-0000-4000-8000-00000000dead"),
                 response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList());
     }
+
+    /** A schema v2 message names several questions: every one still PENDING ends FAILED, each under its own id. */
+    @org.junit.jupiter.api.Test
+    void aDeadLetteredVersionTwoMessageFailsEachOfItsQuestions() {
+        store.createPending(QaRecord.pending("v2-a", "Which score?", 1, null, SENT));
+        store.complete(new Completion("v2-b", "Which model?", 1, null), List.of(new Answer("BERT", 0, 4, 0.9)));
+        SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
+        message.setMessageId("5b1e6f0a-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
+        message.setBody("{\"version\": 2, \"context\": \"BERT scored 83.1.\", \"questions\": [{\"id\": \"v2-a\", "
+                + "\"question\": \"Which score?\"}, {\"id\": \"v2-b\", \"question\": \"Which model?\"}, "
+                + "{\"id\": \"v2-c\", \"question\": \"Which year?\"}]}");
+        message.setAttributes(java.util.Map.of("SentTimestamp", Long.toString(SENT.toEpochMilli())));
+        SQSEvent event = new SQSEvent();
+        event.setRecords(List.of(message));
+
+        assertEquals(List.of(), handler.handleRequest(event, null).getBatchItemFailures());
+        assertEquals("RETRIES_EXHAUSTED", store.find("v2-a").orElseThrow().error().code());
+        assertEquals(QaStatus.DONE, store.find("v2-b").orElseThrow().status(), "an answer that made it is kept");
+        QaRecord created = store.find("v2-c").orElseThrow();
+        assertEquals(QaStatus.FAILED, created.status(), "a bulk question without a record gets one");
+        assertEquals("Which year?", created.question());
+        assertEquals(java.util.Optional.empty(), store.find("5b1e6f0a-1c2d-4e3f-8a9b-0c1d2e3f4a5b"),
+                "no record under the SQS message id of a message that names its questions");
+    }
 }
