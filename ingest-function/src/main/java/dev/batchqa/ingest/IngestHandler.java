@@ -14,7 +14,6 @@ import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.MDC;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** Lambda entry point for the HTTP API. Everything is built once per container, in the constructor. */
 public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -44,8 +43,7 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
     public static IngestApi fromEnvironment(Settings settings) {
         QaValidator validator = QaValidator.fromSettings(settings);
         var dynamo = AwsClients.dynamoDb();
-        // built on the first POST: a GET never needs it, and init sheds its ~0.2 s of CPU (docs/cold-start.md)
-        SqsClient sqs = AwsClients.lazy(SqsClient.class, AwsClients::sqs);
+        var sqs = AwsClients.sqs();
         return new IngestApi(
                 new DynamoDbRequestStore(dynamo, settings),
                 new DynamoDbIdempotencyStore(dynamo, settings),
