@@ -36,7 +36,14 @@ ENV PYTORCH_LIBRARY_PATH=/opt/libtorch \
     DJL_CACHE_DIR=/tmp/djl \
     QA_MODEL_DIR=/opt/model \
     MALLOC_MMAP_THRESHOLD_=1000000000 \
-    MALLOC_TRIM_THRESHOLD_=1000000000
+    MALLOC_TRIM_THRESHOLD_=1000000000 \
+    OMP_WAIT_POLICY=PASSIVE
+
+# OpenMP (libtorch's bundled libgomp): a thread that reaches the end of a parallel region sleeps instead of spinning
+# for the others. libtorch opens one such region per operator (hundreds per pass); when the other vCPU is busy
+# elsewhere (a noisy host, the SDK's threads during init), spinning burned that core's time while the thread it waited
+# for could not run: under load a batch of 10 SQuAD questions took 2.3-3.0 s and 1.5 s CPU spinning, 0.6-1.0 s and
+# 0.55 s CPU passive (docs/cold-start.md).
 
 # glibc malloc: keep freed blocks in the heap instead of returning them to the kernel. By default every block above
 # the mmap threshold (which glibc raises dynamically only up to 32 MiB) is mmap'ed on malloc and munmap'ed on free,

@@ -21,10 +21,12 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * Lambda entry point for the SQS event source (with {@code ReportBatchItemFailures}). The model and tokenizer
@@ -32,6 +34,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * remaining time as its deadline.
  */
 public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    // Before the logger: this field is initialised first, so libtorch is mapped while the logging framework starts.
+    private static final LibtorchPreload LIBTORCH = LibtorchPreload.start(System.getenv("PYTORCH_LIBRARY_PATH"));
     private static final Logger log = LoggerFactory.getLogger(InferenceHandler.class);
     private final BatchProcessor processor;
 
@@ -59,20 +63,31 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
         Settings settings = Settings.from(env);
         // The DynamoDB client (SDK classes, ~0.3-1 s under C1) is built on its own thread while libtorch and the
         // model load: at the deployed memory init has 2 vCPUs, and the engine load keeps only one of them busy.
-        CompletableFuture<DynamoDbClient> dynamo = new CompletableFuture<>();
+        CompletableFuture<DynamoDbRequestStore> dynamo = new CompletableFuture<>();
+        CompletableFuture<Void> sdkWarm = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("init-sdk").start(() -> {
             try {
                 long t0 = System.nanoTime();
-                DynamoDbClient client = AwsClients.dynamoDb();
+                DynamoDbRequestStore store = new DynamoDbRequestStore(AwsClients.dynamoDb(), settings);
                 phases.put("sdkClientMs", (System.nanoTime() - t0) / 1_000_000);
-                dynamo.complete(client);
+                dynamo.complete(store);
+                warmStore(store, phases);
             } catch (Throwable t) {
                 dynamo.completeExceptionally(t);
+            } finally {
+                sdkWarm.complete(null);
             }
         });
         try {
             QaEngine engine = loadEngine(EngineLoader.fromEnvironment(env), phases);
-            DynamoDbRequestStore store = new DynamoDbRequestStore(dynamo.join(), settings);
+            DynamoDbRequestStore store = dynamo.join();
+            try {
+                sdkWarm.get(SDK_WARM_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // a slow read goes on in the background; the first batch just pays what is left of it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             phases.mark("sdkWaitMs");
             BatchProcessor processor = new BatchProcessor(
                     engine,
@@ -89,10 +104,30 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
         }
     }
 
+    /** How long init waits at most for {@link #warmStore}'s read once the engine is loaded. */
+    private static final Duration SDK_WARM_UP_WAIT = Duration.ofSeconds(2);
+
+    /**
+     * One read of an id that never exists (BatchGetItem, which the function may call), on the SDK thread while the
+     * engine loads: the first request through the client pays for the request pipeline's classes, the signer, the
+     * JSON protocol and the HTTP connection, ~0.5-1 s at C1 that otherwise lands on the first batch. A failure
+     * (permissions, network) is logged and ignored: the batch's own requests report it.
+     */
+    private static void warmStore(DynamoDbRequestStore store, InitPhases phases) {
+        long t0 = System.nanoTime();
+        try {
+            store.findAll(java.util.List.of("init-warm-up-read"));
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("error", e.getClass().getName()).log("init warm-up read failed");
+        }
+        phases.put("sdkWarmUpMs", (System.nanoTime() - t0) / 1_000_000);
+    }
+
     /** The loader's steps one by one, so that the init phases show libtorch, the model and the warm-up apart. */
     private static QaEngine loadEngine(EngineLoader loader, InitPhases phases) throws IOException {
         ai.djl.engine.Engine.getEngine("PyTorch"); // libtorch: native libraries and JNI
         phases.mark("libtorchMs");
+        phases.put("libtorchPreloadMs", LIBTORCH.millis()); // on its own thread, from class initialisation
         QaEngine engine = loader.loadCold();
         phases.mark("modelAndTokenizerMs");
         try {

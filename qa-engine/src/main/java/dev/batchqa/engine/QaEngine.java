@@ -63,6 +63,9 @@ public final class QaEngine implements Answerer, AutoCloseable {
     private volatile long warmUpMillis;
     private final ModelIdentity identity;
 
+    /** Forward passes {@link #warmUp} runs: the executor profiles the first and optimises on the second. */
+    static final int WARM_UP_PASSES = 2;
+
     private QaEngine(EngineOptions settings, ZooModel<NDList, NDList> model, WindowEncoder encoder,
             ModelIdentity identity) {
         this.settings = settings;
@@ -204,12 +207,14 @@ public final class QaEngine implements Answerer, AutoCloseable {
     }
 
     /**
-     * Runs throw-away forward passes of the shapes a first batch runs: a pass full of short windows, one of
-     * SQuAD-paragraph windows (~160 tokens) and one full-length window, each shape twice, after two single-row
-     * passes of one sentence. TorchScript's profiling executor profiles the first run and optimises the graph on the
-     * second, which makes the first answers several times slower than later ones; doing this during the Lambda init
-     * phase keeps that cost off the first batch, and doing it on the cheapest passes keeps a tight budget's overrun
-     * small.
+     * Runs {@link #WARM_UP_PASSES} throw-away single-row forward passes of one short sentence: the cheapest pass
+     * there is, and all a first batch needs. The first pass of a process pays one-off costs that no later pass pays
+     * (libtorch's OpenMP thread pool and MKL set-up, the TorchScript executor's profiling run; the second pass pays
+     * its optimisation), about 0.3-0.7 s of CPU; a pass of another shape pays nothing comparable: with fp32 MiniLM a
+     * first batch of 10 SQuAD questions (one ~170-token pass) ran as fast as the next one after these two passes,
+     * and TorchScript's graph work was under 1 % of the warm-up's samples in {@code perf} (docs/cold-start.md). So
+     * the warm-up no longer runs the batch shapes (full passes of short, paragraph and full-length windows): those
+     * cost several batches' worth of real compute (3-4 s of a 5-6 s Lambda init) to warm nothing.
      *
      * <pre>{@code
      * long ms = engine.warmUp(Duration.ofSeconds(3)); // stops between passes once 3 s are spent
@@ -222,44 +227,17 @@ public final class QaEngine implements Answerer, AutoCloseable {
     public long warmUp(Duration budget) {
         long started = System.nanoTime();
         long deadline = started + budget.toNanos();
-        String sentence = "The warm up sentence number seven is about the weather in the city. ";
+        QaQuery query = new QaQuery("What is the sentence about?",
+                "The warm up sentence number seven is about the weather in the city.", 1);
         int passes = 0;
-        int full = fullWindowRepeats(sentence);
-        // {sentence repeats, fill the pass?}: first two single-row passes of one sentence, the cheapest a pass gets:
-        // the executor's one-off profiling and optimisation runs land on them, so an overrun of the budget (at most
-        // the pass in progress) stays small; then full passes of short, SQuAD-paragraph (~160 tokens) and
-        // full-window windows, the shapes a first batch runs, each twice.
-        int[][] steps = {{1, 0}, {1, 0}, {1, 1}, {1, 1}, {Math.min(10, full), 1}, {Math.min(10, full), 1},
-            {full, 1}, {full, 1}};
-        java.util.Map<String, Integer> runs = new java.util.HashMap<>();
-        for (int[] step : steps) {
-            if (System.nanoTime() >= deadline) break;
-            QaQuery query = new QaQuery("What is the sentence about?", sentence.repeat(step[0]), 1);
-            PreparedQuery first = prepare(query);
-            int len = first.windows.get(0).length();
-            int rows = step[1] == 0 ? 1
-                    : Math.max(1, Math.min(settings.maxWindowsPerPass(), settings.maxTokensPerPass() / len));
-            // a shape already run twice (a short model's window is full after one sentence) is not run again
-            if (runs.merge(rows + "x" + len, 1, Integer::sum) > 2) continue;
-            List<PreparedQuery> pass = new ArrayList<>(List.of(first));
-            while (pass.size() < rows) pass.add(prepare(query));
-            answerPrepared(pass);
+        while (passes < WARM_UP_PASSES && System.nanoTime() < deadline) {
+            answerPrepared(List.of(prepare(query)));
             passes++;
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         warmUpMillis = millis;
         LOG.info("QA engine warmed up in {} ms ({} passes)", millis, passes);
         return millis;
-    }
-
-    /** The most repeats of the sentence that still tokenize into one window (tokenization only, no pass). */
-    private int fullWindowRepeats(String sentence) {
-        int repeats = 1;
-        while (repeats < 200 && prepare(new QaQuery("What is the sentence about?", sentence.repeat(repeats + 1), 1))
-                .windows.size() == 1) {
-            repeats++;
-        }
-        return repeats;
     }
 
     /** Which model and numeric variant this engine answers with. */
