@@ -20,8 +20,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +44,14 @@ import org.slf4j.LoggerFactory;
  * few forward passes as the caps allow (length-sorted, each pass padded only to its longest window), then decodes
  * each query as the SQuAD reference does.
  *
+ * <p>Forward passes run on the engine's own {@link EngineOptions#workers() workers}, each with its own predictor and
+ * {@link EngineOptions#threads() threads} intra-op threads: the passes of one call are spread over them and run in
+ * parallel. Every pass is computed whole by one predictor, so a window's logits do not depend on the number of
+ * workers.
+ *
  * <p>Thread-safety: one engine is meant to be shared per process. All methods may be called from any thread;
- * tokenization and decoding run concurrently, forward passes are serialized (each already uses all intra-op threads).
+ * tokenization and decoding run on the caller's thread, concurrently; a worker runs one pass at a time, and the
+ * passes of concurrent calls queue on the workers in call order.
  */
 public final class QaEngine implements Answerer, AutoCloseable {
 
@@ -49,11 +61,12 @@ public final class QaEngine implements Answerer, AutoCloseable {
 
     private final EngineOptions settings;
     private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
+    /** One per worker; predictor i is used only by the thread of workers[i] (DJL predictors are not thread-safe). */
+    private final List<Predictor<NDList, NDList>> predictors;
+    /** Single-thread executors: a worker thread keeps its libtorch thread count and its OpenMP team across passes. */
+    private final ExecutorService[] workers;
     private final WindowEncoder encoder;
     private final SpanDecoder decoder;
-    /** Fair: concurrent callers take turns pass by pass, so a caller with short work is not starved by a long one. */
-    private final ReentrantLock passLock = new ReentrantLock(true);
     private final LongAdder queries = new LongAdder();
     private final LongAdder windows = new LongAdder();
     private final LongAdder passes = new LongAdder();
@@ -65,9 +78,21 @@ public final class QaEngine implements Answerer, AutoCloseable {
     private QaEngine(EngineOptions settings, ZooModel<NDList, NDList> model, WindowEncoder encoder) {
         this.settings = settings;
         this.model = model;
-        this.predictor = model.newPredictor();
         this.encoder = encoder;
         this.decoder = new SpanDecoder(settings);
+        int n = settings.workers();
+        this.predictors = new ArrayList<>(n);
+        this.workers = new ExecutorService[n];
+        for (int i = 0; i < n; i++) {
+            predictors.add(model.newPredictor());
+            String name = "qa-engine-worker-" + i;
+            workers[i] = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true); // an engine left open must not keep the JVM alive
+                return t;
+            });
+            workers[i].execute(() -> pinThreads(settings.threads()));
+        }
     }
 
     /**
@@ -153,6 +178,17 @@ public final class QaEngine implements Answerer, AutoCloseable {
         }
     }
 
+    /**
+     * Sets the calling thread's intra-op thread count. libtorch keeps it per native thread (each has its own OpenMP
+     * team), but initialises a thread lazily, at its first parallel op, from the process-wide value the last
+     * {@code set_num_threads} left: getNumThreads forces that initialisation first, so another engine's setting
+     * (e.g. a 1-worker engine with 2 threads in the same JVM) cannot overwrite this worker's later.
+     */
+    private static void pinThreads(int threads) {
+        JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+    }
+
     /** Answers one query; see {@link #answerAll}. */
     @Override
     public QaResult answer(QaQuery query) {
@@ -203,9 +239,9 @@ public final class QaEngine implements Answerer, AutoCloseable {
      * Runs throw-away forward passes of the shapes a first batch runs: a pass full of short windows, one of
      * SQuAD-paragraph windows (~160 tokens) and one full-length window, each shape twice, after two single-row
      * passes of one sentence. TorchScript's profiling executor profiles the first run and optimises the graph on the
-     * second, which makes the first answers several times slower than later ones; doing this during the Lambda init
-     * phase keeps that cost off the first batch, and doing it on the cheapest passes keeps a tight budget's overrun
-     * small.
+     * second, which makes the first answers several times slower than later ones; every step runs on every worker
+     * (each worker thread's OpenMP team pays its own first-run cost); doing this during the Lambda init phase keeps
+     * that cost off the first batch, and doing it on the cheapest passes keeps a tight budget's overrun small.
      *
      * <pre>{@code
      * long ms = engine.warmUp(Duration.ofSeconds(3)); // stops between passes once 3 s are spent
@@ -237,14 +273,20 @@ public final class QaEngine implements Answerer, AutoCloseable {
                     : Math.max(1, Math.min(settings.maxWindowsPerPass(), settings.maxTokensPerPass() / len));
             // a shape already run twice (a short model's window is full after one sentence) is not run again
             if (runs.merge(rows + "x" + len, 1, Integer::sum) > 2) continue;
-            List<PreparedQuery> pass = new ArrayList<>(List.of(first));
-            while (pass.size() < rows) pass.add(prepare(query));
-            answerPrepared(pass);
+            // every worker runs the step, at once as a first batch would: each predictor and each worker thread's
+            // OpenMP team pay their first-run costs here; each worker gets its own windows (they receive logits)
+            List<Job> jobs = new ArrayList<>(workers.length);
+            for (int w = 0; w < workers.length; w++) {
+                List<Window> pass = new ArrayList<>(rows);
+                for (int r = 0; r < rows; r++) pass.addAll(r == 0 && w == 0 ? first.windows : prepare(query).windows);
+                jobs.add(new Job(pass).start(w, 1));
+            }
+            for (Job job : jobs) job.await();
             passes++;
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         warmUpMillis = millis;
-        LOG.info("QA engine warmed up in {} ms ({} passes)", millis, passes);
+        LOG.info("QA engine warmed up in {} ms ({} passes on each of {} workers)", millis, passes, workers.length);
         return millis;
     }
 
@@ -274,54 +316,106 @@ public final class QaEngine implements Answerer, AutoCloseable {
     }
 
     /**
-     * Frees the model. Waits at most {@link #CLOSE_WAIT} for a forward pass in progress: a pass stuck in native
-     * code cannot be interrupted, and a process shutting down must not hang on it (the native memory is then left
-     * to the process exit).
+     * Frees the model and stops the workers. Waits at most {@link #CLOSE_WAIT} for the passes in progress or queued: a
+     * pass stuck in native code cannot be interrupted, and a process shutting down must not hang on it (the native
+     * memory is then left to the process exit).
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ExecutorService worker : workers) worker.shutdown(); // queued passes still run: their callers wait
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         try {
-            if (!passLock.tryLock(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                closed = true;
-                LOG.warn("QA engine closed while a forward pass was still running; its native memory is not freed");
-                return;
+            for (ExecutorService worker : workers) {
+                if (!worker.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("QA engine closed while a forward pass was still running; its native memory is not freed");
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closed = true;
             return;
         }
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            predictor.close();
-            model.close();
-            encoder.close();
-        } finally {
-            passLock.unlock();
-        }
+        for (Predictor<NDList, NDList> predictor : predictors) predictor.close();
+        model.close();
+        encoder.close();
     }
 
     /** Runs all windows through the model and stores each window's start/end logits in it. */
     private void infer(List<Window> all) {
-        int[] lengths = all.stream().mapToInt(Window::length).toArray();
-        List<BatchPlanner.Pass> plan = BatchPlanner.plan(lengths, settings);
-        passLock.lock();
-        try {
-            if (closed) {
+        new Job(all).start(0, workers.length).await();
+    }
+
+    /**
+     * The forward passes of one call. Each worker it starts on takes the next pass of the plan (longest first) until
+     * none is left, so the passes spread over the free workers however their costs differ; a pass runs whole on one
+     * predictor, so its logits are those of a single-worker engine.
+     */
+    private final class Job {
+        private final List<Window> all;
+        private final List<BatchPlanner.Pass> plan;
+        private final AtomicInteger next = new AtomicInteger();
+        /** Counts passes run or skipped after a failure; its await publishes the logits the workers wrote. */
+        private final CountDownLatch done;
+        private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+
+        Job(List<Window> all) {
+            this.all = all;
+            this.plan = BatchPlanner.plan(all.stream().mapToInt(Window::length).toArray(), settings);
+            this.done = new CountDownLatch(plan.size());
+        }
+
+        /** Queues this job on workers first..first+count-1 (no more workers than passes). */
+        Job start(int first, int count) {
+            int started = 0;
+            for (int w = first; w < first + Math.min(count, plan.size()); w++) {
+                Predictor<NDList, NDList> predictor = predictors.get(w);
+                try {
+                    workers[w].execute(() -> drain(predictor));
+                    started++;
+                } catch (RejectedExecutionException e) {
+                    // closed meanwhile: a worker that did start still drains the whole plan
+                }
+            }
+            if (started == 0 && !plan.isEmpty()) {
                 throw new IllegalStateException("QaEngine is closed");
             }
-            for (BatchPlanner.Pass pass : plan) {
-                forward(all, pass);
+            return this;
+        }
+
+        private void drain(Predictor<NDList, NDList> predictor) {
+            for (int k; (k = next.getAndIncrement()) < plan.size(); ) {
+                try {
+                    if (failure.get() == null) forward(predictor, all, plan.get(k));
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
+                }
             }
-        } finally {
-            passLock.unlock();
+        }
+
+        /** Waits for every pass, uninterruptibly: the workers write into the caller's windows until then. */
+        void await() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            RuntimeException e = failure.get();
+            if (e != null) throw e;
         }
     }
 
-    private void forward(List<Window> all, BatchPlanner.Pass pass) {
+    private void forward(Predictor<NDList, NDList> predictor, List<Window> all, BatchPlanner.Pass pass) {
         int rows = pass.windows().length;
         int len = pass.paddedLength();
         long[] ids = new long[rows * len]; // zeros: [PAD] id 0, attention 0, token type 0

@@ -36,7 +36,7 @@ class QaEngineTest {
         // one warm-up sentence already fills the fixture's 64-token window: two single-row passes, then the one
         // batch shape twice, one forward pass per step (a 384-token model runs 8)
         EngineStats warm = engine.stats().minus(start);
-        assertEquals(4, warm.forwardPasses(), "one pass per warm-up step");
+        assertEquals(4L * engine.options().workers(), warm.forwardPasses(), "one pass per warm-up step and worker");
         assertTrue(warm.windows() > warm.forwardPasses(), "the short shape fills a pass with several windows");
         assertEquals(before, engine.answer(query));
     }
