@@ -49,8 +49,11 @@ public final class ThroughputBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "questions per answerAll call (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--threads", description = "intra-op threads for both (default: available processors)")
+    @Option(names = "--threads", description = "intra-op threads for both (default: available processors; per worker)")
     Integer threads;
+
+    @Option(names = "--workers", description = "the engine's workers (default: available processors; the seed has 1)")
+    Integer workers;
 
     @Option(names = "--engine-model-file", description = "model file of the engine (default: the model's config)")
     String engineModelFile;
@@ -93,8 +96,11 @@ public final class ThroughputBench implements Callable<Integer> {
             base = base.withThreads(threads);
         }
         // the seed: one window per pass, no padding (a pass of one window is as long as the window), fp32 model.pt
-        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1);
+        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1).withWorkers(1);
         EngineOptions engineConfig = engineModelFile != null ? base.withModelFile(engineModelFile) : base;
+        if (workers != null) {
+            engineConfig = engineConfig.withWorkers(workers);
+        }
         List<Mode> modes = new ArrayList<>();
         try {
             modes.add(new Mode("seed", QaEngine.load(seedConfig), qs.size()));
