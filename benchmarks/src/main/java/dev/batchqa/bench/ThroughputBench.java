@@ -65,6 +65,9 @@ public final class ThroughputBench implements Callable<Integer> {
             description = "more engines: the defaults with these maxTokensPerPass values")
     List<Integer> alsoTokens = new ArrayList<>();
 
+    @Option(names = "--also-workers", split = ",", description = "more engines: the defaults with these workers values")
+    List<Integer> alsoWorkers = new ArrayList<>();
+
     /** One configuration under test and what it has measured so far. */
     private static final class Mode {
         final String name;
@@ -107,6 +110,9 @@ public final class ThroughputBench implements Callable<Integer> {
             modes.add(new Mode("engine", QaEngine.load(engineConfig), qs.size()));
             for (String file : also) {
                 modes.add(new Mode("engine:" + file, QaEngine.load(base.withModelFile(file)), qs.size()));
+            }
+            for (int n : alsoWorkers) {
+                modes.add(new Mode("engine:workers=" + n, QaEngine.load(engineConfig.withWorkers(n)), qs.size()));
             }
             for (int tokens : alsoTokens) {
                 modes.add(new Mode("engine:tokens=" + tokens, QaEngine.load(engineConfig.withMaxTokensPerPass(tokens)),
