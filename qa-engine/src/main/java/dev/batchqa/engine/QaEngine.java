@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -279,7 +280,9 @@ public final class QaEngine implements Answerer, AutoCloseable {
             for (int w = 0; w < workers.length; w++) {
                 List<Window> pass = new ArrayList<>(rows);
                 for (int r = 0; r < rows; r++) pass.addAll(r == 0 && w == 0 ? first.windows : prepare(query).windows);
-                jobs.add(new Job(pass).start(w, 1));
+                // one pass of exactly this shape (the planner would cut it into shares)
+                jobs.add(new Job(pass, List.of(new BatchPlanner.Pass(IntStream.range(0, rows).toArray(), len)))
+                        .start(w, 1));
             }
             for (Job job : jobs) job.await();
             passes++;
@@ -363,8 +366,12 @@ public final class QaEngine implements Answerer, AutoCloseable {
         private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
         Job(List<Window> all) {
+            this(all, BatchPlanner.plan(all.stream().mapToInt(Window::length).toArray(), settings));
+        }
+
+        Job(List<Window> all, List<BatchPlanner.Pass> plan) {
             this.all = all;
-            this.plan = BatchPlanner.plan(all.stream().mapToInt(Window::length).toArray(), settings);
+            this.plan = plan;
             this.done = new CountDownLatch(plan.size());
         }
 
