@@ -21,13 +21,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,18 +44,18 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #answerAll} splits every context into overlapping windows, runs the windows of all queries together in as
- * few forward passes as the caps allow (length-sorted, each pass padded only to its longest window), then decodes
- * each query as the SQuAD reference does.
+ * <p>{@link #answerAll} splits every context into overlapping windows, runs the windows of all queries together in
+ * batched forward passes (length-sorted, each pass padded only to its longest window, cut into passes of about equal
+ * cost so that the workers finish together), then decodes each query as the SQuAD reference does.
  *
  * <p>Forward passes run on the engine's own {@link EngineOptions#workers() workers}, each with its own predictor and
  * {@link EngineOptions#threads() threads} intra-op threads: the passes of one call are spread over them and run in
- * parallel. Every pass is computed whole by one predictor, so a window's logits do not depend on the number of
- * workers.
+ * parallel. Every pass is computed whole by one predictor and the plan does not depend on the number of workers, so
+ * a window's logits do not depend on it either.
  *
  * <p>Thread-safety: one engine is meant to be shared per process. All methods may be called from any thread;
- * tokenization and decoding run on the caller's thread, concurrently; a worker runs one pass at a time, and the
- * passes of concurrent calls queue on the workers in call order.
+ * a call's tokenization and decoding are split between the caller's thread and the workers; a worker runs one pass
+ * (or slice) at a time, and the work of concurrent calls queues on the workers in call order.
  */
 public final class QaEngine implements Answerer, AutoCloseable {
 
@@ -199,9 +202,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
     /** Answers all queries, batching the windows of all of them; results are in query order. */
     @Override
     public List<QaResult> answerAll(List<QaQuery> batch) {
-        List<PreparedQuery> prepared = new ArrayList<>(batch.size());
-        for (QaQuery query : batch) prepared.add(prepare(query));
-        return answerPrepared(prepared);
+        return answerPrepared(spread(batch, this::prepare));
     }
 
     /** Splits the query into windows (tokenization only, no forward pass); see {@link PreparedQuery}. */
@@ -228,11 +229,68 @@ public final class QaEngine implements Answerer, AutoCloseable {
             all.addAll(p.windows);
         }
         infer(all);
-        List<QaResult> results = new ArrayList<>(batch.size());
-        for (PreparedQuery p : batch) {
-            results.add(decoder.decode(p.query(), p.windows));
-        }
+        List<QaResult> results = spread(batch, p -> decoder.decode(p.query(), p.windows));
         queries.add(batch.size());
+        return results;
+    }
+
+    /**
+     * Applies {@code f} to every item, in slices on the caller and the other workers at once: tokenizing and decoding
+     * a call are CPU work too, and on the caller alone they would leave every worker but one idle meanwhile. Results
+     * are in item order; the first failure is rethrown once every slice has ended.
+     */
+    private <T, R> List<R> spread(List<T> items, Function<T, R> f) {
+        int slices = Math.min(workers.length, items.size());
+        if (slices <= 1) {
+            List<R> out = new ArrayList<>(items.size());
+            for (T item : items) out.add(f.apply(item));
+            return out;
+        }
+        Object[] out = new Object[items.size()];
+        List<Future<?>> started = new ArrayList<>(slices - 1);
+        for (int s = 1; s < slices; s++) {
+            int from = items.size() * s / slices;
+            int to = items.size() * (s + 1) / slices;
+            Runnable slice = () -> {
+                for (int i = from; i < to; i++) out[i] = f.apply(items.get(i));
+            };
+            try {
+                started.add(workers[s].submit(slice));
+            } catch (RejectedExecutionException e) {
+                slice.run(); // closed meanwhile: f fails fast (prepare refuses a closed engine) or just runs here
+            }
+        }
+        RuntimeException failure = null;
+        try {
+            for (int i = 0; i < items.size() / slices; i++) out[i] = f.apply(items.get(i));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        boolean interrupted = false;
+        for (Future<?> future : started) {
+            while (true) { // uninterruptibly: the slices write into out until they end
+                try {
+                    future.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r
+                                : new IllegalStateException(e.getCause().toString(), e.getCause());
+                    }
+                    break;
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure != null) throw failure;
+        List<R> results = new ArrayList<>(out.length);
+        for (Object o : out) {
+            @SuppressWarnings("unchecked")
+            R r = (R) o;
+            results.add(r);
+        }
         return results;
     }
 
