@@ -36,6 +36,7 @@ class WorkerPoolTest {
                 a.add(one.prepare(q));
                 b.add(two.prepare(q));
             }
+            assertTrue(a.stream().anyMatch(p -> p.windows.size() > 2), "multi-window queries");
             long before = two.stats().forwardPasses();
             List<QaResult> ra = one.answerPrepared(a);
             List<QaResult> rb = two.answerPrepared(b);
