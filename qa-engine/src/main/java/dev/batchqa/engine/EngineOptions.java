@@ -39,7 +39,7 @@ import java.util.Objects;
  * @param maxWindowsPerPass Cap on windows per forward pass (default 64); 1 = one window per pass.
  * @param padToMaxLength Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks.
  * @param threads PyTorch intra-op threads per worker (default: 1 with more than one worker, else available processors).
- * @param workers Forward passes run in parallel, each worker with its own predictor and its own {@code threads} intra-op threads (default 1, see {@link #withWorkers}).
+ * @param workers Forward passes run in parallel, each worker with its own predictor and its own {@code threads} intra-op threads (default: available processors).
  */
 public record EngineOptions(
         String modelLocation,
@@ -60,8 +60,6 @@ public record EngineOptions(
         Integer workers) {
 
     public static final int DEFAULT_MAX_SEQ_LENGTH = 384;
-    /** One predictor using every core: measured faster than a pool for one call at a time (see {@link #withWorkers}). */
-    public static final int DEFAULT_WORKERS = 1;
     public static final int DEFAULT_DOC_STRIDE = 128;
     public static final int DEFAULT_MAX_QUERY_LENGTH = 64;
     public static final int DEFAULT_MAX_ANSWER_LENGTH = 30;
@@ -176,12 +174,10 @@ public record EngineOptions(
     }
 
     /**
-     * Forward passes run in parallel (default 1): the engine keeps one predictor per worker and spreads the passes of
-     * one call over them. The default is one predictor with every core because it measured faster: on batched passes
-     * one call at a time, 2 cores, 2 single-thread workers reached 0.70x the questions/s of 1 worker with 2 threads at
-     * the same CPU time per question (docs/evaluation.md, "Scaling over cores"); independent single-window streams were
-     * the case where workers paid (1.29x). Each worker's passes hold their activations at once, so peak native memory
-     * grows with the workers.
+     * Forward passes run in parallel (default: available processors): the engine keeps one predictor per worker and
+     * spreads the passes of one call over them. On a small CPU many single-threaded passes side by side beat one pass
+     * using every core (2 cores: 1.29x, docs/evaluation.md); each worker's passes hold their activations at once, so
+     * peak native memory grows with the workers.
      */
     public EngineOptions withWorkers(int value) {
         return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, value);
@@ -245,7 +241,7 @@ public record EngineOptions(
     }
 
     private static int workers(Integer override) {
-        return override != null ? override : DEFAULT_WORKERS;
+        return override != null ? override : Runtime.getRuntime().availableProcessors();
     }
 
     private static JsonObject readConfig(Path file) throws IOException {

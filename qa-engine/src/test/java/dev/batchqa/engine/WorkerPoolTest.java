@@ -83,14 +83,10 @@ class WorkerPoolTest {
     }
 
     @Test
-    void oneWorkerWithEveryCoreByDefaultAndOneThreadPerWorkerInAPool() {
-        int cpus = Runtime.getRuntime().availableProcessors();
+    void workersDefaultToTheProcessorsWithOneThreadEach() {
         try (QaEngine engine = Fixture.load(EngineOptions.of(Fixture.dir().toString()))) {
-            assertEquals(1, engine.options().workers());
-            assertEquals(cpus, engine.options().threads());
-        }
-        try (QaEngine engine = Fixture.load(EngineOptions.of(Fixture.dir().toString()).withWorkers(2))) {
-            assertEquals(2, engine.options().workers());
+            int cpus = Runtime.getRuntime().availableProcessors();
+            assertEquals(cpus, engine.options().workers());
             assertEquals(1, engine.options().threads());
         }
         assertThrows(IllegalArgumentException.class,
