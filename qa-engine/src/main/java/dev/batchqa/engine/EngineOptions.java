@@ -175,9 +175,11 @@ public record EngineOptions(
 
     /**
      * Forward passes run in parallel (default: available processors): the engine keeps one predictor per worker and
-     * spreads the passes of one call over them. On a small CPU many single-threaded passes side by side beat one pass
-     * using every core (2 cores: 1.29x, docs/evaluation.md); each worker's passes hold their activations at once, so
-     * peak native memory grows with the workers.
+     * spreads the passes of one call over them. On a small CPU single-threaded passes side by side beat one pass
+     * using every core: 2 cores, SQuAD, batched calls one at a time, 1.39x one predictor with 2 threads on a quiet
+     * machine (docs/evaluation.md); on a machine loaded by other processes the pool lost (a call waits for its
+     * slowest worker). Each worker's passes hold their activations at once, so peak native memory grows with the
+     * workers.
      */
     public EngineOptions withWorkers(int value) {
         return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, value);
