@@ -37,6 +37,7 @@ Default OUT_DIR: model/build/mobilebert-shaped/ (not committed).
 """
 
 import argparse
+import copy
 import itertools
 import json
 import os
@@ -148,11 +149,13 @@ class MobileBertShapedQa(nn.Module):
         self.qa = nn.Linear(HIDDEN, 2)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor, token_type_ids: Tensor) -> Tuple[Tensor, Tensor]:
-        mask_bias = (1.0 - attention_mask.to(torch.float32)).unsqueeze(1).unsqueeze(2) * -10000.0
+        # the mask bias in the weights' dtype: a float32 bias would promote a bf16 copy's attention back to float32
+        dtype = self.qa.weight.dtype
+        mask_bias = (1.0 - attention_mask.to(dtype)).unsqueeze(1).unsqueeze(2) * -10000.0
         x = self.embeddings(input_ids, token_type_ids)
         for layer in self.layers:
             x = layer(x, mask_bias)
-        logits = self.qa(x)
+        logits = self.qa(x).to(torch.float32)  # the engine reads float32 logits whatever the weights' dtype
         return logits[:, :, 0].contiguous(), logits[:, :, 1].contiguous()
 
 
@@ -223,6 +226,8 @@ def main() -> int:
     p.add_argument("--tokenizer", help="copy this tokenizer.json instead of generating one")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--int8", action="store_true", help="also write model-int8.pt (dynamic int8 quantized Linear)")
+    p.add_argument("--bf16", action="store_true",
+                   help="also write bf16.pt (every weight in bfloat16; config.json names it bf16_model_file)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -256,6 +261,13 @@ def main() -> int:
             qs.save(os.path.join(args.out, quantized_file))
             print(f"wrote {quantized_file} ({os.path.getsize(os.path.join(args.out, quantized_file)) / 1e6:.1f} MB)")
 
+        bf16_file = None
+        if args.bf16:
+            bs = torch.jit.script(copy.deepcopy(model).to(torch.bfloat16))
+            bf16_file = "bf16.pt"
+            bs.save(os.path.join(args.out, bf16_file))
+            print(f"wrote {bf16_file} ({os.path.getsize(os.path.join(args.out, bf16_file)) / 1e6:.1f} MB)")
+
         torch.set_num_threads(1)
         ids = torch.randint(1000, VOCAB, (1, 384))
         ones = torch.ones(1, 384, dtype=torch.long)
@@ -286,6 +298,8 @@ def main() -> int:
         "random_weights": True,
         "parameters": params,
     }
+    if bf16_file:
+        config["bf16_model_file"] = bf16_file  # the engine picks it on CPUs with native bf16 (Bf16Variant)
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")

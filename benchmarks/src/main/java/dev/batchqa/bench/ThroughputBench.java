@@ -49,8 +49,11 @@ public final class ThroughputBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "questions per answerAll call (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--threads", description = "intra-op threads for both (default: available processors)")
+    @Option(names = "--threads", description = "intra-op threads for both (default: available processors; per worker)")
     Integer threads;
+
+    @Option(names = "--workers", description = "the engine's workers (default: available processors; the seed has 1)")
+    Integer workers;
 
     @Option(names = "--engine-model-file", description = "model file of the engine (default: the model's config)")
     String engineModelFile;
@@ -62,12 +65,17 @@ public final class ThroughputBench implements Callable<Integer> {
             description = "more engines: the defaults with these maxTokensPerPass values")
     List<Integer> alsoTokens = new ArrayList<>();
 
+    @Option(names = "--also-workers", split = ",", description = "more engines: the defaults with these workers values")
+    List<Integer> alsoWorkers = new ArrayList<>();
+
     /** One configuration under test and what it has measured so far. */
     private static final class Mode {
         final String name;
         final QaEngine engine;
         final String[] answers;
         long nanos;
+        /** Process CPU time while this mode answered: the modes take turns, so each one's calls are its own. */
+        long cpuNanos;
 
         Mode(String name, QaEngine engine, int questions) {
             this.name = name;
@@ -93,14 +101,20 @@ public final class ThroughputBench implements Callable<Integer> {
             base = base.withThreads(threads);
         }
         // the seed: one window per pass, no padding (a pass of one window is as long as the window), fp32 model.pt
-        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1);
+        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1).withWorkers(1);
         EngineOptions engineConfig = engineModelFile != null ? base.withModelFile(engineModelFile) : base;
+        if (workers != null) {
+            engineConfig = engineConfig.withWorkers(workers);
+        }
         List<Mode> modes = new ArrayList<>();
         try {
             modes.add(new Mode("seed", QaEngine.load(seedConfig), qs.size()));
             modes.add(new Mode("engine", QaEngine.load(engineConfig), qs.size()));
             for (String file : also) {
                 modes.add(new Mode("engine:" + file, QaEngine.load(base.withModelFile(file)), qs.size()));
+            }
+            for (int n : alsoWorkers) {
+                modes.add(new Mode("engine:workers=" + n, QaEngine.load(engineConfig.withWorkers(n)), qs.size()));
             }
             for (int tokens : alsoTokens) {
                 modes.add(new Mode("engine:tokens=" + tokens, QaEngine.load(engineConfig.withMaxTokensPerPass(tokens)),
@@ -114,7 +128,8 @@ public final class ThroughputBench implements Callable<Integer> {
                 m.engine.warmUp(Duration.ofSeconds(60));
                 System.out.printf(Locale.ROOT, "%-8s %s%n", m.name, m.engine.options());
             }
-            double load0 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            double load0 = os.getSystemLoadAverage();
             int chunkNo = 0;
             for (int from = 0; from < qs.size(); from += batch, chunkNo++) {
                 List<QaQuery> chunk = new ArrayList<>();
@@ -123,15 +138,17 @@ public final class ThroughputBench implements Callable<Integer> {
                 }
                 for (int k = 0; k < modes.size(); k++) {
                     Mode m = modes.get((k + chunkNo) % modes.size()); // rotate who goes first
+                    long c0 = os.getProcessCpuTime();
                     long t0 = System.nanoTime();
                     List<QaResult> results = m.engine.answerAll(chunk);
                     m.nanos += System.nanoTime() - t0;
+                    m.cpuNanos += os.getProcessCpuTime() - c0;
                     for (int i = 0; i < results.size(); i++) {
                         m.answers[from + i] = results.get(i).bestText();
                     }
                 }
             }
-            double load1 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            double load1 = os.getSystemLoadAverage();
             System.out.printf(Locale.ROOT, "system load average %.1f at start, %.1f at end%n", load0, load1);
             double[] qps = new double[modes.size()];
             double[] f1 = new double[modes.size()];
@@ -146,11 +163,11 @@ public final class ThroughputBench implements Callable<Integer> {
                 qps[k] = qs.size() / (m.nanos / 1e9);
                 f1[k] = 100 * f / qs.size();
                 var s = m.engine.stats();
-                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  (%d passes, %d windows, "
-                                + "%.1f%% padding, %s, %d threads)%n", m.name, qps[k], 100 * em / qs.size(), f1[k],
-                        s.forwardPasses(), s.windows(),
+                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  %.1f CPU ms/question  (%d "
+                                + "passes, %d windows, %.1f%% padding, %s, %d workers x %d threads)%n", m.name, qps[k],
+                        100 * em / qs.size(), f1[k], m.cpuNanos / 1e6 / qs.size(), s.forwardPasses(), s.windows(),
                         100.0 * (s.paddedTokens() - s.tokens()) / Math.max(1, s.paddedTokens()),
-                        m.engine.options().modelFile(), m.engine.options().threads());
+                        m.engine.options().modelFile(), m.engine.options().workers(), m.engine.options().threads());
             }
             System.out.printf(Locale.ROOT, "{\"seed_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, \"seed_f1\":%.2f, "
                     + "\"engine_f1\":%.2f, \"questions\":%d}%n", qps[0], qps[1], qps[1] / qps[0], f1[0], f1[1],

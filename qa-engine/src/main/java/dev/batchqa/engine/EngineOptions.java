@@ -38,7 +38,8 @@ import java.util.Objects;
  * @param maxTokensPerPass Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}).
  * @param maxWindowsPerPass Cap on windows per forward pass (default 64); 1 = one window per pass.
  * @param padToMaxLength Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks.
- * @param threads PyTorch intra-op threads (default: available processors). Process-wide: the last engine loaded wins.
+ * @param threads PyTorch intra-op threads per worker (default: 1 with more than one worker, else available processors).
+ * @param workers Forward passes run in parallel, each worker with its own predictor and its own {@code threads} intra-op threads (default: available processors).
  */
 public record EngineOptions(
         String modelLocation,
@@ -55,7 +56,8 @@ public record EngineOptions(
         Integer maxTokensPerPass,
         Integer maxWindowsPerPass,
         Boolean padToMaxLength,
-        Integer threads) {
+        Integer threads,
+        Integer workers) {
 
     public static final int DEFAULT_MAX_SEQ_LENGTH = 384;
     public static final int DEFAULT_DOC_STRIDE = 128;
@@ -93,87 +95,99 @@ public record EngineOptions(
 
     /** Options with nothing overridden: everything comes from the model's config.json or the defaults. */
     public static EngineOptions of(String modelLocation) {
-        return new EngineOptions(modelLocation, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new EngineOptions(modelLocation, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The same overrides for another model. */
     public EngineOptions withModelLocation(String value) {
-        return new EngineOptions(value, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(value, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** The TorchScript file inside the model directory, e.g. {@code model-int8.pt} (model default {@code model_file}, else {@code model.pt}). */
     public EngineOptions withModelFile(String value) {
-        return new EngineOptions(modelLocation, value, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, value, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** The HuggingFace tokenizer file (model default {@code tokenizer_file}, else {@code tokenizer.json}). */
     public EngineOptions withTokenizerFile(String value) {
-        return new EngineOptions(modelLocation, modelFile, value, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, value, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Tokens per window, [CLS] question [SEP] context [SEP] included (model default, else 384). */
     public EngineOptions withMaxSeqLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, value, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, value, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Context tokens shared by two consecutive windows (model default, else 128): the HuggingFace meaning of "stride" (the overlap), not the step between window starts. */
     public EngineOptions withDocStride(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, value, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, value, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Questions are cut to this many tokens before windowing (model default, else 64). */
     public EngineOptions withMaxQueryLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, value, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, value, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Longest answer in tokens (model default, else 30). */
     public EngineOptions withMaxAnswerLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, value, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, value, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Longest answer in UTF-16 chars (model default, else 1,000; at most 10,000). A longer span is not a candidate, so the next best wins: a word over 100 characters is a single [UNK] token, so the token limit alone would let an answer run to tens of thousands of characters. */
     public EngineOptions withMaxAnswerChars(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, value, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, value, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Start and end candidates kept per window (default 20, as the SQuAD reference). */
     public EngineOptions withNBest(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, value, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, value, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Abstain ("no answer") when {@code nullScore - bestSpanLogit > nullThreshold}. Unset: {@code null_score_threshold} of config.json; if absent, 0.0 for models trained with unanswerable questions ({@code trained_with_unanswerable}) and +infinity (never abstain) otherwise, since the [CLS] logits of a SQuAD 1.1 model are not trained to mean anything. */
     public EngineOptions withNullThreshold(double value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Whether the model takes token_type_ids as third input (BERT yes; RoBERTa/DistilBERT no). Unset: the {@code inputs} of config.json, else the zoo's hint, else yes. */
     public EngineOptions withTokenTypeIds(boolean value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, value, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, value, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}). */
     public EngineOptions withMaxTokensPerPass(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, value, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, value, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /** Cap on windows per forward pass (default 64); 1 = one window per pass. */
     public EngineOptions withMaxWindowsPerPass(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, value, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, value, padToMaxLength, threads, workers);
     }
 
     /** Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks. */
     public EngineOptions withPadToMaxLength(boolean value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, value, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, value, threads, workers);
     }
 
-    /** PyTorch intra-op threads (default: available processors). Process-wide: the last engine loaded wins. */
+    /** PyTorch intra-op threads per worker (default: 1 with more than one worker, else available processors). */
     public EngineOptions withThreads(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, value);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, value, workers);
+    }
+
+    /**
+     * Forward passes run in parallel (default: available processors): the engine keeps one predictor per worker and
+     * spreads the passes of one call over them. On a small CPU single-threaded passes side by side beat one pass
+     * using every core: 2 cores, SQuAD, batched calls one at a time, 1.39x one predictor with 2 threads on a quiet
+     * machine (docs/evaluation.md); on a machine loaded by other processes the pool lost (a call waits for its
+     * slowest worker). Each worker's passes hold their activations at once, so peak native memory grows with the
+     * workers.
+     */
+    public EngineOptions withWorkers(int value) {
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, value);
     }
 
     /** As {@link #withNullThreshold(double)}; {@code null} takes the model's threshold again. */
     public EngineOptions withNullThreshold(Double value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
     }
 
     /**
@@ -203,7 +217,8 @@ public record EngineOptions(
                 maxTokensPerPass != null ? maxTokensPerPass : DEFAULT_MAX_TOKENS_PER_PASS,
                 maxWindowsPerPass != null ? maxWindowsPerPass : DEFAULT_MAX_WINDOWS_PER_PASS,
                 padToMaxLength != null && padToMaxLength,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors());
+                threads != null ? threads : workers(workers) > 1 ? 1 : Runtime.getRuntime().availableProcessors(),
+                workers(workers));
         resolved.check();
         return resolved;
     }
@@ -224,6 +239,11 @@ public record EngineOptions(
         require(maxTokensPerPass >= maxSeqLength, "maxTokensPerPass must be >= maxSeqLength");
         require(maxWindowsPerPass >= 1, "maxWindowsPerPass must be >= 1");
         require(threads >= 1, "threads must be >= 1");
+        require(workers >= 1, "workers must be >= 1");
+    }
+
+    private static int workers(Integer override) {
+        return override != null ? override : Runtime.getRuntime().availableProcessors();
     }
 
     private static JsonObject readConfig(Path file) throws IOException {

@@ -20,8 +20,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +44,18 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #answerAll} splits every context into overlapping windows, runs the windows of all queries together in as
- * few forward passes as the caps allow (length-sorted, each pass padded only to its longest window), then decodes
- * each query as the SQuAD reference does.
+ * <p>{@link #answerAll} splits every context into overlapping windows, runs the windows of all queries together in
+ * batched forward passes (length-sorted, each pass padded only to its longest window, cut into passes of about equal
+ * cost so that the workers finish together), then decodes each query as the SQuAD reference does.
+ *
+ * <p>Forward passes run on the engine's own {@link EngineOptions#workers() workers}, each with its own predictor and
+ * {@link EngineOptions#threads() threads} intra-op threads: the passes of one call are spread over them and run in
+ * parallel. Every pass is computed whole by one predictor and the plan does not depend on the number of workers, so
+ * a window's logits do not depend on it either.
  *
  * <p>Thread-safety: one engine is meant to be shared per process. All methods may be called from any thread;
- * tokenization and decoding run concurrently, forward passes are serialized (each already uses all intra-op threads).
+ * a call's tokenization and decoding are split between the caller's thread and the workers; a worker runs one pass
+ * (or slice) at a time, and the work of concurrent calls queues on the workers in call order.
  */
 public final class QaEngine implements Answerer, AutoCloseable {
 
@@ -49,11 +65,12 @@ public final class QaEngine implements Answerer, AutoCloseable {
 
     private final EngineOptions settings;
     private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
+    /** One per worker; predictor i is used only by the thread of workers[i] (DJL predictors are not thread-safe). */
+    private final List<Predictor<NDList, NDList>> predictors;
+    /** Single-thread executors: a worker thread keeps its libtorch thread count and its OpenMP team across passes. */
+    private final ExecutorService[] workers;
     private final WindowEncoder encoder;
     private final SpanDecoder decoder;
-    /** Fair: concurrent callers take turns pass by pass, so a caller with short work is not starved by a long one. */
-    private final ReentrantLock passLock = new ReentrantLock(true);
     private final LongAdder queries = new LongAdder();
     private final LongAdder windows = new LongAdder();
     private final LongAdder passes = new LongAdder();
@@ -71,9 +88,21 @@ public final class QaEngine implements Answerer, AutoCloseable {
         this.settings = settings;
         this.identity = identity;
         this.model = model;
-        this.predictor = model.newPredictor();
         this.encoder = encoder;
         this.decoder = new SpanDecoder(settings);
+        int n = settings.workers();
+        this.predictors = new ArrayList<>(n);
+        this.workers = new ExecutorService[n];
+        for (int i = 0; i < n; i++) {
+            predictors.add(model.newPredictor());
+            String name = "qa-engine-worker-" + i;
+            workers[i] = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true); // an engine left open must not keep the JVM alive
+                return t;
+            });
+            workers[i].execute(() -> pinThreads(settings.threads()));
+        }
     }
 
     /**
@@ -160,6 +189,17 @@ public final class QaEngine implements Answerer, AutoCloseable {
         }
     }
 
+    /**
+     * Sets the calling thread's intra-op thread count. libtorch keeps it per native thread (each has its own OpenMP
+     * team), but initialises a thread lazily, at its first parallel op, from the process-wide value the last
+     * {@code set_num_threads} left: getNumThreads forces that initialisation first, so another engine's setting
+     * (e.g. a 1-worker engine with 2 threads in the same JVM) cannot overwrite this worker's later.
+     */
+    private static void pinThreads(int threads) {
+        JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+    }
+
     /** Answers one query; see {@link #answerAll}. */
     @Override
     public QaResult answer(QaQuery query) {
@@ -169,9 +209,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
     /** Answers all queries, batching the windows of all of them; results are in query order. */
     @Override
     public List<QaResult> answerAll(List<QaQuery> batch) {
-        List<PreparedQuery> prepared = new ArrayList<>(batch.size());
-        for (QaQuery query : batch) prepared.add(prepare(query));
-        return answerPrepared(prepared);
+        return answerPrepared(spread(batch, this::prepare));
     }
 
     /** Splits the query into windows (tokenization only, no forward pass); see {@link PreparedQuery}. */
@@ -198,11 +236,68 @@ public final class QaEngine implements Answerer, AutoCloseable {
             all.addAll(p.windows);
         }
         infer(all);
-        List<QaResult> results = new ArrayList<>(batch.size());
-        for (PreparedQuery p : batch) {
-            results.add(decoder.decode(p.query(), p.windows));
-        }
+        List<QaResult> results = spread(batch, p -> decoder.decode(p.query(), p.windows));
         queries.add(batch.size());
+        return results;
+    }
+
+    /**
+     * Applies {@code f} to every item, in slices on the caller and the other workers at once: tokenizing and decoding
+     * a call are CPU work too, and on the caller alone they would leave every worker but one idle meanwhile. Results
+     * are in item order; the first failure is rethrown once every slice has ended.
+     */
+    private <T, R> List<R> spread(List<T> items, Function<T, R> f) {
+        int slices = Math.min(workers.length, items.size());
+        if (slices <= 1) {
+            List<R> out = new ArrayList<>(items.size());
+            for (T item : items) out.add(f.apply(item));
+            return out;
+        }
+        Object[] out = new Object[items.size()];
+        List<Future<?>> started = new ArrayList<>(slices - 1);
+        for (int s = 1; s < slices; s++) {
+            int from = items.size() * s / slices;
+            int to = items.size() * (s + 1) / slices;
+            Runnable slice = () -> {
+                for (int i = from; i < to; i++) out[i] = f.apply(items.get(i));
+            };
+            try {
+                started.add(workers[s].submit(slice));
+            } catch (RejectedExecutionException e) {
+                slice.run(); // closed meanwhile: f fails fast (prepare refuses a closed engine) or just runs here
+            }
+        }
+        RuntimeException failure = null;
+        try {
+            for (int i = 0; i < items.size() / slices; i++) out[i] = f.apply(items.get(i));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        boolean interrupted = false;
+        for (Future<?> future : started) {
+            while (true) { // uninterruptibly: the slices write into out until they end
+                try {
+                    future.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r
+                                : new IllegalStateException(e.getCause().toString(), e.getCause());
+                    }
+                    break;
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure != null) throw failure;
+        List<R> results = new ArrayList<>(out.length);
+        for (Object o : out) {
+            @SuppressWarnings("unchecked")
+            R r = (R) o;
+            results.add(r);
+        }
         return results;
     }
 
@@ -215,6 +310,8 @@ public final class QaEngine implements Answerer, AutoCloseable {
      * and TorchScript's graph work was under 1 % of the warm-up's samples in {@code perf} (docs/cold-start.md). So
      * the warm-up no longer runs the batch shapes (full passes of short, paragraph and full-length windows): those
      * cost several batches' worth of real compute (3-4 s of a 5-6 s Lambda init) to warm nothing.
+     * Every worker runs each pass, at once as a first batch would: each predictor and each worker thread's
+     * OpenMP team pay their first-run costs here.
      *
      * <pre>{@code
      * long ms = engine.warmUp(Duration.ofSeconds(3)); // stops between passes once 3 s are spent
@@ -231,12 +328,17 @@ public final class QaEngine implements Answerer, AutoCloseable {
                 "The warm up sentence number seven is about the weather in the city.", 1);
         int passes = 0;
         while (passes < WARM_UP_PASSES && System.nanoTime() < deadline) {
-            answerPrepared(List.of(prepare(query)));
+            List<Job> jobs = new ArrayList<>(workers.length);
+            for (int w = 0; w < workers.length; w++) {
+                List<Window> pass = prepare(query).windows; // each worker its own windows: they receive logits
+                jobs.add(new Job(pass, List.of(new BatchPlanner.Pass(new int[] {0}, pass.get(0).length()))).start(w, 1));
+            }
+            for (Job job : jobs) job.await();
             passes++;
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         warmUpMillis = millis;
-        LOG.info("QA engine warmed up in {} ms ({} passes)", millis, passes);
+        LOG.info("QA engine warmed up in {} ms ({} passes on each of {} workers)", millis, passes, workers.length);
         return millis;
     }
 
@@ -261,54 +363,110 @@ public final class QaEngine implements Answerer, AutoCloseable {
     }
 
     /**
-     * Frees the model. Waits at most {@link #CLOSE_WAIT} for a forward pass in progress: a pass stuck in native
-     * code cannot be interrupted, and a process shutting down must not hang on it (the native memory is then left
-     * to the process exit).
+     * Frees the model and stops the workers. Waits at most {@link #CLOSE_WAIT} for the passes in progress or queued: a
+     * pass stuck in native code cannot be interrupted, and a process shutting down must not hang on it (the native
+     * memory is then left to the process exit).
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ExecutorService worker : workers) worker.shutdown(); // queued passes still run: their callers wait
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         try {
-            if (!passLock.tryLock(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                closed = true;
-                LOG.warn("QA engine closed while a forward pass was still running; its native memory is not freed");
-                return;
+            for (ExecutorService worker : workers) {
+                if (!worker.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("QA engine closed while a forward pass was still running; its native memory is not freed");
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closed = true;
             return;
         }
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            predictor.close();
-            model.close();
-            encoder.close();
-        } finally {
-            passLock.unlock();
-        }
+        for (Predictor<NDList, NDList> predictor : predictors) predictor.close();
+        model.close();
+        encoder.close();
     }
 
     /** Runs all windows through the model and stores each window's start/end logits in it. */
     private void infer(List<Window> all) {
-        int[] lengths = all.stream().mapToInt(Window::length).toArray();
-        List<BatchPlanner.Pass> plan = BatchPlanner.plan(lengths, settings);
-        passLock.lock();
-        try {
-            if (closed) {
+        new Job(all).start(0, workers.length).await();
+    }
+
+    /**
+     * The forward passes of one call. Each worker it starts on takes the next pass of the plan (longest first) until
+     * none is left, so the passes spread over the free workers however their costs differ; a pass runs whole on one
+     * predictor, so its logits are those of a single-worker engine.
+     */
+    private final class Job {
+        private final List<Window> all;
+        private final List<BatchPlanner.Pass> plan;
+        private final AtomicInteger next = new AtomicInteger();
+        /** Counts passes run or skipped after a failure; its await publishes the logits the workers wrote. */
+        private final CountDownLatch done;
+        private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+
+        Job(List<Window> all) {
+            this(all, BatchPlanner.plan(all.stream().mapToInt(Window::length).toArray(), settings));
+        }
+
+        Job(List<Window> all, List<BatchPlanner.Pass> plan) {
+            this.all = all;
+            this.plan = plan;
+            this.done = new CountDownLatch(plan.size());
+        }
+
+        /** Queues this job on workers first..first+count-1 (no more workers than passes). */
+        Job start(int first, int count) {
+            int started = 0;
+            for (int w = first; w < first + Math.min(count, plan.size()); w++) {
+                Predictor<NDList, NDList> predictor = predictors.get(w);
+                try {
+                    workers[w].execute(() -> drain(predictor));
+                    started++;
+                } catch (RejectedExecutionException e) {
+                    // closed meanwhile: a worker that did start still drains the whole plan
+                }
+            }
+            if (started == 0 && !plan.isEmpty()) {
                 throw new IllegalStateException("QaEngine is closed");
             }
-            for (BatchPlanner.Pass pass : plan) {
-                forward(all, pass);
+            return this;
+        }
+
+        private void drain(Predictor<NDList, NDList> predictor) {
+            for (int k; (k = next.getAndIncrement()) < plan.size(); ) {
+                try {
+                    if (failure.get() == null) forward(predictor, all, plan.get(k));
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
+                }
             }
-        } finally {
-            passLock.unlock();
+        }
+
+        /** Waits for every pass, uninterruptibly: the workers write into the caller's windows until then. */
+        void await() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            RuntimeException e = failure.get();
+            if (e != null) throw e;
         }
     }
 
-    private void forward(List<Window> all, BatchPlanner.Pass pass) {
+    private void forward(Predictor<NDList, NDList> predictor, List<Window> all, BatchPlanner.Pass pass) {
         int rows = pass.windows().length;
         int len = pass.paddedLength();
         long[] ids = new long[rows * len]; // zeros: [PAD] id 0, attention 0, token type 0

@@ -1,0 +1,90 @@
+package dev.batchqa.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The plan: every window once, caps kept, and a call cut into passes that keep 2 or 3 workers equally busy. */
+class BatchPlannerTest {
+
+    /** Resolved options without loading a model: 384-token windows, 4,096 tokens and 64 windows per pass. */
+    private static EngineOptions settings(int maxTokens) {
+        return EngineOptions.of("m").withMaxSeqLength(384).withMaxTokensPerPass(maxTokens).withMaxWindowsPerPass(64)
+                .withPadToMaxLength(false);
+    }
+
+    /** SQuAD-like window lengths: most paragraphs 100-250 tokens, some full 384-token windows. */
+    private static int[] squadLike(int n, long seed) {
+        Random random = new Random(seed);
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) lengths[i] = random.nextInt(8) == 0 ? 384 : 100 + random.nextInt(150);
+        return lengths;
+    }
+
+    private static long cost(BatchPlanner.Pass p) {
+        return (long) p.windows().length * p.paddedLength();
+    }
+
+    /** How long `workers` workers take over the plan, each free worker taking the next pass, against a perfect split. */
+    private static double makespan(List<BatchPlanner.Pass> plan, int workers) {
+        long[] busy = new long[workers];
+        long total = 0;
+        for (BatchPlanner.Pass p : plan) {
+            int free = 0;
+            for (int w = 1; w < workers; w++) if (busy[w] < busy[free]) free = w;
+            busy[free] += cost(p);
+            total += cost(p);
+        }
+        return Arrays.stream(busy).max().orElseThrow() / ((double) total / workers);
+    }
+
+    @Test
+    void oneCallsPassesKeepTwoWorkersEquallyBusy() {
+        for (long seed = 1; seed <= 10; seed++) {
+            int[] lengths = squadLike(43, seed); // one chunk of 32 SQuAD questions, ~7,000 tokens
+            List<BatchPlanner.Pass> plan = BatchPlanner.plan(lengths, settings(4096));
+            assertTrue(makespan(plan, 2) <= 1.1, describe(plan) + " " + makespan(plan, 2));
+            assertTrue(makespan(plan, 3) <= 1.2, describe(plan) + " " + makespan(plan, 3));
+            assertTrue(plan.size() <= 12, "no finer than the pools need: " + describe(plan));
+        }
+    }
+
+    @Test
+    void everyWindowOnceAndTheCapsHold() {
+        for (long seed = 1; seed <= 20; seed++) {
+            int[] lengths = squadLike(1 + (int) (seed * 37 % 400), seed);
+            List<BatchPlanner.Pass> plan = BatchPlanner.plan(lengths, settings(4096));
+            int[] seen = new int[lengths.length];
+            for (BatchPlanner.Pass p : plan) {
+                assertTrue(p.windows().length <= 64 && cost(p) <= 4096, describe(plan));
+                for (int w : p.windows()) {
+                    seen[w]++;
+                    assertTrue(lengths[w] <= p.paddedLength());
+                }
+            }
+            int[] once = new int[lengths.length];
+            Arrays.fill(once, 1);
+            assertEquals(Arrays.toString(once), Arrays.toString(seen));
+            if (lengths.length >= 40) {
+                assertTrue(makespan(plan, 2) <= 1.1, describe(plan));
+            }
+        }
+    }
+
+    @Test
+    void fewWindowsAreNotSplitBelowOnePerPass() {
+        assertEquals(1, BatchPlanner.plan(new int[] {200}, settings(4096)).size());
+        assertEquals(3, BatchPlanner.plan(new int[] {200, 190, 180}, settings(4096)).size());
+        assertEquals(0, BatchPlanner.plan(new int[0], settings(4096)).size());
+    }
+
+    private static String describe(List<BatchPlanner.Pass> plan) {
+        StringBuilder s = new StringBuilder();
+        for (BatchPlanner.Pass p : plan) s.append(p.windows().length).append('x').append(p.paddedLength()).append(' ');
+        return s.toString();
+    }
+}
