@@ -12,7 +12,8 @@ import dev.batchqa.local.CountingRequestStore;
 import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaMessage;
+import dev.batchqa.shared.model.Question;
+import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.Answer;
 import java.lang.management.ManagementFactory;
@@ -60,6 +61,10 @@ public final class SquadEndToEnd implements Callable<Integer> {
     long batchingWindowMs;
     @Option(names = "--engine-batch", defaultValue = "32", description = "questions per engine call (default ${DEFAULT-VALUE})")
     int engineBatch;
+    @Option(names = "--per-paragraph", description = "send each SQuAD paragraph's questions as one schema v2 message "
+            + "(the context once) instead of one message per question")
+    boolean perParagraph;
+
     @Option(names = "--timeout", defaultValue = "30", description = "minutes to wait for the answers (default ${DEFAULT-VALUE})")
     int timeoutMinutes;
 
@@ -69,21 +74,27 @@ public final class SquadEndToEnd implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<QaMessage> messages = new ArrayList<>();
-        try (ItemSource items = InputFiles.open(data, InputFiles.Format.SQUAD, 1)) {
-            while (items.hasNext() && messages.size() < limit) {
+        List<QuestionSet> messages = new ArrayList<>();
+        List<Asked> asked = new ArrayList<>(); // every question, in order, with its context
+        try (ItemSource items = InputFiles.open(data, InputFiles.Format.SQUAD, 1, perParagraph)) {
+            while (items.hasNext() && asked.size() < limit) {
                 InputItem item = items.next();
-                if (item.message() != null) messages.add(item.message());
+                if (item.message() == null) continue;
+                QuestionSet set = item.message();
+                List<Question> take = set.questions().subList(0, Math.min(set.questions().size(), limit - asked.size()));
+                messages.add(set.withQuestions(take));
+                take.forEach(q -> asked.add(new Asked(q.id(), q.text(), set.context())));
             }
         }
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        LoadTest.Options o = LoadTest.Options.defaults().withQuestions(messages.size()).withModel(model);
+        LoadTest.Options o = LoadTest.Options.defaults().withQuestions(asked.size()).withModel(model);
         o = new LoadTest.Options(o.questions(), 0, 1, 4, model, pollers, batchSize, Duration.ofMillis(batchingWindowMs),
                 Duration.ofMinutes(timeoutMinutes), 0);
         LocalConfig config = LocalConfig.fromEnvironment(LoadTest.environment(o, tag)).withModel(model.toString());
         var os = ManagementFactory.getOperatingSystemMXBean();
-        System.out.printf(Locale.ROOT, "%d questions, %d pollers, batches of %d, batching window %d ms, load %.1f%n",
-                messages.size(), pollers, batchSize, batchingWindowMs, os.getSystemLoadAverage());
+        System.out.printf(Locale.ROOT, "%d questions in %d messages, %d pollers, batches of %d, batching window %d ms, "
+                + "load %.1f%n", asked.size(), messages.size(), pollers, batchSize, batchingWindowMs,
+                os.getSystemLoadAverage());
 
         Map<String, AnswerCollector.Result> results;
         double e2eSeconds;
@@ -101,17 +112,17 @@ public final class SquadEndToEnd implements Callable<Integer> {
             }
             long deadline = start + Duration.ofMinutes(timeoutMinutes).toNanos();
             long completed = 0;
-            while (completed < messages.size() && System.nanoTime() < deadline) {
+            while (completed < asked.size() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
                 CountingRequestStore.Stats s = pipeline.storeStats();
                 completed = s.done() + s.failed() - before.done() - before.failed();
             }
             e2eSeconds = (System.nanoTime() - start) / 1e9;
-            List<String> ids = messages.stream().map(QaMessage::id).toList();
+            List<String> ids = asked.stream().map(Asked::id).toList();
             results = new AnswerCollector(pipeline.dynamo(), config.tableName()).fetch(ids);
             lost = results.values().stream().filter(r -> !r.status().equals("DONE")).count();
         }
-        double e2eQps = messages.size() / e2eSeconds;
+        double e2eQps = asked.size() / e2eSeconds;
         System.out.printf(Locale.ROOT, "pipeline  %7.2f questions/s  (%.1f s from the first send to the last completion, "
                 + "%d not DONE, load %.1f)%n", e2eQps, e2eSeconds, lost, os.getSystemLoadAverage());
 
@@ -119,8 +130,8 @@ public final class SquadEndToEnd implements Callable<Integer> {
         double engineSeconds;
         try (QaEngine engine = config.engine().load()) {
             long start = System.nanoTime();
-            for (int from = 0; from < messages.size(); from += engineBatch) {
-                List<QaMessage> chunk = messages.subList(from, Math.min(messages.size(), from + engineBatch));
+            for (int from = 0; from < asked.size(); from += engineBatch) {
+                List<Asked> chunk = asked.subList(from, Math.min(asked.size(), from + engineBatch));
                 List<QaQuery> queries = chunk.stream().map(m -> new QaQuery(m.question(), m.context(), 1)).toList();
                 List<QaResult> answers = engine.answerAll(queries);
                 for (int i = 0; i < chunk.size(); i++) {
@@ -133,15 +144,18 @@ public final class SquadEndToEnd implements Callable<Integer> {
                 }
             }
             engineSeconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "engine    %7.2f questions/s  (%d per call, %s)%n", messages.size()
+            System.out.printf(Locale.ROOT, "engine    %7.2f questions/s  (%d per call, %s)%n", asked.size()
                     / engineSeconds, engineBatch, engine.options());
         }
-        double engineQps = messages.size() / engineSeconds;
-        System.out.printf(Locale.ROOT, "answers   %d of %d the same both ways; load %.1f%n", agree, messages.size(),
+        double engineQps = asked.size() / engineSeconds;
+        System.out.printf(Locale.ROOT, "answers   %d of %d the same both ways; load %.1f%n", agree, asked.size(),
                 os.getSystemLoadAverage());
         System.out.printf(Locale.ROOT, "{\"e2e_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, \"questions\":%d, "
-                + "\"lost\":%d, \"same_answers\":%d}%n", e2eQps, engineQps, e2eQps / engineQps, messages.size(), lost,
+                + "\"lost\":%d, \"same_answers\":%d}%n", e2eQps, engineQps, e2eQps / engineQps, asked.size(), lost,
                 agree);
         return lost == 0 ? 0 : 1;
     }
+
+    /** One question as sent, for the engine's run on the same questions. */
+    private record Asked(String id, String question, String context) {}
 }
