@@ -50,6 +50,8 @@ import java.util.Map;
  * ({@code RuntimeMXBean.getStartTime()}, taken during JVM creation, so it leaves out the launcher's exec).
  */
 public final class ColdStartProbe {
+    /** The inference function's default warm-up budget ({@code EngineLoader.WARM_UP_BUDGET}). */
+    private static final java.time.Duration WARM_UP_BUDGET = java.time.Duration.ofSeconds(3);
 
     /** Marker of the result line on stdout (the application's JSON logs share stdout). */
     public static final String MARKER = "COLDSTART ";
@@ -144,6 +146,13 @@ public final class ColdStartProbe {
         try (QaEngine qa = QaEngine.load(EngineOptions.of(dir.toString()))) {
             out.put("qaEngineLoadMs", since(t));
             out.put("qaEngineLoadCpuMs", cpuMs() - cpu);
+            if (mode.equals("handler")) {
+                // the warm-up the inference function's init runs (QA_WARMUP_BUDGET_MS, default 3 s): part of the
+                // init phase, as in scripts/lambda-rehearsal
+                t = System.nanoTime();
+                qa.warmUp(WARM_UP_BUDGET);
+                out.put("warmUpMs", since(t));
+            }
 
             t = System.nanoTime();
             cpu = cpuMs();
