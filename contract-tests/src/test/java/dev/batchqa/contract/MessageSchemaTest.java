@@ -39,7 +39,7 @@ class MessageSchemaTest {
 
     @AfterAll
     static void report() {
-        System.out.println("contract: " + checked + " SQS message bodies checked against schemas/qa-message-v1.schema.json");
+        System.out.println("contract: " + checked + " SQS message bodies checked against schemas/qa-message-v1.schema.json and v2");
     }
 
     @Test
