@@ -35,6 +35,11 @@ public final class LocalEvents {
         log.atDebug().addKeyValue("qaId", event.id()).addKeyValue("status", event.status()).log("completion event");
     }
 
+    /** Whether anyone listens: without a subscriber an event need not even be built. */
+    public boolean hasSubscribers() {
+        return !subscribers.isEmpty();
+    }
+
     /** A queue of the envelopes published from now on; {@link #unsubscribe} it when done. */
     public BlockingQueue<String> subscribe() {
         BlockingQueue<String> queue = new LinkedBlockingQueue<>(MAX_BACKLOG);
