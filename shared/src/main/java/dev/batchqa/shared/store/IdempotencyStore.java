@@ -22,6 +22,11 @@ public interface IdempotencyStore {
      */
     Optional<Claim> claim(String keyHash, String requestId, String bodyHash);
 
-    /** An idempotency key's claim: which request it created, for which body. */
+    /**
+     * An idempotency key's claim: which request it created, for which body.
+     *
+     * @param requestId the request's id; for a request of several questions, their ids in request order joined by
+     *                  {@code ","} (ids never contain one), so that a replay answers with the same ids
+     */
     record Claim(String requestId, String bodyHash) {}
 }
