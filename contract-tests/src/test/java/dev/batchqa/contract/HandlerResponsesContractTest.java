@@ -144,6 +144,11 @@ class HandlerResponsesContractTest {
         APIGatewayV2HTTPResponse replay = exchange(post("/qa", many, Map.of("idempotency-key", "many-1")));
         assertEquals(accepted.getBody(), replay.getBody(), "the same ids");
         assertEquals(1, queue.sent().size(), "one message for both questions, sent once");
+        APIGatewayV2HTTPResponse listOfOne = exchange(post("/qa",
+                "{\"context\": \"" + CONTEXT + "\", \"questions\": [\"Who wrote Hamlet?\"]}", Map.of()));
+        assertEquals(1, JSON.readTree(listOfOne.getBody()).get("questions").size(),
+                "a request with questions, even of one, is answered with the list");
+        assertEquals(null, listOfOne.getHeaders().get("Location"));
         assertEquals(413, exchange(post("/qa", "{\"context\": \"c\", \"questions\": ["
                 + "\"q\",".repeat(Limits.MAX_QUESTIONS_PER_SET) + "\"q\"]}", Map.of())).getStatusCode());
         assertEquals(400, exchange(post("/qa", "{\"context\": \"c\", \"question\": \"q\", \"questions\": [\"q\"]}",

@@ -125,12 +125,6 @@ public final class IngestApi {
         if (path.equals("/qa")) {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
             SubmitQuestion.Accepted accepted = submitQuestion.submit(event, correlationId(event));
-            if (accepted.anyDeleted()) {
-                // a replay of a key whose question (or one of whose questions) was deleted since: gone, as GET says
-                // (the tombstone is internal)
-                throw new ApiException(404, "NOT_FOUND", "a question of this Idempotency-Key was deleted",
-                        "Idempotency-Key");
-            }
             Map<String, String> headers = new LinkedHashMap<>();
             if (accepted.id() != null) headers.put("Location", "/qa/" + accepted.id()); // one question: its record
             if (accepted.replayed()) headers.put("Idempotent-Replayed", "true");

@@ -58,12 +58,6 @@ final class SubmitQuestion {
                     : new Accepted(items.getFirst().id(), items.getFirst().status(), null, replayed);
         }
 
-        /** Whether a replay found a question deleted since (its record is a tombstone). */
-        boolean anyDeleted() {
-            return questions == null ? QaStatus.DELETED.name().equals(status)
-                    : questions.stream().anyMatch(i -> QaStatus.DELETED.name().equals(i.status()));
-        }
-
         /** Whether any question is still PENDING (the client is told when to look again). */
         boolean pending() {
             return questions == null ? QaStatus.PENDING.name().equals(status)
@@ -96,12 +90,14 @@ final class SubmitQuestion {
 
     Accepted submit(APIGatewayV2HTTPEvent event, String correlationId) {
         QuestionSet input;
+        com.fasterxml.jackson.databind.JsonNode body = JsonBody.read(event, JsonBody.MAX_BODY_BYTES);
         try {
-            input = QuestionReader.request(JsonBody.read(event, JsonBody.MAX_BODY_BYTES), "", validator, true);
+            input = QuestionReader.request(body, "", validator, true);
         } catch (QuestionReader.Invalid e) {
             throw ApiException.of(e);
         }
-        boolean many = input.questions().size() > 1;
+        // the answer's shape follows the request's: "questions" (even of one) is answered with the list
+        boolean many = body.hasNonNull("questions");
         // with ids as long as ours, the largest message this request makes
         int bytes = MessageCodec.encodedBytes(withNewIds(input, "x".repeat(Limits.CORRELATION_ID_MAX_LENGTH)));
         if (bytes > Limits.MAX_MESSAGE_BYTES) {
@@ -171,11 +167,19 @@ final class SubmitQuestion {
      */
     private void accept(QuestionSet set) {
         MDC.put("qaId", set.first().id());
-        for (Question q : set.questions()) {
-            if (!store.createPending(QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(),
-                    clock.instant()))) {
-                throw new IllegalStateException("id collision on " + q.id()); // 2^-122: a bug, not bad luck
+        List<Question> stored = new ArrayList<>();
+        try {
+            for (Question q : set.questions()) {
+                if (!store.createPending(QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(),
+                        clock.instant()))) {
+                    throw new IllegalStateException("id collision on " + q.id()); // 2^-122: a bug, not bad luck
+                }
+                stored.add(q);
             }
+        } catch (RuntimeException e) {
+            // the client gets an error and no ids: the questions already stored must not wait for the sweeper
+            if (!stored.isEmpty()) failQueued(store, set.withQuestions(stored));
+            throw e;
         }
         try {
             queue.send(set);
@@ -219,6 +223,12 @@ final class SubmitQuestion {
                 record = store.createPending(pending) ? Optional.of(pending) : store.find(q.id());
             }
             current.add(record.orElseThrow(() -> new IllegalStateException("record " + q.id() + " vanished")));
+        }
+        if (current.stream().anyMatch(r -> r.status() == QaStatus.DELETED)) {
+            // deleted since: gone, as GET says (the tombstone is internal); checked before anything is sent, so a
+            // retry does not queue the other questions of the request and then answer with an error
+            throw new ApiException(404, "NOT_FOUND", "a question of this Idempotency-Key was deleted",
+                    "Idempotency-Key");
         }
         if (current.stream().anyMatch(r -> r.status() == QaStatus.PENDING && !r.queued())) {
             try {

@@ -49,11 +49,12 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * cannot have expired yet; an older message without a record may be a redelivery or a dead letter of a record
  * that was completed and has expired, and must not come back as a second, different outcome.
  *
- * <p>Deletion ({@link #delete}): a PENDING record becomes CANCELLED in place (it keeps its expiry, set at creation
- * to outlive the message); a DONE or FAILED one is replaced by a tombstone of three attributes, {@code id},
- * {@code status} (DELETED) and {@code expiresAt}, {@link #PENDING_MIN_TTL} (or the result TTL, if longer) from the
- * delete: longer than SQS keeps any message sent before it (retention counts from the first enqueue, also in the
- * dead-letter queue). Completions need the record absent or PENDING, so neither a CANCELLED record nor a tombstone
+ * <p>Deletion ({@link #delete}): a PENDING record becomes CANCELLED in place; a DONE or FAILED one is replaced by a
+ * tombstone of three attributes, {@code id}, {@code status} (DELETED) and {@code expiresAt}. Both expire
+ * {@link #PENDING_MIN_TTL} (or the result TTL, if longer) plus one result TTL after the delete: longer than SQS keeps
+ * any message sent before it (retention counts from the first enqueue, also in the dead-letter queue), and longer
+ * than the Idempotency-Key claim of the request that created it, so that neither a late message nor a retry with the
+ * key can store the deleted question again. Completions need the record absent or PENDING, so neither a CANCELLED record nor a tombstone
  * is ever overwritten, and a late or duplicate message cannot recreate a deleted question.
  */
 public final class DynamoDbRequestStore implements RequestStore {
@@ -334,14 +335,15 @@ public final class DynamoDbRequestStore implements RequestStore {
             dynamo.updateItem(UpdateItemRequest.builder()
                     .tableName(table)
                     .key(Map.of(ID, s(id)))
-                    .updateExpression("SET #status = :cancelled, #completedAt = :now"
+                    .updateExpression("SET #status = :cancelled, #completedAt = :now, #expiresAt = :expires"
                             + " REMOVE #question, #correlationId, #pendingShard, #pendingSince")
                     .conditionExpression(STILL_PENDING)
                     .expressionAttributeNames(Map.of("#status", STATUS, "#completedAt", COMPLETED_AT,
-                            "#question", QUESTION, "#correlationId", CORRELATION_ID,
+                            "#expiresAt", EXPIRES_AT, "#question", QUESTION, "#correlationId", CORRELATION_ID,
                             "#pendingShard", PENDING_SHARD, "#pendingSince", PENDING_SINCE))
                     .expressionAttributeValues(Map.of(":cancelled", s(QaStatus.CANCELLED.name()),
-                            ":now", s(clock.instant().toString()), ":pending", s(QaStatus.PENDING.name())))
+                            ":now", s(clock.instant().toString()), ":pending", s(QaStatus.PENDING.name()),
+                            ":expires", n(withdrawnUntil().getEpochSecond())))
                     .build());
             return true;
         } catch (ConditionalCheckFailedException e) {
@@ -355,7 +357,7 @@ public final class DynamoDbRequestStore implements RequestStore {
             dynamo.putItem(PutItemRequest.builder()
                     .tableName(table)
                     .item(Map.of(ID, s(id), STATUS, s(QaStatus.DELETED.name()),
-                            EXPIRES_AT, n(clock.instant().plus(pendingTtl()).getEpochSecond())))
+                            EXPIRES_AT, n(withdrawnUntil().getEpochSecond())))
                     .conditionExpression("#status IN (:done, :failed)")
                     .expressionAttributeNames(Map.of("#status", STATUS))
                     .expressionAttributeValues(Map.of(":done", s(QaStatus.DONE.name()),
@@ -429,7 +431,17 @@ public final class DynamoDbRequestStore implements RequestStore {
      * A PENDING record must outlive its message: a question can wait in the queue (4 days) and then in the
      * dead-letter queue (14 days) before it completes; only a completed record gets the configured TTL.
      */
-    private Duration pendingTtl() {
+    /**
+     * Until when a CANCELLED record or a tombstone stays: as long as an Idempotency-Key claim can still point at it
+     * (a claim lives the PENDING lifetime plus one result TTL from its request, which came before this delete), so
+     * that a retry with the key finds it instead of storing the deleted question again; and longer than any message
+     * can live in the queues, so that a late message cannot recreate it either.
+     */
+    private Instant withdrawnUntil() {
+        return clock.instant().plus(pendingTtl()).plus(ttl);
+    }
+
+        private Duration pendingTtl() {
         return ttl.compareTo(PENDING_MIN_TTL) > 0 ? ttl : PENDING_MIN_TTL;
     }
 
