@@ -5,9 +5,7 @@ import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.store.RequestStore;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -15,15 +13,14 @@ import java.util.concurrent.atomic.LongAdder;
  * question was completed once: {@code completed} counts writes that took effect, {@code duplicates} the
  * completions the store refused because the record was already DONE or FAILED.
  */
-public final class CountingRequestStore implements RequestStore {
-    private final RequestStore delegate;
+public final class CountingRequestStore extends ForwardingRequestStore {
     private final LongAdder created = new LongAdder();
     private final LongAdder done = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
 
     public CountingRequestStore(RequestStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     @Override
@@ -34,21 +31,6 @@ public final class CountingRequestStore implements RequestStore {
     }
 
     @Override
-    public void markQueued(String id) {
-        delegate.markQueued(id);
-    }
-
-    @Override
-    public Optional<QaRecord> find(String id) {
-        return delegate.find(id);
-    }
-
-    @Override
-    public java.util.Map<String, QaRecord> findAll(java.util.Collection<String> ids) {
-        return delegate.findAll(ids);
-    }
-
-    @Override
     public boolean complete(Completion completion, List<Answer> answers, Double noAnswerScore, ModelInfo model) {
         return count(delegate.complete(completion, answers, noAnswerScore, model), done);
     }
@@ -56,16 +38,6 @@ public final class CountingRequestStore implements RequestStore {
     @Override
     public boolean fail(Completion completion, ErrorInfo error) {
         return count(delegate.fail(completion, error), failed);
-    }
-
-    @Override
-    public Deletion delete(String id) {
-        return delegate.delete(id);
-    }
-
-    @Override
-    public List<String> stalePending(Instant cutoff, int limit) {
-        return delegate.stalePending(cutoff, limit);
     }
 
     @Override

@@ -9,10 +9,7 @@ import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,37 +22,16 @@ import org.slf4j.LoggerFactory;
  * <p>If the record has changed again before the read (deleted at once), the event is built from what the write
  * knew: the status and the time of the write; {@code createdAt} is then null.
  */
-final class EventingRequestStore implements RequestStore {
+final class EventingRequestStore extends ForwardingRequestStore {
     private static final Logger log = LoggerFactory.getLogger(EventingRequestStore.class);
 
-    private final RequestStore delegate;
     private final LocalEvents events;
     private final Clock clock;
 
     EventingRequestStore(RequestStore delegate, LocalEvents events, Clock clock) {
-        this.delegate = delegate;
+        super(delegate);
         this.events = events;
         this.clock = clock;
-    }
-
-    @Override
-    public boolean createPending(QaRecord record) {
-        return delegate.createPending(record);
-    }
-
-    @Override
-    public void markQueued(String id) {
-        delegate.markQueued(id);
-    }
-
-    @Override
-    public Optional<QaRecord> find(String id) {
-        return delegate.find(id);
-    }
-
-    @Override
-    public Map<String, QaRecord> findAll(Collection<String> ids) {
-        return delegate.findAll(ids);
     }
 
     @Override
@@ -79,11 +55,6 @@ final class EventingRequestStore implements RequestStore {
         Deletion deletion = delegate.delete(id);
         if (deletion == Deletion.CANCELLED) published(true, id, QaStatus.CANCELLED, null);
         return deletion;
-    }
-
-    @Override
-    public List<String> stalePending(Instant cutoff, int limit) {
-        return delegate.stalePending(cutoff, limit);
     }
 
     private boolean published(boolean written, String id, QaStatus status, ErrorInfo error) {
