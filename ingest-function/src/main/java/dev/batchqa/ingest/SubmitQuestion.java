@@ -98,8 +98,9 @@ final class SubmitQuestion {
         }
         // the answer's shape follows the request's: "questions" (even of one) is answered with the list
         boolean many = body.hasNonNull("questions");
-        // with ids as long as ours, the largest message this request makes
-        int bytes = MessageCodec.encodedBytes(withNewIds(input, "x".repeat(Limits.CORRELATION_ID_MAX_LENGTH)));
+        QuestionSet fresh = withNewIds(input, correlationId);
+        // the largest message this request can make: a replay sends it with the first attempt's correlation id
+        int bytes = MessageCodec.encodedBytes(fresh.withCorrelationId("x".repeat(Limits.CORRELATION_ID_MAX_LENGTH)));
         if (bytes > Limits.MAX_MESSAGE_BYTES) {
             throw new ApiException(413, "MESSAGE_TOO_LARGE", "the context and questions make a message of " + bytes
                     + " bytes; the queue takes at most " + Limits.MAX_MESSAGE_BYTES + " (ask fewer questions at once)",
@@ -113,13 +114,11 @@ final class SubmitQuestion {
         // After validation: a request that can never succeed is told so, not asked to come back later.
         if (!backlog.admits()) throw ApiException.backlog();
         if (key == null) {
-            QuestionSet set = withNewIds(input, correlationId);
-            accept(set);
-            return Accepted.of(set.questions().stream().map(q -> new Item(q.id(), QaStatus.PENDING.name())).toList(),
+            accept(fresh);
+            return Accepted.of(fresh.questions().stream().map(q -> new Item(q.id(), QaStatus.PENDING.name())).toList(),
                     many, false);
         }
         String keyHash = Digests.sha256(caller(event) + "\n" + key);
-        QuestionSet fresh = withNewIds(input, correlationId);
         String bodyHash = sha256(input);
         Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, String.join(ID_SEPARATOR, ids(fresh)), bodyHash);
         if (earlier.isEmpty()) {

@@ -42,11 +42,6 @@ public final class InvalidMessageException extends Exception {
         return questions;
     }
 
-    /** The first question's text, when the message had a valid one; null otherwise. */
-    public String question() {
-        return questions.isEmpty() ? null : questions.getFirst().text();
-    }
-
     /** The topK, when the message had a valid one; null otherwise (the default then applies). */
     public Integer topK() {
         return topK;
