@@ -37,6 +37,7 @@ public record EngineLoader(EngineOptions options, boolean warmUp, Duration warmU
     public static final String ENV_MAX_TOKENS_PER_PASS = "QA_MAX_TOKENS_PER_PASS";
     public static final String ENV_MAX_WINDOWS_PER_PASS = "QA_MAX_WINDOWS_PER_PASS";
     public static final String ENV_PAD_TO_MAX_LENGTH = "QA_PAD_TO_MAX_LENGTH";
+    public static final String ENV_PAD_TO_MULTIPLE_OF = "QA_PAD_TO_MULTIPLE_OF";
     public static final String ENV_ENGINE_THREADS = "QA_ENGINE_THREADS";
     public static final String ENV_ENGINE_WORKERS = "QA_ENGINE_WORKERS";
     public static final String ENV_WARMUP = "QA_WARMUP";
@@ -79,6 +80,7 @@ public record EngineLoader(EngineOptions options, boolean warmUp, Duration warmU
         o = env.integer(ENV_MAX_TOKENS_PER_PASS).map(o::withMaxTokensPerPass).orElse(o);
         o = env.integer(ENV_MAX_WINDOWS_PER_PASS).map(o::withMaxWindowsPerPass).orElse(o);
         o = env.parse(ENV_PAD_TO_MAX_LENGTH, Boolean::parseBoolean).map(o::withPadToMaxLength).orElse(o);
+        o = env.integer(ENV_PAD_TO_MULTIPLE_OF).map(o::withPadToMultipleOf).orElse(o);
         o = env.integer(ENV_ENGINE_THREADS).map(o::withThreads).orElse(o);
         o = env.integer(ENV_ENGINE_WORKERS).map(o::withWorkers).orElse(o);
         return new EngineLoader(o, !"false".equalsIgnoreCase(env.string(ENV_WARMUP, "true")),

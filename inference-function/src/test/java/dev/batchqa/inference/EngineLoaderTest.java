@@ -27,6 +27,7 @@ class EngineLoaderTest {
                 Map.entry("QA_MAX_TOKENS_PER_PASS", "480"),
                 Map.entry("QA_MAX_WINDOWS_PER_PASS", "3"),
                 Map.entry("QA_PAD_TO_MAX_LENGTH", "true"),
+                Map.entry("QA_PAD_TO_MULTIPLE_OF", "8"),
                 Map.entry("QA_ENGINE_THREADS", "1"),
                 Map.entry("QA_WARMUP", "false"));
         EngineLoader loader = EngineLoader.fromEnvironment(env);
@@ -44,6 +45,7 @@ class EngineLoaderTest {
             assertEquals(480, s.maxTokensPerPass());
             assertEquals(3, s.maxWindowsPerPass());
             assertTrue(s.padToMaxLength());
+            assertEquals(8, s.padToMultipleOf());
             assertEquals(1, s.threads());
             assertEquals(0, engine.warmUpMillis(), "QA_WARMUP=false skips the warm-up");
         }

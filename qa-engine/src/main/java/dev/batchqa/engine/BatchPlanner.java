@@ -8,7 +8,7 @@ import java.util.stream.IntStream;
 
 /**
  * Groups windows into forward passes. Windows are sorted longest first, so each pass is padded only to its first
- * (longest) window and similar lengths share a pass. A pass is closed when one more window would exceed its token
+ * (longest) window, rounded up to a multiple of padToMultipleOf, and similar lengths share a pass. A pass is closed when one more window would exceed its token
  * budget (batch * padded length) or maxWindowsPerPass, or would be mostly padding.
  *
  * <p>The token budget is not simply maxTokensPerPass: a call's windows are cut into passes of about equal cost, each at
@@ -85,7 +85,7 @@ final class BatchPlanner {
         List<Pass> passes = new ArrayList<>();
         int from = 0;
         while (from < order.length) {
-            int padded = settings.padToMaxLength() ? settings.maxSeqLength() : lengths[order[from]];
+            int padded = paddedLength(lengths[order[from]], settings);
             int maxRows = Math.max(1, Math.min(settings.maxWindowsPerPass(), budget / padded));
             int run = 1; // the windows from here that may share this pass's padded length
             while (from + run < order.length && fits(lengths[order[from + run]], padded, settings)) {
@@ -100,6 +100,19 @@ final class BatchPlanner {
             from = to;
         }
         return passes;
+    }
+
+    /**
+     * The length a pass led by a window of this length is padded to: maxSeqLength with padToMaxLength, else the next
+     * multiple of padToMultipleOf (the CPU kernels' tile), never beyond maxSeqLength nor below the window itself.
+     */
+    static int paddedLength(int longest, EngineOptions settings) {
+        if (settings.padToMaxLength()) {
+            return Math.max(longest, settings.maxSeqLength());
+        }
+        int m = settings.padToMultipleOf();
+        int rounded = (longest + m - 1) / m * m;
+        return Math.max(longest, Math.min(rounded, settings.maxSeqLength()));
     }
 
     private static boolean fits(int length, int padded, EngineOptions settings) {

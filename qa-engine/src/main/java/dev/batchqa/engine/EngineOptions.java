@@ -38,6 +38,7 @@ import java.util.Objects;
  * @param maxTokensPerPass Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}).
  * @param maxWindowsPerPass Cap on windows per forward pass (default 64); 1 = one window per pass.
  * @param padToMaxLength Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks.
+ * @param padToMultipleOf Round every pass's padded length up to a multiple of this, at most maxSeqLength (default 16, see {@link #DEFAULT_PAD_TO_MULTIPLE_OF}); 1 = no rounding.
  * @param threads PyTorch intra-op threads per worker (default: 1 with more than one worker, else available processors).
  * @param workers Forward passes run in parallel, each worker with its own predictor and its own {@code threads} intra-op threads (default: available processors).
  */
@@ -56,6 +57,7 @@ public record EngineOptions(
         Integer maxTokensPerPass,
         Integer maxWindowsPerPass,
         Boolean padToMaxLength,
+        Integer padToMultipleOf,
         Integer threads,
         Integer workers) {
 
@@ -86,6 +88,13 @@ public record EngineOptions(
      */
     public static final int DEFAULT_MAX_TOKENS_PER_PASS = 4096;
     public static final int DEFAULT_MAX_WINDOWS_PER_PASS = 64;
+    /**
+     * libtorch 2.7.1's CPU kernels run whole tiles of 16 rows (AMX bf16 tiles, AVX-512 fp32 vectors) and finish a
+     * ragged sequence length with slower tail code: MiniLM bf16 on one thread took 109 ms for a [5, 255] pass and 89 ms
+     * for [5, 256], 74 ms for [5, 177] and 65 ms for [5, 176] (PassProbe, docs/evaluation.md). Padding a pass to the
+     * next multiple of 16 costs at most 15 masked tokens a row and saves more than it costs.
+     */
+    public static final int DEFAULT_PAD_TO_MULTIPLE_OF = 16;
     /** Special tokens around a pair: 3 for BERT ([CLS] q [SEP] c [SEP]), 4 for RoBERTa (<s> q </s></s> c </s>). */
     static final int MAX_SPECIAL_TOKENS = 4;
 
@@ -95,82 +104,87 @@ public record EngineOptions(
 
     /** Options with nothing overridden: everything comes from the model's config.json or the defaults. */
     public static EngineOptions of(String modelLocation) {
-        return new EngineOptions(modelLocation, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new EngineOptions(modelLocation, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The same overrides for another model. */
     public EngineOptions withModelLocation(String value) {
-        return new EngineOptions(value, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(value, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** The TorchScript file inside the model directory, e.g. {@code model-int8.pt} (model default {@code model_file}, else {@code model.pt}). */
     public EngineOptions withModelFile(String value) {
-        return new EngineOptions(modelLocation, value, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, value, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** The HuggingFace tokenizer file (model default {@code tokenizer_file}, else {@code tokenizer.json}). */
     public EngineOptions withTokenizerFile(String value) {
-        return new EngineOptions(modelLocation, modelFile, value, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, value, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Tokens per window, [CLS] question [SEP] context [SEP] included (model default, else 384). */
     public EngineOptions withMaxSeqLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, value, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, value, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Context tokens shared by two consecutive windows (model default, else 128): the HuggingFace meaning of "stride" (the overlap), not the step between window starts. */
     public EngineOptions withDocStride(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, value, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, value, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Questions are cut to this many tokens before windowing (model default, else 64). */
     public EngineOptions withMaxQueryLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, value, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, value, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Longest answer in tokens (model default, else 30). */
     public EngineOptions withMaxAnswerLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, value, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, value, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Longest answer in UTF-16 chars (model default, else 1,000; at most 10,000). A longer span is not a candidate, so the next best wins: a word over 100 characters is a single [UNK] token, so the token limit alone would let an answer run to tens of thousands of characters. */
     public EngineOptions withMaxAnswerChars(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, value, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, value, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Start and end candidates kept per window (default 20, as the SQuAD reference). */
     public EngineOptions withNBest(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, value, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, value, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Abstain ("no answer") when {@code nullScore - bestSpanLogit > nullThreshold}. Unset: {@code null_score_threshold} of config.json; if absent, 0.0 for models trained with unanswerable questions ({@code trained_with_unanswerable}) and +infinity (never abstain) otherwise, since the [CLS] logits of a SQuAD 1.1 model are not trained to mean anything. */
     public EngineOptions withNullThreshold(double value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Whether the model takes token_type_ids as third input (BERT yes; RoBERTa/DistilBERT no). Unset: the {@code inputs} of config.json, else the zoo's hint, else yes. */
     public EngineOptions withTokenTypeIds(boolean value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, value, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, value, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}). */
     public EngineOptions withMaxTokensPerPass(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, value, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, value, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Cap on windows per forward pass (default 64); 1 = one window per pass. */
     public EngineOptions withMaxWindowsPerPass(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, value, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, value, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /** Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks. */
     public EngineOptions withPadToMaxLength(boolean value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, value, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, value, padToMultipleOf, threads, workers);
+    }
+
+    /** Round every pass's padded length up to a multiple of this, at most maxSeqLength (default 16, see {@link #DEFAULT_PAD_TO_MULTIPLE_OF}); 1 = no rounding. */
+    public EngineOptions withPadToMultipleOf(int value) {
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, value, threads, workers);
     }
 
     /** PyTorch intra-op threads per worker (default: 1 with more than one worker, else available processors). */
     public EngineOptions withThreads(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, value, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, value, workers);
     }
 
     /**
@@ -182,12 +196,12 @@ public record EngineOptions(
      * workers.
      */
     public EngineOptions withWorkers(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, value);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, value);
     }
 
     /** As {@link #withNullThreshold(double)}; {@code null} takes the model's threshold again. */
     public EngineOptions withNullThreshold(Double value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, threads, workers);
+        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
     }
 
     /**
@@ -217,6 +231,7 @@ public record EngineOptions(
                 maxTokensPerPass != null ? maxTokensPerPass : DEFAULT_MAX_TOKENS_PER_PASS,
                 maxWindowsPerPass != null ? maxWindowsPerPass : DEFAULT_MAX_WINDOWS_PER_PASS,
                 padToMaxLength != null && padToMaxLength,
+                padToMultipleOf != null ? padToMultipleOf : DEFAULT_PAD_TO_MULTIPLE_OF,
                 threads != null ? threads : workers(workers) > 1 ? 1 : Runtime.getRuntime().availableProcessors(),
                 workers(workers));
         resolved.check();
@@ -238,6 +253,7 @@ public record EngineOptions(
         require(!Double.isNaN(nullThreshold), "nullThreshold must be a number");
         require(maxTokensPerPass >= maxSeqLength, "maxTokensPerPass must be >= maxSeqLength");
         require(maxWindowsPerPass >= 1, "maxWindowsPerPass must be >= 1");
+        require(padToMultipleOf >= 1, "padToMultipleOf must be >= 1");
         require(threads >= 1, "threads must be >= 1");
         require(workers >= 1, "workers must be >= 1");
     }

@@ -14,7 +14,7 @@ class BatchPlannerTest {
     /** Resolved options without loading a model: 384-token windows, 4,096 tokens and 64 windows per pass. */
     private static EngineOptions settings(int maxTokens) {
         return EngineOptions.of("m").withMaxSeqLength(384).withMaxTokensPerPass(maxTokens).withMaxWindowsPerPass(64)
-                .withPadToMaxLength(false);
+                .withPadToMaxLength(false).withPadToMultipleOf(16);
     }
 
     /** SQuAD-like window lengths: most paragraphs 100-250 tokens, some full 384-token windows. */
@@ -80,6 +80,29 @@ class BatchPlannerTest {
         assertEquals(1, BatchPlanner.plan(new int[] {200}, settings(4096)).size());
         assertEquals(3, BatchPlanner.plan(new int[] {200, 190, 180}, settings(4096)).size());
         assertEquals(0, BatchPlanner.plan(new int[0], settings(4096)).size());
+    }
+
+    @Test
+    void passesArePaddedToTheKernelsTileButNeverBeyondTheWindowLength() {
+        for (long seed = 1; seed <= 10; seed++) {
+            int[] lengths = squadLike(43, seed);
+            for (BatchPlanner.Pass p : BatchPlanner.plan(lengths, settings(4096))) {
+                int longest = Arrays.stream(p.windows()).map(w -> lengths[w]).max().orElseThrow();
+                assertTrue(p.paddedLength() % 16 == 0, describe(List.of(p)));
+                assertTrue(p.paddedLength() - longest < 16, describe(List.of(p)) + " longest " + longest);
+            }
+            // 1 = no rounding: each pass exactly as long as its longest window (the seed's way, unpadded)
+            for (BatchPlanner.Pass p : BatchPlanner.plan(lengths, settings(4096).withPadToMultipleOf(1))) {
+                int longest = Arrays.stream(p.windows()).map(w -> lengths[w]).max().orElseThrow();
+                assertEquals(longest, p.paddedLength());
+            }
+        }
+        EngineOptions odd = settings(4096).withMaxSeqLength(383);
+        assertEquals(383, BatchPlanner.paddedLength(380, odd), "never beyond maxSeqLength");
+        assertEquals(383, BatchPlanner.paddedLength(383, odd));
+        assertEquals(176, BatchPlanner.paddedLength(161, odd));
+        assertEquals(176, BatchPlanner.paddedLength(176, odd));
+        assertEquals(384, BatchPlanner.paddedLength(10, settings(4096).withPadToMaxLength(true)));
     }
 
     private static String describe(List<BatchPlanner.Pass> plan) {

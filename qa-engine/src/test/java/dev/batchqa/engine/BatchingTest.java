@@ -93,6 +93,19 @@ class BatchingTest {
     }
 
     @Test
+    void passesPaddedToMultiplesOf16GiveTheSameAnswersAsUnpaddedOnes() {
+        List<QaQuery> queries = mixedQueries();
+        try (QaEngine exact = Fixture.load(Fixture.config().withPadToMultipleOf(1));
+                QaEngine tiled = Fixture.load(Fixture.config().withPadToMultipleOf(16))) {
+            List<QaResult> reference = exact.answerAll(queries);
+            List<QaResult> results = tiled.answerAll(queries);
+            assertSameResults(reference, results);
+            assertTrue(tiled.stats().paddedTokens() > exact.stats().paddedTokens(), tiled.stats() + " vs "
+                    + exact.stats());
+        }
+    }
+
+    @Test
     void lengthSortedPassesPadLittle() {
         EngineStats before = engine.stats();
         engine.answerAll(mixedQueries());

@@ -28,6 +28,7 @@ class EngineOptionsTest {
             assertEquals(480, s.maxTokensPerPass());
             assertEquals(1, s.threads());
             assertEquals(false, s.padToMaxLength());
+            assertEquals(16, s.padToMultipleOf());
             String context = "The cat sat on the mat. ".repeat(12) + "The capital Paris is nice.";
             QaResult r = engine.answer(QaQuery.of("What is the capital?", context));
             assertEquals("Paris", r.bestText());
