@@ -18,28 +18,56 @@ Variants (names are the file names, `<name>.pt`):
   the FFN down-projection (`out`, 1536 -> 384, whose GELU inputs have the widest range) in fp32 loses none, keeping
   qkv or inter recovers only 1-2 F1. So the int8 variant to use is int8-pc-out (the default export).
   bf16               every weight in bfloat16 (attention mask and logits follow the model dtype; logits are returned
-                     as float32). Needs a CPU with avx512_bf16 or AMX to be fast: the engine checks at load.
+                     as float32), attention fused (below). Needs a CPU with avx512_bf16 or AMX to be fast: the engine
+                     checks at load.
+  fp32               the fp32 weights of model.pt with the attention fused: the same answers, less CPU.
+
+Fused attention: `softmax(q k^T / sqrt(d) + mask) v` written out costs four passes over a [batch, heads, seq, seq]
+tensor per layer (scale, mask add, softmax, copy); in libtorch 2.7.1 `scaled_dot_product_attention` runs it as one
+flash-attention kernel that never materialises the scores. perf on a MiniLM bf16 [8, 256] pass: the written-out
+attention's element-wise kernels took 32% of the samples, the fused kernel 16%; SQuAD CPU per question fell by 12%
+(docs/evaluation.md). torch 1.13 (Debian's, the only one here) has no such op, so the layers call a placeholder op,
+`batchqa_export::sdpa`, registered below with the written-out math as its implementation: the trace runs and is checked
+against model.pt with it, and the saved TorchScript's code then names `torch.scaled_dot_product_attention` instead
+(`save_fused`). The file needs libtorch >= 2.0 to load (DJL 0.36: 2.7.1); torch 1.13 cannot load it back.
 
 Usage (Debian's torch, python3-torch 1.13; no PyPI):
   /usr/bin/python3 model/export_quantized.py --model ../shared/models/minilm-squad1 \
       [--out model/build/minilm-variants] [--variants int8-pc,int8-pc-head,bf16]
 Writes OUT/<variant>.pt, links model.pt and tokenizer.json of the source model into OUT and writes its config.json
-with `"bf16_model_file": "bf16.pt"` when there is a bf16 export, so that OUT is a model directory for the engine:
-bf16 on CPUs with native bf16 (avx512_bf16 / amx_bf16), fp32 elsewhere; `QA_MODEL_FILE=int8-pc.pt` picks a file. Exported files are not committed
-(model/build/ is ignored).
+with `"bf16_model_file": "bf16.pt"` when there is a bf16 export and `"model_file": "fp32.pt"` when there is an fp32
+one, so that OUT is a model directory for the engine: bf16 on CPUs with native bf16 (avx512_bf16 / amx_bf16), fp32
+elsewhere; `QA_MODEL_FILE=int8-pc.pt` picks a file; model.pt stays the source's file, for reference. Exported files
+are not committed (model/build/ is ignored).
 """
 
 import argparse
 import copy
+import io
 import json
 import math
 import os
 import sys
+import zipfile
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig, quantize_dynamic
+
+# The placeholder for torch.scaled_dot_product_attention (see the module's doc): same arguments, same math.
+PLACEHOLDER = b"ops.batchqa_export.sdpa("
+FUSED = b"torch.scaled_dot_product_attention("
+_lib = torch.library.Library("batchqa_export", "DEF")
+_lib.define("sdpa(Tensor query, Tensor key, Tensor value, Tensor attn_mask) -> Tensor")
+
+
+def written_out_attention(q, k, v, mask_add):
+    scores = q @ k.transpose(-1, -2) / math.sqrt(q.size(-1)) + mask_add
+    return torch.softmax(scores, -1) @ v
+
+
+_lib.impl("sdpa", written_out_attention, "CPU")
 
 LINEARS = ("query", "key", "value", "attn_out", "inter", "out")
 GROUPS = {"qkv": ("query", "key", "value"), "attn_out": ("attn_out",), "inter": ("inter",), "out": ("out",)}
@@ -73,6 +101,7 @@ class Layer(nn.Module):
         self.inter = nn.Linear(hidden, intermediate)
         self.out = nn.Linear(intermediate, hidden)
         self.out_ln = nn.LayerNorm(hidden, eps=1e-12)
+        self.fused = False  # export with the placeholder op (save_fused makes it scaled_dot_product_attention)
 
     def split(self, x):
         b, s, _ = x.shape
@@ -81,8 +110,8 @@ class Layer(nn.Module):
     def forward(self, x, mask_add):
         b, s, h = x.shape
         q, k, v = self.split(self.query(x)), self.split(self.key(x)), self.split(self.value(x))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim) + mask_add
-        ctx = (torch.softmax(scores, -1) @ v).transpose(1, 2).reshape(b, s, h)
+        attention = torch.ops.batchqa_export.sdpa if self.fused else written_out_attention
+        ctx = attention(q, k, v, mask_add).transpose(1, 2).reshape(b, s, h)
         x = self.attn_ln(x + self.attn_out(ctx))
         return self.out_ln(x + self.out(F.gelu(self.inter(x))))
 
@@ -161,10 +190,41 @@ def linear_names(layers, keep_fp32):
     return names
 
 
+def fused(model):
+    m = copy.deepcopy(model)
+    for layer in m.bert.layers:
+        layer.fused = True
+    return m
+
+
+def save_fused(traced, path, layers):
+    """Saves the traced module with the placeholder op renamed to torch.scaled_dot_product_attention in its code.
+    The code's debug tables (*.debug_pkl: source ranges of the original text) are left out: they would point into the
+    old text, and libtorch loads a module without them."""
+    buf = io.BytesIO()
+    torch.jit.save(traced, buf)
+    renamed = 0
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            if info.filename.endswith(".debug_pkl"):
+                continue
+            data = src.read(info.filename)
+            if info.filename.endswith(".py"):
+                renamed += data.count(PLACEHOLDER)
+                data = data.replace(PLACEHOLDER, FUSED)
+            dst.writestr(info.filename, data)
+    if renamed != layers:
+        os.remove(path)
+        raise SystemExit(f"{path}: renamed {renamed} attention calls, expected one per layer ({layers})")
+
+
 def export(model, layers, variant, out_dir):
     if variant == "bf16":
-        m = copy.deepcopy(model).to(torch.bfloat16)
-        note = "bf16 weights and activations, float32 logits"
+        m = fused(model).to(torch.bfloat16)
+        note = "bf16 weights and activations, fused attention, float32 logits"
+    elif variant == "fp32":
+        m = fused(model)
+        note = "fp32, fused attention"
     elif variant == "int8-pt":
         m = quantize_dynamic(model, {nn.Linear: default_dynamic_qconfig}, dtype=torch.qint8)
         note = "per-tensor dynamic int8, every Linear"
@@ -183,7 +243,10 @@ def export(model, layers, variant, out_dir):
     # a different shape than the trace's: batch and sequence length must stay dynamic
     diff = max_diff(model, traced, example(batch=3, seq=77, pad=20, seed=1))
     path = os.path.join(out_dir, variant + ".pt")
-    torch.jit.save(traced, path)
+    if variant in ("bf16", "fp32"):
+        save_fused(traced, path, layers)
+    else:
+        torch.jit.save(traced, path)
     print(f"{variant}: {note}; max |logit diff| vs fp32 {diff:.4f}; {os.path.getsize(path) / 1e6:.1f} MB -> {path}",
           flush=True)
 
@@ -192,7 +255,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, help="source model directory (model.pt, config.json, tokenizer.json)")
     p.add_argument("--out", default="model/build/minilm-variants")
-    p.add_argument("--variants", default="int8-pc-out,bf16")
+    p.add_argument("--variants", default="fp32,bf16")
     a = p.parse_args()
     # Debian's torch has no fbgemm; the packed weights are stored unpacked and re-packed by the loading libtorch
     torch.backends.quantized.engine = "onednn" if "onednn" in torch.backends.quantized.supported_engines else "qnnpack"
@@ -218,6 +281,8 @@ def main():
         os.remove(config_path)  # an older run's symlink to the source's config.json
     if "bf16" in variants or os.path.isfile(os.path.join(a.out, "bf16.pt")):
         config["bf16_model_file"] = "bf16.pt"
+    if "fp32" in variants or os.path.isfile(os.path.join(a.out, "fp32.pt")):
+        config["model_file"] = "fp32.pt"
     with open(config_path, "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
