@@ -38,8 +38,9 @@ import picocli.CommandLine.Option;
  * </pre>
  *
  * <p>First the whole local pipeline (embedded ElasticMQ and dynalite, the pollers around the real inference handler,
- * the engine as the function loads it): the questions are bulk-sent to the queue at once ({@link BulkSubmitter}),
- * and the clock runs from the first send to the last completion in the store. Then, after the pipeline has stopped,
+ * the engine as the function loads it): after {@code --warm-up} other questions have gone through it untimed, the
+ * questions are bulk-sent to the queue at once ({@link BulkSubmitter}), and the clock runs from the first send to the
+ * last completion in the store. Then, after the pipeline has stopped,
  * the same engine options alone answer the same questions, {@code --engine-batch} per call. Prints both rates,
  * whether every question came back, and how many answers agree; the last line is one JSON object.
  */
@@ -65,6 +66,10 @@ public final class SquadEndToEnd implements Callable<Integer> {
             + "(the context once) instead of one message per question")
     boolean perParagraph;
 
+    @Option(names = "--warm-up", defaultValue = "200", description = "SQuAD questions after the measured ones sent "
+            + "through the pipeline first, untimed (default ${DEFAULT-VALUE})")
+    int warmUp;
+
     @Option(names = "--timeout", defaultValue = "30", description = "minutes to wait for the answers (default ${DEFAULT-VALUE})")
     int timeoutMinutes;
 
@@ -76,6 +81,8 @@ public final class SquadEndToEnd implements Callable<Integer> {
     public Integer call() throws Exception {
         List<QuestionSet> messages = new ArrayList<>();
         List<Asked> asked = new ArrayList<>(); // every question, in order, with its context
+        List<QuestionSet> warmUpMessages = new ArrayList<>();
+        int warmUpQuestions = 0;
         try (ItemSource items = InputFiles.open(data, InputFiles.Format.SQUAD, 1, perParagraph)) {
             while (items.hasNext() && asked.size() < limit) {
                 InputItem item = items.next();
@@ -84,6 +91,13 @@ public final class SquadEndToEnd implements Callable<Integer> {
                 List<Question> take = set.questions().subList(0, Math.min(set.questions().size(), limit - asked.size()));
                 messages.add(set.withQuestions(take));
                 take.forEach(q -> asked.add(new Asked(q.id(), q.text(), set.context())));
+            }
+            // whole messages after the measured ones (a paragraph cut by --limit is not asked twice)
+            while (items.hasNext() && warmUpQuestions < warmUp) {
+                InputItem item = items.next();
+                if (item.message() == null) continue;
+                warmUpMessages.add(item.message());
+                warmUpQuestions += item.message().questions().size();
             }
         }
         String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -103,6 +117,22 @@ public final class SquadEndToEnd implements Callable<Integer> {
             MessageCodec codec = new MessageCodec(QaValidator.fromSettings(config.settings()));
             BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(), codec,
                     BulkSubmitter.Options.defaults().withSenders(4));
+            if (!warmUpMessages.isEmpty()) {
+                // a warm pipeline, as the engine's run after it is warm: the JIT has compiled the handler, the SDK
+                // and ElasticMQ, and libtorch has made its kernels for the usual pass shapes
+                CountingRequestStore.Stats before = pipeline.storeStats();
+                long started = System.nanoTime();
+                if (!bulk.submit(warmUpMessages.iterator()).allSent()) {
+                    System.out.println("FAIL: the warm-up questions were not all sent");
+                    return 1;
+                }
+                if (awaitCompleted(pipeline, before, warmUpQuestions, started) < warmUpQuestions) {
+                    System.out.println("FAIL: the warm-up questions did not all complete");
+                    return 1;
+                }
+                System.out.printf(Locale.ROOT, "warm-up   %d questions in %d messages, %.1f s, untimed%n",
+                        warmUpQuestions, warmUpMessages.size(), (System.nanoTime() - started) / 1e9);
+            }
             CountingRequestStore.Stats before = pipeline.storeStats();
             long start = System.nanoTime();
             BulkSubmitter.Report report = bulk.submit(messages.iterator());
@@ -110,13 +140,7 @@ public final class SquadEndToEnd implements Callable<Integer> {
                 System.out.println("FAIL: not every question was sent: " + report.failed().size() + " failed");
                 return 1;
             }
-            long deadline = start + Duration.ofMinutes(timeoutMinutes).toNanos();
-            long completed = 0;
-            while (completed < asked.size() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-                CountingRequestStore.Stats s = pipeline.storeStats();
-                completed = s.done() + s.failed() - before.done() - before.failed();
-            }
+            awaitCompleted(pipeline, before, asked.size(), start);
             e2eSeconds = (System.nanoTime() - start) / 1e9;
             List<String> ids = asked.stream().map(Asked::id).toList();
             results = new AnswerCollector(pipeline.dynamo(), config.tableName()).fetch(ids);
@@ -154,6 +178,19 @@ public final class SquadEndToEnd implements Callable<Integer> {
                 + "\"lost\":%d, \"same_answers\":%d}%n", e2eQps, engineQps, e2eQps / engineQps, asked.size(), lost,
                 agree);
         return lost == 0 ? 0 : 1;
+    }
+
+    /** Waits until {@code n} more questions than {@code before} are DONE or FAILED, or the timeout; how many are. */
+    private long awaitCompleted(LocalPipeline pipeline, CountingRequestStore.Stats before, long n, long start)
+            throws InterruptedException {
+        long deadline = start + Duration.ofMinutes(timeoutMinutes).toNanos();
+        long completed = 0;
+        while (completed < n && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            CountingRequestStore.Stats s = pipeline.storeStats();
+            completed = s.done() + s.failed() - before.done() - before.failed();
+        }
+        return completed;
     }
 
     /** One question as sent, for the engine's run on the same questions. */
