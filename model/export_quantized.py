@@ -21,6 +21,7 @@ Variants (names are the file names, `<name>.pt`):
                      as float32), attention fused (below). Needs a CPU with avx512_bf16 or AMX to be fast: the engine
                      checks at load.
   fp32               the fp32 weights of model.pt with the attention fused: the same answers, less CPU.
+  bf16-written-out   bf16 with the attention written out (what bf16 was before), to measure the fusion against.
 
 Fused attention: `softmax(q k^T / sqrt(d) + mask) v` written out costs four passes over a [batch, heads, seq, seq]
 tensor per layer (scale, mask add, softmax, copy); in libtorch 2.7.1 `scaled_dot_product_attention` runs it as one
@@ -197,7 +198,7 @@ def fused(model):
     return m
 
 
-def save_fused(traced, path, layers):
+def save_fused(traced, path):
     """Saves the traced module with the placeholder op renamed to torch.scaled_dot_product_attention in its code.
     The code's debug tables (*.debug_pkl: source ranges of the original text) are left out: they would point into the
     old text, and libtorch loads a module without them."""
@@ -212,16 +213,23 @@ def save_fused(traced, path, layers):
             if info.filename.endswith(".py"):
                 renamed += data.count(PLACEHOLDER)
                 data = data.replace(PLACEHOLDER, FUSED)
+            left = b"batchqa_export" in data
             dst.writestr(info.filename, data)
-    if renamed != layers:
+            if left:
+                break
+    # a traced module has one attention call per layer, a scripted one per attention class; none may be left over
+    if renamed == 0 or left:
         os.remove(path)
-        raise SystemExit(f"{path}: renamed {renamed} attention calls, expected one per layer ({layers})")
+        raise SystemExit(f"{path}: {renamed} attention calls renamed, placeholder left: {left}")
 
 
 def export(model, layers, variant, out_dir):
     if variant == "bf16":
         m = fused(model).to(torch.bfloat16)
         note = "bf16 weights and activations, fused attention, float32 logits"
+    elif variant == "bf16-written-out":
+        m = copy.deepcopy(model).to(torch.bfloat16)
+        note = "bf16 weights and activations, attention written out, float32 logits"
     elif variant == "fp32":
         m = fused(model)
         note = "fp32, fused attention"
@@ -244,7 +252,7 @@ def export(model, layers, variant, out_dir):
     diff = max_diff(model, traced, example(batch=3, seq=77, pad=20, seed=1))
     path = os.path.join(out_dir, variant + ".pt")
     if variant in ("bf16", "fp32"):
-        save_fused(traced, path, layers)
+        save_fused(traced, path)
     else:
         torch.jit.save(traced, path)
     print(f"{variant}: {note}; max |logit diff| vs fp32 {diff:.4f}; {os.path.getsize(path) / 1e6:.1f} MB -> {path}",

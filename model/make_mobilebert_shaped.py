@@ -51,6 +51,9 @@ from torch import nn
 from torch import Tensor
 from typing import Tuple
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_quantized import save_fused  # noqa: E402  (also registers the placeholder op batchqa_export::sdpa)
+
 VOCAB = 30522
 HIDDEN = 512
 EMBEDDING = 128
@@ -106,6 +109,23 @@ class FeedForward(nn.Module):
         return self.norm(self.down(torch.relu(self.up(x))) + x)
 
 
+class WrittenOutAttention(nn.Module):
+    def __init__(self, scale: float):
+        super().__init__()
+        self.scale = scale
+
+    def forward(self, q: Tensor, k: Tensor, v: Tensor, mask_bias: Tensor) -> Tensor:
+        scores = torch.matmul(q, k.transpose(-1, -2)) * self.scale + mask_bias
+        return torch.matmul(torch.softmax(scores, dim=-1), v)
+
+
+class FusedAttention(nn.Module):
+    """torch.scaled_dot_product_attention through export_quantized's placeholder (its scale is 1/sqrt(head_dim))."""
+
+    def forward(self, q: Tensor, k: Tensor, v: Tensor, mask_bias: Tensor) -> Tensor:
+        return torch.ops.batchqa_export.sdpa(q, k, v, mask_bias)
+
+
 class Layer(nn.Module):
     def __init__(self):
         super().__init__()
@@ -123,7 +143,7 @@ class Layer(nn.Module):
         self.out_norm = NoNorm(HIDDEN)
         self.heads = HEADS
         self.head_dim = INTRA // HEADS
-        self.scale = 1.0 / float(INTRA // HEADS) ** 0.5
+        self.attention = WrittenOutAttention(1.0 / float(INTRA // HEADS) ** 0.5)
 
     def forward(self, hidden: Tensor, mask_bias: Tensor) -> Tensor:
         b = hidden.size(0)
@@ -133,8 +153,7 @@ class Layer(nn.Module):
         q = self.query(shared).view(b, s, self.heads, self.head_dim).transpose(1, 2)
         k = self.key(shared).view(b, s, self.heads, self.head_dim).transpose(1, 2)
         v = self.value(hidden).view(b, s, self.heads, self.head_dim).transpose(1, 2)
-        scores = torch.matmul(q, k.transpose(-1, -2)) * self.scale + mask_bias
-        context = torch.matmul(torch.softmax(scores, dim=-1), v).transpose(1, 2).reshape(b, s, -1)
+        context = self.attention(q, k, v, mask_bias).transpose(1, 2).reshape(b, s, -1)
         x = self.attention_norm(self.attention_out(context) + layer_input)
         for ffn in self.ffn:
             x = ffn(x)
@@ -227,7 +246,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--int8", action="store_true", help="also write model-int8.pt (dynamic int8 quantized Linear)")
     p.add_argument("--bf16", action="store_true",
-                   help="also write bf16.pt (every weight in bfloat16; config.json names it bf16_model_file)")
+                   help="also write bf16.pt (every weight in bfloat16, attention fused as in export_quantized.py; "
+                        "config.json names it bf16_model_file)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -263,9 +283,12 @@ def main() -> int:
 
         bf16_file = None
         if args.bf16:
-            bs = torch.jit.script(copy.deepcopy(model).to(torch.bfloat16))
+            fused = copy.deepcopy(model).to(torch.bfloat16)
+            for layer in fused.layers:
+                layer.attention = FusedAttention()
+            bs = torch.jit.script(fused)
             bf16_file = "bf16.pt"
-            bs.save(os.path.join(args.out, bf16_file))
+            save_fused(bs, os.path.join(args.out, bf16_file))  # attention fused, as MiniLM's bf16.pt
             print(f"wrote {bf16_file} ({os.path.getsize(os.path.join(args.out, bf16_file)) / 1e6:.1f} MB)")
 
         torch.set_num_threads(1)

@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
  * alike: on a shared machine only the ratio of one run is worth reading, not the absolute rates of two runs.
  *
  * <p>{@code --also int8-pc-head.pt,bf16.pt} adds engines with the same defaults on other model files of the same
- * directory, {@code --also-tokens-per-pass 512,8192} engines with other pass caps, interleaved with the two others. Windows use the engine's (HuggingFace)
+ * directory, {@code --also-tokens-per-pass 512,8192} engines with other pass caps, {@code --also-pad-to-multiple-of 1}
+ * engines with other pass length rounding, interleaved with the two others. Windows use the engine's (HuggingFace)
  * stride: {@code doc_stride} context tokens shared by consecutive windows. The last line printed is one JSON object.
  */
 @Command(name = "bench-throughput", mixinStandardHelpOptions = true,
@@ -67,6 +68,11 @@ public final class ThroughputBench implements Callable<Integer> {
 
     @Option(names = "--also-workers", split = ",", description = "more engines: the defaults with these workers values")
     List<Integer> alsoWorkers = new ArrayList<>();
+
+    @Option(names = "--also-pad-to-multiple-of", split = ",",
+            description = "more engines: the defaults with these padToMultipleOf values (1: each pass as long as its "
+                    + "longest window)")
+    List<Integer> alsoPad = new ArrayList<>();
 
     /** One configuration under test and what it has measured so far. */
     private static final class Mode {
@@ -115,6 +121,10 @@ public final class ThroughputBench implements Callable<Integer> {
             }
             for (int n : alsoWorkers) {
                 modes.add(new Mode("engine:workers=" + n, QaEngine.load(engineConfig.withWorkers(n)), qs.size()));
+            }
+            for (int multiple : alsoPad) {
+                modes.add(new Mode("engine:pad=" + multiple, QaEngine.load(engineConfig.withPadToMultipleOf(multiple)),
+                        qs.size()));
             }
             for (int tokens : alsoTokens) {
                 modes.add(new Mode("engine:tokens=" + tokens, QaEngine.load(engineConfig.withMaxTokensPerPass(tokens)),
