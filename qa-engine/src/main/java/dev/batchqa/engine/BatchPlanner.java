@@ -8,8 +8,9 @@ import java.util.stream.IntStream;
 
 /**
  * Groups windows into forward passes. Windows are sorted longest first, so each pass is padded only to its first
- * (longest) window, rounded up to a multiple of padToMultipleOf, and similar lengths share a pass. A pass is closed when one more window would exceed its token
- * budget (batch * padded length) or maxWindowsPerPass, or would be mostly padding.
+ * (longest) window, rounded up to a multiple of padToMultipleOf, and similar lengths share a pass. A pass is closed
+ * when one more window would exceed its token budget (batch * padded length) or maxWindowsPerPass, or would be
+ * mostly padding.
  *
  * <p>The token budget is not simply maxTokensPerPass: a call's windows are cut into passes of about equal cost, each at
  * most maxTokensPerPass, chosen so that 1, 2 or 3 workers (the vCPU counts of the smaller Lambda memory sizes) finish
