@@ -68,7 +68,9 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
         Thread.ofPlatform().daemon().name("init-sdk").start(() -> {
             try {
                 long t0 = System.nanoTime();
-                DynamoDbRequestStore store = new DynamoDbRequestStore(AwsClients.dynamoDb(), settings);
+                // pooled HTTP: a batch writes one conditional UpdateItem per question (see AwsClients.Http)
+                DynamoDbRequestStore store = new DynamoDbRequestStore(
+                        AwsClients.dynamoDb(AwsClients.Target.DEFAULT, AwsClients.Http.POOLED), settings);
                 phases.put("sdkClientMs", (System.nanoTime() - t0) / 1_000_000);
                 dynamo.complete(store);
                 warmStore(store, phases);

@@ -260,7 +260,9 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     private DynamoDbClient dynamoClient() {
-        return AwsClients.dynamoDb(new AwsClients.Target(config.region(), dynamoEndpoint, config.credentials()));
+        // pooled, as the inference function's (one client serves the ingest and inference sides here)
+        return AwsClients.dynamoDb(new AwsClients.Target(config.region(), dynamoEndpoint, config.credentials()),
+                AwsClients.Http.POOLED);
     }
 
     @Override
