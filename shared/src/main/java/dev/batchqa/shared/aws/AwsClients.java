@@ -39,11 +39,12 @@ public final class AwsClients {
     }
 
     /**
-     * The HTTP client under an SDK client. Measured against dynalite, one conditional {@code UpdateItem} after
-     * 4,000 warm-up calls, C1 only (as Lambda runs Java): URL_CONNECTION 1.07-1.14 ms of client CPU and 3.2-3.4 ms
-     * wall, POOLED 0.62-0.65 ms and 1.4 ms. The JDK's HttpURLConnection checks a kept-alive connection before
-     * reusing it with a 1 ms timed read that ends in a SocketTimeoutException, stack trace included, on every
-     * request. URL_CONNECTION stays the default for its quicker class loading on cold start.
+     * The HTTP client under an SDK client. {@code scripts/write-probe} (one completion write, a conditional
+     * {@code UpdateItem}, against dynalite, C1 only as Lambda runs Java, after 2,000 warm-up writes each, load 3):
+     * URL_CONNECTION 0.99-1.06 ms of client CPU and 3.1-3.4 ms wall per write, POOLED 0.67 ms and 1.5 ms. The JDK's
+     * HttpURLConnection checks a kept-alive connection before reusing it with a 1 ms timed read that ends in a
+     * SocketTimeoutException, stack trace included, on every request. URL_CONNECTION stays the default for its
+     * quicker class loading on cold start.
      */
     public enum Http {
         URL_CONNECTION,
