@@ -63,8 +63,9 @@ _lib = torch.library.Library("batchqa_export", "DEF")
 _lib.define("sdpa(Tensor query, Tensor key, Tensor value, Tensor attn_mask) -> Tensor")
 
 
-def written_out_attention(q, k, v, mask_add):
-    scores = q @ k.transpose(-1, -2) / math.sqrt(q.size(-1)) + mask_add
+def written_out_attention(q, k, v, mask_add, head_dim=None):
+    # head_dim from the caller when tracing: a traced q.size(-1) turned into a float is a constant with a warning
+    scores = q @ k.transpose(-1, -2) / math.sqrt(head_dim or q.size(-1)) + mask_add
     return torch.softmax(scores, -1) @ v
 
 
@@ -111,8 +112,11 @@ class Layer(nn.Module):
     def forward(self, x, mask_add):
         b, s, h = x.shape
         q, k, v = self.split(self.query(x)), self.split(self.key(x)), self.split(self.value(x))
-        attention = torch.ops.batchqa_export.sdpa if self.fused else written_out_attention
-        ctx = attention(q, k, v, mask_add).transpose(1, 2).reshape(b, s, h)
+        if self.fused:
+            ctx = torch.ops.batchqa_export.sdpa(q, k, v, mask_add)
+        else:
+            ctx = written_out_attention(q, k, v, mask_add, self.head_dim)
+        ctx = ctx.transpose(1, 2).reshape(b, s, h)
         x = self.attn_ln(x + self.attn_out(ctx))
         return self.out_ln(x + self.out(F.gelu(self.inter(x))))
 
