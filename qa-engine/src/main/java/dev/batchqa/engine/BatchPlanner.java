@@ -116,7 +116,12 @@ final class BatchPlanner {
         return Math.max(longest, Math.min(rounded, settings.maxSeqLength()));
     }
 
+    /**
+     * Whether a window may join a pass: alone it would be padded to the same length (joining costs nothing), or the
+     * padding it gets here, measured against the rounded length it really gets, is small.
+     */
     private static boolean fits(int length, int padded, EngineOptions settings) {
-        return settings.padToMaxLength() || length >= padded * MIN_FILL || padded - length <= MAX_WASTE;
+        return settings.padToMaxLength() || paddedLength(length, settings) == padded || length >= padded * MIN_FILL
+                || padded - length <= MAX_WASTE;
     }
 }

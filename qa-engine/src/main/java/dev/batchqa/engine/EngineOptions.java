@@ -90,9 +90,8 @@ public record EngineOptions(
     public static final int DEFAULT_MAX_WINDOWS_PER_PASS = 64;
     /**
      * libtorch 2.7.1's CPU kernels run whole tiles of 16 rows (AMX bf16 tiles, AVX-512 fp32 vectors) and finish a
-     * ragged sequence length with slower tail code: MiniLM bf16 on one thread took 109 ms for a [5, 255] pass and 89 ms
-     * for [5, 256], 74 ms for [5, 177] and 65 ms for [5, 176] (PassProbe, docs/evaluation.md). Padding a pass to the
-     * next multiple of 16 costs at most 15 masked tokens a row and saves more than it costs.
+     * ragged sequence length with slower tail code, so a pass padded to the next multiple of 16 costs less than the
+     * shorter ragged one (PassProbe timings in docs/evaluation.md, "Fused attention and tile padding").
      */
     public static final int DEFAULT_PAD_TO_MULTIPLE_OF = 16;
     /** Special tokens around a pair: 3 for BERT ([CLS] q [SEP] c [SEP]), 4 for RoBERTa (<s> q </s></s> c </s>). */
@@ -253,7 +252,8 @@ public record EngineOptions(
         require(!Double.isNaN(nullThreshold), "nullThreshold must be a number");
         require(maxTokensPerPass >= maxSeqLength, "maxTokensPerPass must be >= maxSeqLength");
         require(maxWindowsPerPass >= 1, "maxWindowsPerPass must be >= 1");
-        require(padToMultipleOf >= 1, "padToMultipleOf must be >= 1");
+        require(padToMultipleOf >= 1 && padToMultipleOf <= maxSeqLength,
+                "padToMultipleOf must be in 1..maxSeqLength (is " + padToMultipleOf + ")");
         require(threads >= 1, "threads must be >= 1");
         require(workers >= 1, "workers must be >= 1");
     }

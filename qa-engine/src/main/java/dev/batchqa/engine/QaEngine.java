@@ -331,7 +331,8 @@ public final class QaEngine implements Answerer, AutoCloseable {
             List<Job> jobs = new ArrayList<>(workers.length);
             for (int w = 0; w < workers.length; w++) {
                 List<Window> pass = prepare(query).windows; // each worker its own windows: they receive logits
-                jobs.add(new Job(pass, List.of(new BatchPlanner.Pass(new int[] {0}, pass.get(0).length()))).start(w, 1));
+                int padded = BatchPlanner.paddedLength(pass.get(0).length(), settings); // as real passes are
+                jobs.add(new Job(pass, List.of(new BatchPlanner.Pass(new int[] {0}, padded))).start(w, 1));
             }
             for (Job job : jobs) job.await();
             passes++;

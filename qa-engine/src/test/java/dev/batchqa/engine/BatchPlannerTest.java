@@ -105,6 +105,22 @@ class BatchPlannerTest {
         assertEquals(384, BatchPlanner.paddedLength(10, settings(4096).withPadToMaxLength(true)));
     }
 
+    @Test
+    void windowsPaddedToTheSameLengthAloneShareAPass() {
+        // with a tile of 64, windows of 20 and of 60 are both padded to 64 alone: mixing them must cost no more
+        // passes than if every window were 60 long (the waste rule alone, 64 - 20 > 16, would split them)
+        EngineOptions tile64 = settings(4096).withPadToMultipleOf(64);
+        int[] mixed = new int[40];
+        int[] uniform = new int[40];
+        for (int i = 0; i < 40; i++) {
+            mixed[i] = i % 2 == 0 ? 60 : 20;
+            uniform[i] = 60;
+        }
+        List<BatchPlanner.Pass> plan = BatchPlanner.plan(mixed, tile64);
+        assertEquals(BatchPlanner.plan(uniform, tile64).size(), plan.size(), describe(plan));
+        assertTrue(plan.stream().allMatch(p -> p.paddedLength() == 64), describe(plan));
+    }
+
     private static String describe(List<BatchPlanner.Pass> plan) {
         StringBuilder s = new StringBuilder();
         for (BatchPlanner.Pass p : plan) s.append(p.windows().length).append('x').append(p.paddedLength()).append(' ');

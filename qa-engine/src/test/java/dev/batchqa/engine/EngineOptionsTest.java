@@ -71,4 +71,13 @@ class EngineOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 0));
         assertThrows(IllegalArgumentException.class, () -> new QaQuery("q", "c", 11));
     }
+
+    @Test
+    void padToMultipleOfMustFitTheWindow() {
+        for (int bad : new int[] {0, 65}) { // the fixture's windows are 64 tokens
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Fixture.load(Fixture.config().withPadToMultipleOf(bad)));
+            assertTrue(e.getMessage().contains("padToMultipleOf"), e.getMessage());
+        }
+    }
 }
