@@ -16,7 +16,8 @@ Variants (names are the file names, `<name>.pt`):
   int8-pt            per-tensor dynamic int8 of every Linear (what the committed model-int8.pt is), for reference
   Measured (SquadEval, 200 SQuAD v1.1 dev questions, DJL/libtorch 2.7.1): all Linears int8 loses 3.1 F1; keeping
   the FFN down-projection (`out`, 1536 -> 384, whose GELU inputs have the widest range) in fp32 loses none, keeping
-  qkv or inter recovers only 1-2 F1. So the int8 variant to use is int8-pc-out (the default export).
+  qkv or inter recovers only 1-2 F1. So the int8 variant to use is int8-pc-out (none stays within 0.5 F1 of
+  fp32 on 600 questions, docs/evaluation.md, so the default export is fp32,bf16).
   bf16               every weight in bfloat16 (attention mask and logits follow the model dtype; logits are returned
                      as float32), attention fused (below). Needs a CPU with avx512_bf16 or AMX to be fast: the engine
                      checks at load.

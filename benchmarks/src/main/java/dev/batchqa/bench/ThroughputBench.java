@@ -107,7 +107,8 @@ public final class ThroughputBench implements Callable<Integer> {
             base = base.withThreads(threads);
         }
         // the seed: one window per pass, no padding (a pass of one window is as long as the window), fp32 model.pt
-        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1).withPadToMultipleOf(1).withWorkers(1);
+        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1).withPadToMultipleOf(1)
+                .withWorkers(1);
         EngineOptions engineConfig = engineModelFile != null ? base.withModelFile(engineModelFile) : base;
         if (workers != null) {
             engineConfig = engineConfig.withWorkers(workers);

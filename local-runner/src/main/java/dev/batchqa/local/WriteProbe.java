@@ -8,6 +8,8 @@ import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.store.RequestStore.Completion;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,10 +37,12 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
         description = "Client CPU and wall time per completion write against dynalite, for each SDK HTTP client.")
 public final class WriteProbe implements Callable<Integer> {
 
-    @Option(names = "--writes", defaultValue = "2000", description = "writes per client per round (default ${DEFAULT-VALUE})")
+    @Option(names = "--writes", defaultValue = "2000",
+            description = "writes per client per round (default ${DEFAULT-VALUE})")
     int writes;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "rounds; the first warms up (default ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "rounds; the first warms up (default ${DEFAULT-VALUE})")
     int rounds;
 
     public static void main(String[] args) {
@@ -49,31 +53,38 @@ public final class WriteProbe implements Callable<Integer> {
     public Integer call() throws Exception {
         Settings settings = Settings.from(Map.of());
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        List<Answer> answers = List.of(new Answer("83.1", 155, 159, 0.61), new Answer("83.1 (5.1 point", 155, 170, 0.09));
+        List<Answer> answers = List.of(new Answer("83.1", 155, 159, 0.61),
+                new Answer("83.1 (5.1 point", 155, 170, 0.09));
+        List<DynamoDbClient> clients = new ArrayList<>();
         try (Dynalite dynalite = Dynalite.start(0)) {
             AwsClients.Target target = new AwsClients.Target("us-east-1", dynalite.endpoint(),
                     StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
+            List<AwsClients.Http> kinds = new ArrayList<>(List.of(AwsClients.Http.values()));
             Map<AwsClients.Http, DynamoDbRequestStore> stores = new EnumMap<>(AwsClients.Http.class);
-            for (AwsClients.Http http : AwsClients.Http.values()) {
+            for (AwsClients.Http http : kinds) {
                 DynamoDbClient client = AwsClients.dynamoDb(target, http);
+                clients.add(client);
                 AwsResources.ensureTable(client, settings.tableName());
                 stores.put(http, new DynamoDbRequestStore(client, settings));
             }
             for (int round = 0; round < rounds; round++) {
-                for (var e : stores.entrySet()) {
+                for (AwsClients.Http http : kinds) {
                     long cpu = threads.getCurrentThreadCpuTime();
                     long wall = System.nanoTime();
                     for (int i = 0; i < writes; i++) {
                         Completion c = new Completion(UUID.randomUUID().toString(), "What is the F1?", 3, null);
-                        if (!e.getValue().complete(c, answers, 0.003, new ModelInfo("probe", "bf16"))) {
+                        if (!stores.get(http).complete(c, answers, 0.003, new ModelInfo("probe", "bf16"))) {
                             throw new IllegalStateException("a completion write was refused");
                         }
                     }
                     System.out.printf(Locale.ROOT, "round %d %-15s %.3f CPU ms/write  %.3f wall ms/write%s%n", round,
-                            e.getKey(), (threads.getCurrentThreadCpuTime() - cpu) / 1e6 / writes,
+                            http, (threads.getCurrentThreadCpuTime() - cpu) / 1e6 / writes,
                             (System.nanoTime() - wall) / 1e6 / writes, round == 0 ? "  (warm-up)" : "");
                 }
+                Collections.reverse(kinds); // the table grows: each client goes first every other round
             }
+        } finally {
+            clients.forEach(DynamoDbClient::close);
         }
         return 0;
     }

@@ -118,8 +118,8 @@ public final class SquadEndToEnd implements Callable<Integer> {
             BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(), codec,
                     BulkSubmitter.Options.defaults().withSenders(4));
             if (!warmUpMessages.isEmpty()) {
-                // a warm pipeline, as the engine's run after it is warm: the JIT has compiled the handler, the SDK
-                // and ElasticMQ, and libtorch has made its kernels for the usual pass shapes
+                // a warm pipeline, as the engine's run after it is warm: the JIT has compiled the handler, the
+                // engine's Java code, the SDK and ElasticMQ (the engine's run loads its own model, warmed as usual)
                 CountingRequestStore.Stats before = pipeline.storeStats();
                 long started = System.nanoTime();
                 if (!bulk.submit(warmUpMessages.iterator()).allSent()) {

@@ -14,9 +14,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * The one place SDK clients are built, with one of two HTTP clients ({@link Http}): the URL-connection client by
  * default (no pool threads, quick to load, for functions that make a few requests an invocation), the pooled
- * Apache client where requests are many (the inference function's writes). By default region, credentials and endpoints come from the SDK's chains, so {@code AWS_REGION} and
- * {@code AWS_ENDPOINT_URL[_SQS|_DYNAMODB]} work as everywhere else in the AWS ecosystem; the local runner names
- * them explicitly with a {@link Target}.
+ * Apache client where requests are many (the inference function's writes). By default region, credentials and
+ * endpoints come from the SDK's chains, so {@code AWS_REGION} and {@code AWS_ENDPOINT_URL[_SQS|_DYNAMODB]} work as
+ * everywhere else in the AWS ecosystem; the local runner names them explicitly with a {@link Target}.
  *
  * <pre>{@code
  * DynamoDbClient dynamo = AwsClients.dynamoDb();                                          // Lambda
@@ -39,17 +39,24 @@ public final class AwsClients {
     }
 
     /**
-     * The HTTP client under an SDK client. {@code scripts/write-probe} (one completion write, a conditional
-     * {@code UpdateItem}, against dynalite, C1 only as Lambda runs Java, after 2,000 warm-up writes each, load 3):
-     * URL_CONNECTION 0.99-1.06 ms of client CPU and 3.1-3.4 ms wall per write, POOLED 0.67 ms and 1.5 ms. The JDK's
-     * HttpURLConnection checks a kept-alive connection before reusing it with a 1 ms timed read that ends in a
-     * SocketTimeoutException, stack trace included, on every request. URL_CONNECTION stays the default for its
-     * quicker class loading on cold start.
+     * The HTTP client under an SDK client. {@code scripts/write-probe --rounds 5} (one completion write, a
+     * conditional {@code UpdateItem}, against dynalite, C1 only as Lambda runs Java, the clients taking turns after a
+     * warm-up round, load 1.1): URL_CONNECTION 0.62-0.66 ms of client CPU and 2.4-2.6 ms wall per write, POOLED
+     * 0.47-0.49 ms and 1.2-1.3 ms. The JDK's HttpURLConnection checks a kept-alive connection before reusing it with
+     * a 1 ms timed read that ends in a SocketTimeoutException, stack trace included, on every request.
+     * URL_CONNECTION stays the default for its quicker class loading on cold start.
      */
     public enum Http {
         URL_CONNECTION,
         POOLED
     }
+
+    /**
+     * Connections a POOLED client keeps: the inference function writes with 8 threads, but the local runner shares one
+     * client between those writers (8 a poller) and its HTTP front (a virtual thread a request), which the SDK's
+     * default of 50 would make wait, and fail after 10 s, under the load test's clients.
+     */
+    static final int POOLED_MAX_CONNECTIONS = 256;
 
     public static DynamoDbClient dynamoDb() {
         return dynamoDb(Target.DEFAULT);
@@ -73,7 +80,8 @@ public final class AwsClients {
 
     private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, Target t,
             Http http) {
-        SdkHttpClient.Builder<?> client = http == Http.POOLED ? Apache5HttpClient.builder()
+        SdkHttpClient.Builder<?> client = http == Http.POOLED
+                ? Apache5HttpClient.builder().maxConnections(POOLED_MAX_CONNECTIONS)
                 : UrlConnectionHttpClient.builder();
         builder.httpClientBuilder(client);
         if (t.region() != null) builder.region(Region.of(t.region()));
