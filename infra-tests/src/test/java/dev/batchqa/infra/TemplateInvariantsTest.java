@@ -419,14 +419,29 @@ class TemplateInvariantsTest {
     });
   }
 
+  /** Every statement of a function's SAM inline {@code Policies} (documents with a {@code Statement} list). */
+  private static List<Map<String, Object>> inlineStatements(Map<String, Object> functionProps) {
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object doc : list(functionProps.get("Policies"))) {
+      list(map(doc).get("Statement")).forEach(s -> statements.add(map(s)));
+    }
+    return statements;
+  }
+
+  /** Every statement of an {@code AWS::IAM::Role}'s {@code Policies} (each a {@code PolicyDocument}). */
+  private static List<Map<String, Object>> roleStatements(Map<String, Object> roleProps) {
+    List<Map<String, Object>> statements = new ArrayList<>();
+    for (Object pol : list(roleProps.get("Policies"))) {
+      list(path(pol, "PolicyDocument", "Statement")).forEach(s -> statements.add(map(s)));
+    }
+    return statements;
+  }
+
   @Test
   void ingestFunctionMayOnlyCallWhatItCallsOnItsOwnResources() {
     Map<String, Object> p = t.properties(INGEST);
     assertNull(p.get("Role"), "ingest uses the SAM-generated role");
-    List<Map<String, Object>> statements = new ArrayList<>();
-    for (Object doc : list(p.get("Policies"))) {
-      list(map(doc).get("Statement")).forEach(s -> statements.add(map(s)));
-    }
+    List<Map<String, Object>> statements = inlineStatements(p);
     assertEquals(INGEST_ACTIONS, actions(statements));
     // least privilege on deletes: ingest never deletes an item (records are write-once, claims expire)
     assertFalse(actions(statements).stream().anyMatch(a -> a.startsWith("dynamodb:Delete")
@@ -449,10 +464,7 @@ class TemplateInvariantsTest {
     Map<String, Object> roleProps = t.properties("InferenceRole");
     assertEquals("lambda.amazonaws.com",
         path(list(path(roleProps, "AssumeRolePolicyDocument", "Statement")).get(0), "Principal", "Service"));
-    List<Map<String, Object>> statements = new ArrayList<>();
-    for (Object pol : list(roleProps.get("Policies"))) {
-      list(path(pol, "PolicyDocument", "Statement")).forEach(s -> statements.add(map(s)));
-    }
+    List<Map<String, Object>> statements = roleStatements(roleProps);
     assertEquals(INFERENCE_ACTIONS, actions(statements));
     assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", QUEUE));
   }
@@ -466,10 +478,7 @@ class TemplateInvariantsTest {
     Map<String, Object> roleProps = t.properties("DeadLetterRole");
     assertEquals("lambda.amazonaws.com",
         path(list(path(roleProps, "AssumeRolePolicyDocument", "Statement")).get(0), "Principal", "Service"));
-    List<Map<String, Object>> statements = new ArrayList<>();
-    for (Object pol : list(roleProps.get("Policies"))) {
-      list(path(pol, "PolicyDocument", "Statement")).forEach(s -> statements.add(map(s)));
-    }
+    List<Map<String, Object>> statements = roleStatements(roleProps);
     assertEquals(DEAD_LETTER_ACTIONS, actions(statements));
     assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", DLQ));
     for (Object ev : map(p.get("Events")).values()) {
@@ -483,10 +492,7 @@ class TemplateInvariantsTest {
     assertEquals(Map.of("Fn::GetAtt", List.of("CompletionEventsRole", "Arn")), p.get("Role"),
         "own role: SAM's DynamoDB event would attach AWSLambdaDynamoDBExecutionRole (streams on Resource *)");
     assertNull(p.get("Policies"), "policies go to CompletionEventsRole");
-    List<Map<String, Object>> statements = new ArrayList<>();
-    for (Object pol : list(t.properties("CompletionEventsRole").get("Policies"))) {
-      list(path(pol, "PolicyDocument", "Statement")).forEach(s -> statements.add(map(s)));
-    }
+    List<Map<String, Object>> statements = roleStatements(t.properties("CompletionEventsRole"));
     assertEquals(COMPLETION_EVENTS_ACTIONS, actions(statements));
     Map<String, Object> expected = Map.of(
         "dynamodb:", Map.of("Fn::GetAtt", List.of(TABLE, "StreamArn")),
@@ -542,10 +548,7 @@ class TemplateInvariantsTest {
   void sweeperFunctionMayOnlyQueryThePendingIndexAndUpdateTheTable() {
     Map<String, Object> p = t.properties(SWEEPER);
     assertNull(p.get("Role"), "SAM-generated role: a Schedule event adds no policy to it");
-    List<Map<String, Object>> statements = new ArrayList<>();
-    for (Object doc : list(p.get("Policies"))) {
-      list(map(doc).get("Statement")).forEach(s -> statements.add(map(s)));
-    }
+    List<Map<String, Object>> statements = inlineStatements(p);
     assertEquals(SWEEPER_ACTIONS, actions(statements));
     for (Map<String, Object> st : statements) {
       Set<String> a = actions(List.of(st));
@@ -995,13 +998,9 @@ class TemplateInvariantsTest {
     Map<String, Object> param = map(t.section("Parameters").get("MaxBacklog"));
     assertEquals(0L, number(param.get("MinValue")), "0 turns admission control off");
     assertTrue(number(param.get("Default")) > 0, "on by default");
-    boolean readsDepth = false;
-    for (Object doc : list(t.properties(INGEST).get("Policies"))) {
-      for (Object st : list(map(doc).get("Statement"))) {
-        readsDepth |= actions(List.of(map(st))).contains("sqs:GetQueueAttributes")
-            && Map.of("Fn::GetAtt", List.of(QUEUE, "Arn")).equals(map(st).get("Resource"));
-      }
-    }
+    boolean readsDepth = inlineStatements(t.properties(INGEST)).stream().anyMatch(st ->
+        actions(List.of(st)).contains("sqs:GetQueueAttributes")
+            && Map.of("Fn::GetAtt", List.of(QUEUE, "Arn")).equals(st.get("Resource")));
     assertTrue(readsDepth, "sqs:GetQueueAttributes on the question queue");
   }
 
