@@ -10,8 +10,10 @@ import dev.batchqa.shared.model.QuestionSet;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -117,10 +119,7 @@ public final class MessageCodec {
         if (!(tree instanceof ObjectNode)) {
             throw new InvalidMessageException("MALFORMED_MESSAGE", "message body is not a JSON object", null);
         }
-        JsonNode versionNode = tree.get("version");
-        int version = versionNode == null || versionNode.isNull() ? VERSION_1
-                // an integer token: not 2.0, and not 4294967298, whose int value wraps around to 2
-                : versionNode.isIntegralNumber() && versionNode.canConvertToInt() ? versionNode.intValue() : -1;
+        int version = version(tree);
         if (version == VERSION_2) return decodeV2(tree, sqsMessageId);
         JsonNode idNode = tree.get("id");
         if (idNode != null && !idNode.isNull() && !(idNode.isTextual() && QaValidator.isValidId(idNode.textValue()))) {
@@ -128,7 +127,7 @@ public final class MessageCodec {
         }
         String id = v1Id(tree, sqsMessageId);
         if (version != VERSION_1) {
-            throw new InvalidMessageException("UNSUPPORTED_VERSION", "unsupported message version " + versionNode
+            throw new InvalidMessageException("UNSUPPORTED_VERSION", "unsupported message version " + tree.get("version")
                     + "; this service reads versions " + VERSION_1 + " and " + VERSION_2, id);
         }
         String question = text(tree, "question", id);
@@ -191,13 +190,10 @@ public final class MessageCodec {
         } catch (JsonProcessingException e) {
             return List.of(new Question(sqsMessageId, null));
         }
-        JsonNode version = tree == null ? null : tree.get("version");
-        if (version != null && version.isIntegralNumber() && version.intValue() == VERSION_2) {
+        if (version(tree) == VERSION_2) {
             return readableIds(tree);
         }
-        JsonNode question = tree == null ? null : tree.get("question");
-        return List.of(new Question(v1Id(tree, sqsMessageId),
-                question != null && question.isTextual() ? question.textValue() : null));
+        return List.of(new Question(v1Id(tree, sqsMessageId), textOrNull(tree, "question")));
     }
 
     /** The ids of {@link #bestEffortQuestions}. */
@@ -233,24 +229,36 @@ public final class MessageCodec {
         JsonNode many = tree == null ? null : tree.get("questions");
         List<Question> found = new ArrayList<>();
         if (many == null || !many.isArray()) {
-            JsonNode id = tree == null ? null : tree.get("id");
-            if (id != null && id.isTextual() && QaValidator.isValidId(id.textValue())) {
-                JsonNode text = tree.get("question");
-                found.add(new Question(id.textValue(), text != null && text.isTextual() ? text.textValue() : null));
-            }
+            String id = textOrNull(tree, "id");
+            if (id != null && QaValidator.isValidId(id)) found.add(new Question(id, textOrNull(tree, "question")));
             return found;
         }
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (JsonNode q : many) {
-            JsonNode id = q.get("id");
+            String id = textOrNull(q, "id");
             // no cap at the limit: a message over it fails every question it names (best effort, bounded by the
             // message size)
-            if (id != null && id.isTextual() && QaValidator.isValidId(id.textValue()) && seen.add(id.textValue())) {
-                JsonNode text = q.get("question");
-                found.add(new Question(id.textValue(), text != null && text.isTextual() ? text.textValue() : null));
+            if (id != null && QaValidator.isValidId(id) && seen.add(id)) {
+                found.add(new Question(id, textOrNull(q, "question")));
             }
         }
         return found;
+    }
+
+    /**
+     * The body's schema version: 1 when it names none, -1 when it is not an integer token (2.0, or 4294967298, whose
+     * int value wraps around to 2). Decoding and the dead-letter path's best-effort reading must agree on it.
+     */
+    private static int version(JsonNode tree) {
+        JsonNode v = tree == null ? null : tree.get("version");
+        if (v == null || v.isNull()) return VERSION_1;
+        return v.isIntegralNumber() && v.canConvertToInt() ? v.intValue() : -1;
+    }
+
+    /** A field's value where the node has it as a string, else null. */
+    private static String textOrNull(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value != null && value.isTextual() ? value.textValue() : null;
     }
 
     private static String correlationId(JsonNode tree, String fallback) {

@@ -154,6 +154,19 @@ class MessageCodecTest {
     }
 
     @Test
+    void bestEffortReadingTakesTheVersionAsDecodingDoes() throws Exception {
+        // 4294967298's int value wraps around to 2: decoding calls it an unsupported version and fails the v1 id,
+        // so the dead-letter path must read the same id rather than the body's questions
+        String body = "{\"version\":4294967298,\"id\":\"a-1\",\"questions\":[{\"id\":\"q-1\"}]}";
+        InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> codec.decode(body, "sqs-1"));
+        assertEquals("UNSUPPORTED_VERSION", e.code());
+        assertEquals(List.of("a-1"), e.questions().stream().map(q -> q.id()).toList());
+        assertEquals(List.of("a-1"), MessageCodec.bestEffortIds(body, "sqs-1"));
+        assertEquals(List.of("sqs-1"), MessageCodec.bestEffortIds("{\"version\":2.0,\"questions\":[{\"id\":\"q-1\"}]}",
+                "sqs-1"));
+    }
+
+    @Test
     void noVersionMeansVersionOne() throws Exception {
         assertNull(Json.MAPPER.readTree("{\"question\":\"q\",\"context\":\"c\"}").get("version"));
         assertEquals("sqs-9", codec.decode("{\"version\":1,\"question\":\"q\",\"context\":\"c\"}", "sqs-9").set().first().id());
