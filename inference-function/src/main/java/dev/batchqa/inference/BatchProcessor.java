@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -583,7 +584,7 @@ public final class BatchProcessor implements AutoCloseable {
         final int batchSize;
         final long receivedAtMillis;
         /** SQS message ids to give back: a message with several questions is named once. */
-        final java.util.Set<String> retry = new LinkedHashSet<>();
+        final Set<String> retry = new LinkedHashSet<>();
         int answered;
         int noAnswer;
         int duplicates;
