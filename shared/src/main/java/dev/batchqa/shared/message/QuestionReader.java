@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The one reader of questions written as JSON: the HTTP API's bodies ({@link #request}), SQS messages of schema v1
@@ -29,7 +30,7 @@ import java.util.Set;
  * </ul>
  *
  * <pre>{@code
- * QuestionSet set = QuestionReader.request(QuestionReader.parse(body), "", validator); // Invalid: 400 or 413
+ * QuestionSet set = QuestionReader.request(QuestionReader.parse(body), "", validator, true); // Invalid: 400, 413
  * }</pre>
  *
  * Each caller turns an {@link Invalid} into its own error (an HTTP 400, a FAILED record, a line of the bulk report).
@@ -70,7 +71,7 @@ public final class QuestionReader {
         Optional<String> unknown = unknownField(node, accepted);
         if (unknown.isPresent()) {
             throw new Invalid("UNKNOWN_FIELD", "unknown field '" + path + unknown.get() + "'; accepted fields are "
-                    + new java.util.TreeSet<>(accepted), path + unknown.get());
+                    + new TreeSet<>(accepted), path + unknown.get());
         }
         String question = text(node, "question", path);
         JsonNode many = node.get("questions");
@@ -133,8 +134,9 @@ public final class QuestionReader {
             throws Invalid {
         List<Question> questions = new ArrayList<>();
         Set<String> ids = new HashSet<>();
-        int i = 0;
-        for (JsonNode item : array(many, "questions")) {
+        List<JsonNode> items = array(many, "questions");
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
             String at = "questions[" + i + "]";
             if (!item.isObject()) throw new Invalid("WRONG_TYPE", "'" + at + "' must be an object", at);
             String id = text(item, "id", at + ".");
@@ -149,11 +151,9 @@ public final class QuestionReader {
                 check(validator.checkQuestion(text), at + ".");
             } catch (Invalid e) {
                 rejected.add(new Rejected(new Question(id, null), e));
-                i++;
                 continue;
             }
             questions.add(new Question(id, text));
-            i++;
         }
         return questions;
     }
