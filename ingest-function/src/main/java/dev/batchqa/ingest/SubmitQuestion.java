@@ -3,6 +3,7 @@ package dev.batchqa.ingest;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
@@ -90,7 +91,7 @@ final class SubmitQuestion {
 
     Accepted submit(APIGatewayV2HTTPEvent event, String correlationId) {
         QuestionSet input;
-        com.fasterxml.jackson.databind.JsonNode body = JsonBody.read(event, JsonBody.MAX_BODY_BYTES);
+        JsonNode body = JsonBody.read(event, JsonBody.MAX_BODY_BYTES);
         try {
             input = QuestionReader.request(body, "", validator, true);
         } catch (QuestionReader.Invalid e) {
@@ -169,8 +170,7 @@ final class SubmitQuestion {
         List<Question> stored = new ArrayList<>();
         try {
             for (Question q : set.questions()) {
-                if (!store.createPending(QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(),
-                        clock.instant()))) {
+                if (!store.createPending(pending(q, set))) {
                     throw new IllegalStateException("id collision on " + q.id()); // 2^-122: a bug, not bad luck
                 }
                 stored.add(q);
@@ -217,8 +217,7 @@ final class SubmitQuestion {
         for (Question q : set.questions()) {
             Optional<QaRecord> record = fresh ? Optional.empty() : store.find(q.id());
             if (record.isEmpty()) {
-                QaRecord pending = QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(),
-                        clock.instant());
+                QaRecord pending = pending(q, set);
                 record = store.createPending(pending) ? Optional.of(pending) : store.find(q.id());
             }
             current.add(record.orElseThrow(() -> new IllegalStateException("record " + q.id() + " vanished")));
@@ -244,6 +243,11 @@ final class SubmitQuestion {
             }
         }
         return current.stream().map(r -> new Item(r.id(), r.status().name())).toList();
+    }
+
+    /** The PENDING record of one question of the set, as of now. */
+    private QaRecord pending(Question q, QuestionSet set) {
+        return QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(), clock.instant());
     }
 
     /**
