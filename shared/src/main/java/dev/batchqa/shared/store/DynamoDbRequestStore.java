@@ -54,8 +54,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * {@link #PENDING_MIN_TTL} (or the result TTL, if longer) plus one result TTL after the delete: longer than SQS keeps
  * any message sent before it (retention counts from the first enqueue, also in the dead-letter queue), and longer
  * than the Idempotency-Key claim of the request that created it, so that neither a late message nor a retry with the
- * key can store the deleted question again. Completions need the record absent or PENDING, so neither a CANCELLED record nor a tombstone
- * is ever overwritten, and a late or duplicate message cannot recreate a deleted question.
+ * key can store the deleted question again. Completions need the record absent or PENDING, so neither a CANCELLED
+ * record nor a tombstone is ever overwritten, and a late or duplicate message cannot recreate a deleted question.
  */
 public final class DynamoDbRequestStore implements RequestStore {
     static final String ID = "id";
@@ -97,7 +97,8 @@ public final class DynamoDbRequestStore implements RequestStore {
     private static final Backoff BATCH_GET_BACKOFF = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
     /** What {@link #toRecord} reads (and the expiry check needs), as expression names: some are reserved words. */
     private static final Map<String, String> RECORD_ATTRIBUTES = Stream.of(ID, STATUS, QUESTION, TOP_K, ANSWERS,
-                    NO_ANSWER_SCORE, MODEL_NAME, MODEL_VARIANT, ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT, COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
+                    NO_ANSWER_SCORE, MODEL_NAME, MODEL_VARIANT, ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT,
+                    COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
             .collect(Collectors.toUnmodifiableMap(name -> "#" + name, name -> name));
     private static final String RECORD_PROJECTION = String.join(", ", RECORD_ATTRIBUTES.keySet());
 
@@ -428,10 +429,6 @@ public final class DynamoDbRequestStore implements RequestStore {
     }
 
     /**
-     * A PENDING record must outlive its message: a question can wait in the queue (4 days) and then in the
-     * dead-letter queue (14 days) before it completes; only a completed record gets the configured TTL.
-     */
-    /**
      * Until when a CANCELLED record or a tombstone stays: as long as an Idempotency-Key claim can still point at it
      * (a claim lives the PENDING lifetime plus one result TTL from its request, which came before this delete), so
      * that a retry with the key finds it instead of storing the deleted question again; and longer than any message
@@ -441,7 +438,11 @@ public final class DynamoDbRequestStore implements RequestStore {
         return clock.instant().plus(pendingTtl()).plus(ttl);
     }
 
-        private Duration pendingTtl() {
+    /**
+     * A PENDING record must outlive its message: a question can wait in the queue (4 days) and then in the
+     * dead-letter queue (14 days) before it completes; only a completed record gets the configured TTL.
+     */
+    private Duration pendingTtl() {
         return ttl.compareTo(PENDING_MIN_TTL) > 0 ? ttl : PENDING_MIN_TTL;
     }
 
