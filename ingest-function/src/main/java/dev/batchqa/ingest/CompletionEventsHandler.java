@@ -3,6 +3,7 @@ package dev.batchqa.ingest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.shared.aws.AwsClients;
 import dev.batchqa.shared.events.CompletionEvent;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.model.QaRecord;
@@ -19,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
@@ -67,9 +67,8 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
     /** PutEvents to {@code busName}; an entry with an error code, or a failed call, counts as not accepted. */
     public static Bus eventBridge(String busName) {
         if (busName == null || busName.isBlank()) throw new IllegalStateException(EVENT_BUS_ENV + " is not set");
-        EventBridgeClient client = EventBridgeClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
+        EventBridgeClient client = AwsClients.configure(EventBridgeClient.builder(), AwsClients.Target.DEFAULT,
+                AwsClients.Http.URL_CONNECTION).build();
         return events -> {
             List<PutEventsRequestEntry> entries = events.stream().map(e -> PutEventsRequestEntry.builder()
                     .eventBusName(busName)

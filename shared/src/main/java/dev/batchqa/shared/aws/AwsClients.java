@@ -78,7 +78,12 @@ public final class AwsClients {
         return configure(SqsClient.builder(), target, Http.URL_CONNECTION).build();
     }
 
-    private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, Target t,
+    /**
+     * Any other service's client built the same way, for a module that has that service's SDK (the shared module
+     * does not carry every service): {@code AwsClients.configure(EventBridgeClient.builder(), Target.DEFAULT,
+     * Http.URL_CONNECTION).build()}.
+     */
+    public static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, Target t,
             Http http) {
         SdkHttpClient.Builder<?> client = http == Http.POOLED
                 ? Apache5HttpClient.builder().maxConnections(POOLED_MAX_CONNECTIONS)
