@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.message.QuestionReader;
-import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.Question;
 import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.store.RequestStore;
@@ -106,8 +105,7 @@ final class SubmitBatch {
                 String id = UUID.randomUUID().toString();
                 QuestionSet set = input.withQuestions(List.of(new Question(id, input.first().text())))
                         .withCorrelationId(correlationId);
-                if (!store.createPending(QaRecord.pending(id, set.first().text(), set.options().topK(), correlationId,
-                        clock.instant()))) {
+                if (!store.createPending(SubmitQuestion.pending(set.first(), set, clock.instant()))) {
                     throw new IllegalStateException("id collision on " + id);
                 }
                 stored.put(id, set);

@@ -17,6 +17,7 @@ import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.store.IdempotencyStore;
 import dev.batchqa.shared.store.RequestStore;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -245,9 +246,13 @@ final class SubmitQuestion {
         return current.stream().map(r -> new Item(r.id(), r.status().name())).toList();
     }
 
-    /** The PENDING record of one question of the set, as of now. */
     private QaRecord pending(Question q, QuestionSet set) {
-        return QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(), clock.instant());
+        return pending(q, set, clock.instant());
+    }
+
+    /** The PENDING record of one question of the set. Shared with {@link SubmitBatch}. */
+    static QaRecord pending(Question q, QuestionSet set, Instant now) {
+        return QaRecord.pending(q.id(), q.text(), set.options().topK(), set.correlationId(), now);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.batchqa.shared.events.CompletionEvent;
 import dev.batchqa.shared.message.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,8 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -157,7 +160,7 @@ public final class HttpFront implements AutoCloseable {
 
     /** Server-Sent Events until the client goes away or the front closes (its executor interrupts the wait). */
     private void streamEvents(HttpExchange exchange) throws IOException {
-        java.util.concurrent.BlockingQueue<String> queue = events.subscribe();
+        BlockingQueue<String> queue = events.subscribe();
         try (exchange) {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -167,9 +170,9 @@ public final class HttpFront implements AutoCloseable {
             out.write(": subscribed\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
             while (true) {
-                String json = queue.poll(KEEP_ALIVE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+                String json = queue.poll(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
                 String frame = json == null ? ": keep-alive\n\n"
-                        : "event: " + dev.batchqa.shared.events.CompletionEvent.DETAIL_TYPE + "\ndata: " + json + "\n\n";
+                        : "event: " + CompletionEvent.DETAIL_TYPE + "\ndata: " + json + "\n\n";
                 out.write(frame.getBytes(StandardCharsets.UTF_8));
                 out.flush(); // an IOException here: the subscriber left
             }
