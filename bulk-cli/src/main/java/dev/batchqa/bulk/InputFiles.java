@@ -29,6 +29,7 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -182,7 +183,7 @@ public final class InputFiles {
         var unknown = QuestionReader.unknownField(object, fields);
         if (unknown.isPresent()) {
             return InputItem.unreadable(where, "UNKNOWN_FIELD: '" + unknown.get() + "' is not a field ("
-                    + String.join(", ", new java.util.TreeSet<>(fields)) + ")");
+                    + String.join(", ", new TreeSet<>(fields)) + ")");
         }
         try {
             // the same types as the HTTP API and the message codec: topK 1.0 is not an integer

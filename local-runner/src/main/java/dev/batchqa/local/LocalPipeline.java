@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -149,7 +150,7 @@ public final class LocalPipeline implements AutoCloseable {
      * no user text.
      */
     private Map<String, Object> localStats(AwsResources.Queue queue) {
-        Map<String, Object> stats = new java.util.LinkedHashMap<>();
+        Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("queue", queueCounts(queue.url()));
         if (queue.deadLetterUrl() != null) stats.put("deadLetterQueue", queueCounts(queue.deadLetterUrl()));
         CountingRequestStore.Stats s = store.stats();

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -125,7 +126,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
             throw new IOException("Model directory not found: " + dir
                     + " (expected config.json, model.pt and tokenizer.json)");
         }
-        java.util.Optional<String> bf16 = Bf16Variant.choose(config, dir, Bf16Variant.cpuFlags());
+        Optional<String> bf16 = Bf16Variant.choose(config, dir, Bf16Variant.cpuFlags());
         if (bf16.isPresent()) {
             QaEngine engine = null;
             try {

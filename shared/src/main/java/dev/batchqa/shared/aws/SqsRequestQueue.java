@@ -4,6 +4,7 @@ import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.model.Question;
 import dev.batchqa.shared.model.QuestionSet;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class SqsRequestQueue implements RequestQueue {
     public Set<String> sendAll(List<QuestionSet> messages) {
         // a message's batch entry id is its first question's id: unique, since question ids are
         Map<String, QuestionSet> byEntry = new HashMap<>();
-        List<SendMessageBatchRequestEntry> entries = new java.util.ArrayList<>();
+        List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
         for (QuestionSet m : messages) {
             byEntry.put(m.first().id(), m);
             entries.add(SendMessageBatchRequestEntry.builder().id(m.first().id()).messageBody(codec.encode(m)).build());
