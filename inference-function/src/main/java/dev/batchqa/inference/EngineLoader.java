@@ -43,8 +43,8 @@ public record EngineLoader(EngineOptions options, boolean warmUp, Duration warmU
     public static final String ENV_WARMUP = "QA_WARMUP";
     public static final String ENV_WARMUP_BUDGET_MS = "QA_WARMUP_BUDGET_MS";
 
-    /** Long enough for a few passes of a small model, short against the Lambda init phase (10 s). */
-    public static final Duration WARM_UP_BUDGET = Duration.ofSeconds(3);
+    /** {@link QaEngine#DEFAULT_WARM_UP_BUDGET}, unless {@value #ENV_WARMUP_BUDGET_MS} says otherwise. */
+    public static final Duration WARM_UP_BUDGET = QaEngine.DEFAULT_WARM_UP_BUDGET;
 
     public EngineLoader {
         if (options == null) throw new IllegalArgumentException("options are required");

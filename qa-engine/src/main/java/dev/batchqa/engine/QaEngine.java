@@ -82,6 +82,11 @@ public final class QaEngine implements Answerer, AutoCloseable {
 
     /** Forward passes {@link #warmUp} runs: the executor profiles the first and optimises on the second. */
     static final int WARM_UP_PASSES = 2;
+    /**
+     * The warm-up budget a deployment gives by default: long enough for a few passes of a small model, short against
+     * the Lambda init phase (10 s).
+     */
+    public static final Duration DEFAULT_WARM_UP_BUDGET = Duration.ofSeconds(3);
 
     private QaEngine(EngineOptions settings, ZooModel<NDList, NDList> model, WindowEncoder encoder,
             ModelIdentity identity) {

@@ -50,8 +50,6 @@ import java.util.Map;
  * ({@code RuntimeMXBean.getStartTime()}, taken during JVM creation, so it leaves out the launcher's exec).
  */
 public final class ColdStartProbe {
-    /** The inference function's default warm-up budget ({@code EngineLoader.WARM_UP_BUDGET}). */
-    private static final java.time.Duration WARM_UP_BUDGET = java.time.Duration.ofSeconds(3);
 
     /** Marker of the result line on stdout (the application's JSON logs share stdout). */
     public static final String MARKER = "COLDSTART ";
@@ -150,7 +148,7 @@ public final class ColdStartProbe {
                 // the warm-up the inference function's init runs (QA_WARMUP_BUDGET_MS, default 3 s): part of the
                 // init phase, as in scripts/lambda-rehearsal
                 t = System.nanoTime();
-                qa.warmUp(WARM_UP_BUDGET);
+                qa.warmUp(QaEngine.DEFAULT_WARM_UP_BUDGET); // the inference function's default
                 out.put("warmUpMs", since(t));
             }
 
