@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -118,7 +119,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
     private static void warmStore(DynamoDbRequestStore store, InitPhases phases) {
         long t0 = System.nanoTime();
         try {
-            store.findAll(java.util.List.of("init-warm-up-read"));
+            store.findAll(List.of("init-warm-up-read"));
         } catch (RuntimeException e) {
             log.atWarn().addKeyValue("error", e.getClass().getName()).log("init warm-up read failed");
         }
