@@ -34,15 +34,21 @@ import picocli.CommandLine.Option;
  * {@code scripts/e2e-squad}: the pipeline's rate against the engine's on the same SQuAD questions, in one session.
  *
  * <pre>
- * scripts/e2e-squad --model model/build/minilm-variants --data ../shared/data/squad/dev-v1.1.json.gz --limit 1000
+ * scripts/e2e-squad --model model/build/minilm-variants --data ../shared/data/squad/dev-v1.1.json.gz --limit 1000 \
+ *     --per-paragraph --rounds 3 [--services-cpus 1]
  * </pre>
  *
- * <p>First the whole local pipeline (embedded ElasticMQ and dynalite, the pollers around the real inference handler,
- * the engine as the function loads it): after {@code --warm-up} other questions have gone through it untimed, the
- * questions are bulk-sent to the queue at once ({@link BulkSubmitter}), and the clock runs from the first send to the
- * last completion in the store. Then, after the pipeline has stopped,
- * the same engine options alone answer the same questions, {@code --engine-batch} per call. Prints both rates,
- * whether every question came back, and how many answers agree; the last line is one JSON object.
+ * <p>The whole local pipeline (ElasticMQ and dynalite, the pollers around the real inference handler, the engine as
+ * the function loads it) first answers {@code --warm-up} other questions, untimed. Then each round bulk-sends the
+ * questions to the queue at once ({@link BulkSubmitter}), under ids of the round's own, and times them from the first
+ * send to the last completion in the store; then, once the queue is empty, a second engine with the same options
+ * answers the same questions alone, {@code --engine-batch} per call. Rounds take turns so that a busy neighbour
+ * slows both. Each round prints both rates, whether every question came back, how many answers agree, and this
+ * process's CPU per question by thread group ({@link ThreadCpu}); the last line is one JSON object with the medians.
+ *
+ * <p>With {@code --services-cpus}, ElasticMQ and dynalite run in a process of their own on those CPUs
+ * ({@link ServicesProcess}) and this process on the others, as on Lambda, where SQS and DynamoDB take none of the
+ * function's vCPUs. The pollers, which on Lambda are the service's too, stay in this process.
  */
 @Command(name = "e2e-squad", mixinStandardHelpOptions = true,
         description = "SQuAD questions through the local pipeline, then the engine alone on the same questions.")
@@ -69,6 +75,15 @@ public final class SquadEndToEnd implements Callable<Integer> {
     @Option(names = "--warm-up", defaultValue = "200", description = "SQuAD questions after the measured ones sent "
             + "through the pipeline first, untimed (default ${DEFAULT-VALUE})")
     int warmUp;
+
+    @Option(names = "--services-cpus", paramLabel = "LIST", description = "run ElasticMQ and dynalite in a process "
+            + "of their own on these CPUs (a taskset list, e.g. 1) and the function (pollers, handler, engine), then "
+            + "the engine alone, on the others: on Lambda, SQS and DynamoDB do not share the function's vCPUs")
+    String servicesCpus;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "pipeline and engine runs, taking turns (each round "
+            + "asks the same questions under new ids); the JSON line gives the medians (default ${DEFAULT-VALUE})")
+    int rounds;
 
     @Option(names = "--timeout", defaultValue = "30", description = "minutes to wait for the answers (default ${DEFAULT-VALUE})")
     int timeoutMinutes;
@@ -104,80 +119,153 @@ public final class SquadEndToEnd implements Callable<Integer> {
         LoadTest.Options o = LoadTest.Options.defaults().withQuestions(asked.size()).withModel(model);
         o = new LoadTest.Options(o.questions(), 0, 1, 4, model, pollers, batchSize, Duration.ofMillis(batchingWindowMs),
                 Duration.ofMinutes(timeoutMinutes), 0);
-        LocalConfig config = LocalConfig.fromEnvironment(LoadTest.environment(o, tag)).withModel(model.toString());
+        Map<String, String> environment = LoadTest.environment(o, tag);
+        try (ServicesProcess services = servicesCpus == null ? null : ServicesProcess.start(
+                CpuSplit.withServicesOn(servicesCpus), environment)) {
+            return measure(messages, asked, warmUpMessages, warmUpQuestions,
+                    LocalConfig.fromEnvironment(environment).withModel(model.toString()), services);
+        }
+    }
+
+    private int measure(List<QuestionSet> messages, List<Asked> asked, List<QuestionSet> warmUpMessages,
+            int warmUpQuestions, LocalConfig config, ServicesProcess services) throws Exception {
         var os = ManagementFactory.getOperatingSystemMXBean();
         System.out.printf(Locale.ROOT, "%d questions in %d messages, %d pollers, batches of %d, batching window %d ms, "
                 + "load %.1f%n", asked.size(), messages.size(), pollers, batchSize, batchingWindowMs,
                 os.getSystemLoadAverage());
+        System.out.println(services == null
+                ? "CPUs      shared by the function and the emulators"
+                : "CPUs      function and engine on " + services.split().functionCpus() + " ("
+                        + Runtime.getRuntime().availableProcessors() + " available), ElasticMQ and dynalite on "
+                        + services.split().serviceCpus());
 
-        Map<String, AnswerCollector.Result> results;
-        double e2eSeconds;
-        long lost;
-        try (LocalPipeline pipeline = LocalPipeline.start(config)) {
-            MessageCodec codec = new MessageCodec(QaValidator.fromSettings(config.settings()));
-            BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(), codec,
-                    BulkSubmitter.Options.defaults().withSenders(4));
-            if (!warmUpMessages.isEmpty()) {
-                // a warm pipeline, as the engine's run after it is warm: the JIT has compiled the handler, the
-                // engine's Java code, the SDK and ElasticMQ (the engine's run loads its own model, warmed as usual)
-                CountingRequestStore.Stats before = pipeline.storeStats();
-                long started = System.nanoTime();
-                if (!bulk.submit(warmUpMessages.iterator()).allSent()) {
-                    System.out.println("FAIL: the warm-up questions were not all sent");
-                    return 1;
-                }
-                if (awaitCompleted(pipeline, before, warmUpQuestions, started) < warmUpQuestions) {
-                    System.out.println("FAIL: the warm-up questions did not all complete");
-                    return 1;
-                }
-                System.out.printf(Locale.ROOT, "warm-up   %d questions in %d messages, %.1f s, untimed%n",
-                        warmUpQuestions, warmUpMessages.size(), (System.nanoTime() - started) / 1e9);
-            }
-            CountingRequestStore.Stats before = pipeline.storeStats();
-            long start = System.nanoTime();
-            BulkSubmitter.Report report = bulk.submit(messages.iterator());
-            if (!report.allSent()) {
-                System.out.println("FAIL: not every question was sent: " + report.failed().size() + " failed");
-                return 1;
-            }
-            awaitCompleted(pipeline, before, asked.size(), start);
-            e2eSeconds = (System.nanoTime() - start) / 1e9;
-            List<String> ids = asked.stream().map(Asked::id).toList();
-            results = new AnswerCollector(pipeline.dynamo(), config.tableName()).fetch(ids);
-            lost = results.values().stream().filter(r -> !r.status().equals("DONE")).count();
-        }
-        double e2eQps = asked.size() / e2eSeconds;
-        System.out.printf(Locale.ROOT, "pipeline  %7.2f questions/s  (%.1f s from the first send to the last completion, "
-                + "%d not DONE, load %.1f)%n", e2eQps, e2eSeconds, lost, os.getSystemLoadAverage());
-
-        int agree = 0;
-        double engineSeconds;
+        List<Double> e2eRates = new ArrayList<>();
+        List<Double> engineRates = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        long lost = 0;
+        int disagree = 0;
         try (QaEngine engine = config.engine().load()) {
-            long start = System.nanoTime();
-            for (int from = 0; from < asked.size(); from += engineBatch) {
-                List<Asked> chunk = asked.subList(from, Math.min(asked.size(), from + engineBatch));
-                List<QaQuery> queries = chunk.stream().map(m -> new QaQuery(m.question(), m.context(), 1)).toList();
-                List<QaResult> answers = engine.answerAll(queries);
-                for (int i = 0; i < chunk.size(); i++) {
-                    AnswerCollector.Result r = results.get(chunk.get(i).id());
-                    Answer a = r == null ? null : r.answer();
+            for (int round = 1; round <= rounds; round++) {
+                // each round asks the same questions under ids of its own: records are write-once
+                String suffix = round == 1 ? "" : "-r" + round;
+                List<String> ids = asked.stream().map(a -> a.id() + suffix).toList();
+                double e2eSeconds;
+                Map<String, Long> pipelineCpu;
+                Map<String, AnswerCollector.Result> results;
+                // a pipeline of its own each round, closed before the engine's run, whose CPU its idle pollers
+                // would share (what the JIT compiled stays with this JVM)
+                try (LocalPipeline pipeline = LocalPipeline.start(config)) {
+                    BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(),
+                            new MessageCodec(QaValidator.fromSettings(config.settings())),
+                            BulkSubmitter.Options.defaults().withSenders(4));
+                    if (round == 1 && !warmUpMessages.isEmpty()) {
+                        // a warm pipeline, as the engine's run after it is warm: the JIT has compiled the handler,
+                        // the engine's Java code, the SDK and ElasticMQ
+                        double seconds = pipelineRun(pipeline, bulk, warmUpMessages, warmUpQuestions, "");
+                        if (seconds < 0) return 1;
+                        System.out.printf(Locale.ROOT, "warm-up   %d questions in %d messages, %.1f s, untimed%n",
+                                warmUpQuestions, warmUpMessages.size(), seconds);
+                    }
+                    ThreadCpu beforePipeline = ThreadCpu.now();
+                    e2eSeconds = pipelineRun(pipeline, bulk, messages, asked.size(), suffix);
+                    pipelineCpu = ThreadCpu.now().since(beforePipeline);
+                    if (e2eSeconds < 0) return 1;
+                    results = new AnswerCollector(pipeline.dynamo(), config.tableName()).fetch(ids);
+                }
+                long roundLost = results.values().stream().filter(r -> !r.status().equals("DONE")).count()
+                        + ids.size() - results.size();
+                List<String> engineAnswers = new ArrayList<>();
+                ThreadCpu beforeEngine = ThreadCpu.now();
+                double engineSeconds = engineRun(engine, asked, engineAnswers);
+                Map<String, Long> engineCpu = ThreadCpu.now().since(beforeEngine);
+                int agree = 0;
+                for (int i = 0; i < asked.size(); i++) {
+                    AnswerCollector.Result r = results.get(asked.get(i).id() + suffix);
+                    Answer answer = r == null ? null : r.answer();
                     if (r != null && r.status().equals("DONE")
-                            && Objects.equals(a == null ? null : a.text(), answers.get(i).bestText())) {
+                            && Objects.equals(answer == null ? null : answer.text(), engineAnswers.get(i))) {
                         agree++;
                     }
                 }
+                double e2eQps = asked.size() / e2eSeconds;
+                double engineQps = asked.size() / engineSeconds;
+                e2eRates.add(e2eQps);
+                engineRates.add(engineQps);
+                ratios.add(e2eQps / engineQps);
+                lost += roundLost;
+                disagree += asked.size() - agree;
+                System.out.printf(Locale.ROOT, "round %d   pipeline %7.2f questions/s (%.1f s, %d not DONE)   engine "
+                        + "%7.2f questions/s (%d per call)   ratio %.2f   %d of %d answers the same   load %.1f%n",
+                        round, e2eQps, e2eSeconds, roundLost, engineQps, engineBatch, e2eQps / engineQps, agree,
+                        asked.size(), os.getSystemLoadAverage());
+                System.out.println("  pipeline " + cpuPerQuestion(pipelineCpu, asked.size()));
+                System.out.println("  engine   " + cpuPerQuestion(engineCpu, asked.size()));
             }
-            engineSeconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "engine    %7.2f questions/s  (%d per call, %s)%n", asked.size()
-                    / engineSeconds, engineBatch, engine.options());
+            System.out.println("engine    " + engine.options());
         }
-        double engineQps = asked.size() / engineSeconds;
-        System.out.printf(Locale.ROOT, "answers   %d of %d the same both ways; load %.1f%n", agree, asked.size(),
-                os.getSystemLoadAverage());
-        System.out.printf(Locale.ROOT, "{\"e2e_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, \"questions\":%d, "
-                + "\"lost\":%d, \"same_answers\":%d}%n", e2eQps, engineQps, e2eQps / engineQps, asked.size(), lost,
-                agree);
+        System.out.printf(Locale.ROOT, "{\"e2e_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, \"ratios\":%s, "
+                + "\"questions\":%d, \"rounds\":%d, \"lost\":%d, \"different_answers\":%d, \"function_cpus\":\"%s\", "
+                + "\"services_cpus\":%s}%n", median(e2eRates), median(engineRates), median(ratios),
+                ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList(), asked.size(), rounds, lost,
+                disagree, services == null ? "all" : services.split().functionCpus(),
+                services == null ? "null" : "\"" + services.split().serviceCpus() + "\"");
         return lost == 0 ? 0 : 1;
+    }
+
+    /** Bulk-sends the messages (their ids with the suffix) and waits for them all; seconds, or -1 when not all came. */
+    private double pipelineRun(LocalPipeline pipeline, BulkSubmitter bulk, List<QuestionSet> messages, int questions,
+            String suffix) throws InterruptedException {
+        List<QuestionSet> renamed = suffix.isEmpty() ? messages : messages.stream()
+                .map(m -> m.withQuestions(m.questions().stream()
+                        .map(q -> new Question(q.id() + suffix, q.text())).toList()))
+                .toList();
+        CountingRequestStore.Stats before = pipeline.storeStats();
+        long start = System.nanoTime();
+        BulkSubmitter.Report report = bulk.submit(renamed.iterator());
+        if (!report.allSent()) {
+            System.out.println("FAIL: not every question was sent: " + report.failed().size() + " failed");
+            return -1;
+        }
+        if (awaitCompleted(pipeline, before, questions, start) < questions) {
+            System.out.println("FAIL: not every question completed within --timeout");
+            return -1;
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The engine alone on the questions, {@code --engine-batch} per call; seconds. Adds each best answer to {@code best}. */
+    private double engineRun(QaEngine engine, List<Asked> asked, List<String> best) {
+        long start = System.nanoTime();
+        for (int from = 0; from < asked.size(); from += engineBatch) {
+            List<Asked> chunk = asked.subList(from, Math.min(asked.size(), from + engineBatch));
+            List<QaResult> answers = engine.answerAll(
+                    chunk.stream().map(m -> new QaQuery(m.question(), m.context(), 1)).toList());
+            answers.forEach(a -> best.add(a.bestText()));
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** "CPU ms/question 19.8: qa-engine-worke 16.1, answer-writer 1.8, ...": this process's threads, by group. */
+    private static String cpuPerQuestion(Map<String, Long> nanosByGroup, int questions) {
+        double total = nanosByGroup.values().stream().mapToLong(Long::longValue).sum() / 1e6 / questions;
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "CPU ms/question %.2f:", total));
+        int shown = 0;
+        long rest = 0;
+        for (Map.Entry<String, Long> e : nanosByGroup.entrySet()) {
+            if (shown++ < 8) {
+                line.append(String.format(Locale.ROOT, " %s %.2f,", e.getKey(), e.getValue() / 1e6 / questions));
+            } else {
+                rest += e.getValue();
+            }
+        }
+        line.append(String.format(Locale.ROOT, " other threads %.2f", rest / 1e6 / questions));
+        return line.toString();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Waits until {@code n} more questions than {@code before} are DONE or FAILED, or the timeout; how many are. */

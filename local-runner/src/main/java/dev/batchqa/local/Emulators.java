@@ -1,0 +1,34 @@
+package dev.batchqa.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The two stand-ins for AWS (ElasticMQ and dynalite) in a process of their own, for a measurement that must keep
+ * them off the function's CPUs ({@code scripts/e2e-squad --services-cpus}). It prints one line,
+ * {@code SQS <endpoint> DYNAMODB <endpoint>}, and stops them when its standard input ends, so that a parent that
+ * dies takes them with it.
+ *
+ * <pre>
+ * taskset -c 1 java -cp ... dev.batchqa.local.Emulators [region]
+ * </pre>
+ */
+public final class Emulators {
+    /** What the line printed when both listen starts with. */
+    public static final String READY = "SQS ";
+
+    private Emulators() {}
+
+    public static void main(String[] args) throws IOException {
+        String region = args.length > 0 ? args[0] : "us-east-1";
+        try (EmbeddedSqs sqs = EmbeddedSqs.start(0, region); Dynalite dynalite = Dynalite.start(0)) {
+            System.out.println(READY + sqs.endpoint() + " DYNAMODB " + dynalite.endpoint());
+            System.out.flush();
+            InputStream in = System.in;
+            while (in.read() != -1) {
+                // nothing is expected on stdin: its end is the signal to stop
+            }
+        }
+        System.exit(0);
+    }
+}
