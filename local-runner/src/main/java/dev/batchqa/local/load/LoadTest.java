@@ -73,7 +73,7 @@ public final class LoadTest {
             int batchSize, Duration batchingWindow, Duration timeout, int spotChecks) {
 
         public static Options defaults() {
-            return new Options(10_000, 0.5, 16, 4, null, 4, 10, Duration.ofMillis(50), Duration.ofMinutes(10), 200);
+            return new Options(10_000, 0.5, 16, 4, null, 4, 32, Duration.ofMillis(50), Duration.ofMinutes(10), 200);
         }
 
         public Options withQuestions(int n) {
@@ -134,7 +134,7 @@ public final class LoadTest {
         int bulkSenders;
         @Option(names = "--pollers", defaultValue = "4", description = "inference pollers (default ${DEFAULT-VALUE})")
         int pollers;
-        @Option(names = "--batch-size", defaultValue = "10", description = "SQS batch size (default ${DEFAULT-VALUE})")
+        @Option(names = "--batch-size", defaultValue = "32", description = "SQS batch size (default ${DEFAULT-VALUE})")
         int batchSize;
         @Option(names = "--batching-window-ms", defaultValue = "50", description = "batching window (default ${DEFAULT-VALUE})")
         long batchingWindowMs;

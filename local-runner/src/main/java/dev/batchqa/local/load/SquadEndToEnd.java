@@ -62,7 +62,7 @@ public final class SquadEndToEnd implements Callable<Integer> {
     int limit;
     @Option(names = "--pollers", defaultValue = "4", description = "inference pollers (default ${DEFAULT-VALUE})")
     int pollers;
-    @Option(names = "--batch-size", defaultValue = "10", description = "SQS batch size (default ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", defaultValue = "32", description = "SQS batch size (default ${DEFAULT-VALUE})")
     int batchSize;
     @Option(names = "--batching-window-ms", defaultValue = "200", description = "batching window (default ${DEFAULT-VALUE})")
     long batchingWindowMs;
@@ -72,7 +72,7 @@ public final class SquadEndToEnd implements Callable<Integer> {
             + "(the context once) instead of one message per question")
     boolean perParagraph;
 
-    @Option(names = "--warm-up", defaultValue = "200", description = "SQuAD questions after the measured ones sent "
+    @Option(names = "--warm-up", defaultValue = "1000", description = "SQuAD questions after the measured ones sent "
             + "through the pipeline first, untimed (default ${DEFAULT-VALUE})")
     int warmUp;
 
@@ -81,7 +81,7 @@ public final class SquadEndToEnd implements Callable<Integer> {
             + "the engine alone, on the others: on Lambda, SQS and DynamoDB do not share the function's vCPUs")
     String servicesCpus;
 
-    @Option(names = "--rounds", defaultValue = "1", description = "pipeline and engine runs, taking turns (each round "
+    @Option(names = "--rounds", defaultValue = "3", description = "pipeline and engine runs, taking turns (each round "
             + "asks the same questions under new ids); the JSON line gives the medians (default ${DEFAULT-VALUE})")
     int rounds;
 
