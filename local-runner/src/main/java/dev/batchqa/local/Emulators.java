@@ -21,13 +21,24 @@ public final class Emulators {
 
     public static void main(String[] args) throws IOException {
         String region = args.length > 0 ? args[0] : "us-east-1";
-        try (EmbeddedSqs sqs = EmbeddedSqs.start(0, region); Dynalite dynalite = Dynalite.start(0)) {
-            System.out.println(READY + sqs.endpoint() + " DYNAMODB " + dynalite.endpoint());
-            System.out.flush();
-            InputStream in = System.in;
-            while (in.read() != -1) {
-                // nothing is expected on stdin: its end is the signal to stop
-            }
+        EmbeddedSqs sqs = EmbeddedSqs.start(0, region);
+        Dynalite dynalite;
+        try {
+            dynalite = Dynalite.start(0);
+        } catch (IOException | RuntimeException e) {
+            sqs.close();
+            throw e;
+        }
+        // SIGTERM as well as the end of stdin: dynalite is a node process of its own and must not outlive this one
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            dynalite.close();
+            sqs.close();
+        }));
+        System.out.println(READY + sqs.endpoint() + " DYNAMODB " + dynalite.endpoint());
+        System.out.flush();
+        InputStream in = System.in;
+        while (in.read() != -1) {
+            // nothing is expected on stdin: its end is the signal to stop
         }
         System.exit(0);
     }

@@ -2,6 +2,8 @@ package dev.batchqa.local.load;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedSet;
@@ -30,22 +32,28 @@ final class CpuSplit {
 
     /** @param servicesList a CPU list as taskset takes it ({@code 1}, {@code 2-3}, {@code 0,2}) */
     static CpuSplit withServicesOn(String servicesList) throws IOException {
-        String out = run(List.of("taskset", "-c", "-p", Long.toString(ProcessHandle.current().pid())));
-        // "pid 42's current affinity list: 0,1"
-        return split(parse(out.substring(out.lastIndexOf(':') + 1).trim()), servicesList);
+        return split(allowed(Files.readString(Path.of("/proc/self/status"))), servicesList);
+    }
+
+    /** The CPUs a process may run on, from its {@code /proc/PID/status} ({@code Cpus_allowed_list:}). */
+    static SortedSet<Integer> allowed(String procStatus) {
+        for (String line : procStatus.split("\n")) {
+            if (line.startsWith("Cpus_allowed_list:")) return parse(line.substring(line.indexOf(':') + 1).trim());
+        }
+        throw new IllegalArgumentException("no Cpus_allowed_list in the process status");
     }
 
     /** @param allowed the CPUs this process may use */
     static CpuSplit split(SortedSet<Integer> allowed, String servicesList) {
         SortedSet<Integer> services = parse(servicesList);
         if (!allowed.containsAll(services)) {
-            throw new IllegalArgumentException("--services-cpus " + servicesList + " is not within this process's CPUs "
+            throw new IllegalArgumentException("services' CPUs " + servicesList + " are not within this process's CPUs "
                     + format(allowed));
         }
         SortedSet<Integer> function = new TreeSet<>(allowed);
         function.removeAll(services);
         if (function.isEmpty()) {
-            throw new IllegalArgumentException("--services-cpus " + servicesList + " leaves no CPU of "
+            throw new IllegalArgumentException("services' CPUs " + servicesList + " leave no CPU of "
                     + format(allowed) + " to the function");
         }
         return new CpuSplit(function, services);
@@ -60,7 +68,16 @@ final class CpuSplit {
 
     /** Pins every thread of this process to the function's CPUs; threads started later inherit it. */
     void pinThisProcess() throws IOException {
-        run(List.of("taskset", "-a", "-c", "-p", format(function), Long.toString(ProcessHandle.current().pid())));
+        List<String> command = List.of("taskset", "-a", "-c", "-p", format(function),
+                Long.toString(ProcessHandle.current().pid()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (process.waitFor() != 0) throw new IOException(String.join(" ", command) + " failed: " + out.trim());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
     }
 
     String functionCpus() {
@@ -90,17 +107,5 @@ final class CpuSplit {
 
     static String format(SortedSet<Integer> cpus) {
         return cpus.stream().map(String::valueOf).collect(Collectors.joining(","));
-    }
-
-    private static String run(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (process.waitFor() != 0) throw new IOException(String.join(" ", command) + " failed: " + out.trim());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", command), e);
-        }
-        return out;
     }
 }

@@ -9,6 +9,8 @@ import dev.batchqa.engine.QaEngine;
 import dev.batchqa.engine.QaQuery;
 import dev.batchqa.engine.QaResult;
 import dev.batchqa.local.CountingRequestStore;
+import dev.batchqa.local.Dynalite;
+import dev.batchqa.local.EmbeddedSqs;
 import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
 import dev.batchqa.shared.message.MessageCodec;
@@ -20,6 +22,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +31,10 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code scripts/e2e-squad}: the pipeline's rate against the engine's on the same SQuAD questions, in one session.
@@ -85,6 +91,9 @@ public final class SquadEndToEnd implements Callable<Integer> {
             + "asks the same questions under new ids); the JSON line gives the medians (default ${DEFAULT-VALUE})")
     int rounds;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--timeout", defaultValue = "30", description = "minutes to wait for the answers (default ${DEFAULT-VALUE})")
     int timeoutMinutes;
 
@@ -94,6 +103,9 @@ public final class SquadEndToEnd implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (rounds < 1 || limit < 1) {
+            throw new ParameterException(spec.commandLine(), "--rounds and --limit must be at least 1");
+        }
         List<QuestionSet> messages = new ArrayList<>();
         List<Asked> asked = new ArrayList<>(); // every question, in order, with its context
         List<QuestionSet> warmUpMessages = new ArrayList<>();
@@ -120,15 +132,24 @@ public final class SquadEndToEnd implements Callable<Integer> {
         o = new LoadTest.Options(o.questions(), 0, 1, 4, model, pollers, batchSize, Duration.ofMillis(batchingWindowMs),
                 Duration.ofMinutes(timeoutMinutes), 0);
         Map<String, String> environment = LoadTest.environment(o, tag);
-        try (ServicesProcess services = servicesCpus == null ? null : ServicesProcess.start(
-                CpuSplit.withServicesOn(servicesCpus), environment)) {
-            return measure(messages, asked, warmUpMessages, warmUpQuestions,
-                    LocalConfig.fromEnvironment(environment).withModel(model.toString()), services);
+        if (servicesCpus != null) {
+            try (ServicesProcess services = ServicesProcess.start(CpuSplit.withServicesOn(servicesCpus), environment)) {
+                return measure(messages, asked, warmUpMessages, warmUpQuestions, environment, services);
+            }
+        }
+        // the emulators in this JVM, as scripts/run-local has them, started once: warm for every round
+        try (EmbeddedSqs sqs = EmbeddedSqs.start(0, environment.get("AWS_REGION")); Dynalite dynamo = Dynalite.start(0)) {
+            environment.put("AWS_ENDPOINT_URL_SQS", sqs.endpoint().toString());
+            environment.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
+            environment.put("AWS_ACCESS_KEY_ID", "local");
+            environment.put("AWS_SECRET_ACCESS_KEY", "local");
+            return measure(messages, asked, warmUpMessages, warmUpQuestions, environment, null);
         }
     }
 
     private int measure(List<QuestionSet> messages, List<Asked> asked, List<QuestionSet> warmUpMessages,
-            int warmUpQuestions, LocalConfig config, ServicesProcess services) throws Exception {
+            int warmUpQuestions, Map<String, String> environment, ServicesProcess services) throws Exception {
+        LocalConfig config = roundConfig(environment, 1);
         var os = ManagementFactory.getOperatingSystemMXBean();
         System.out.printf(Locale.ROOT, "%d questions in %d messages, %d pollers, batches of %d, batching window %d ms, "
                 + "load %.1f%n", asked.size(), messages.size(), pollers, batchSize, batchingWindowMs,
@@ -152,9 +173,11 @@ public final class SquadEndToEnd implements Callable<Integer> {
                 double e2eSeconds;
                 Map<String, Long> pipelineCpu;
                 Map<String, AnswerCollector.Result> results;
-                // a pipeline of its own each round, closed before the engine's run, whose CPU its idle pollers
-                // would share (what the JIT compiled stays with this JVM)
-                try (LocalPipeline pipeline = LocalPipeline.start(config)) {
+                // a pipeline and a queue of its own each round, closed before the engine's run, whose CPU its idle
+                // pollers would share (what the JIT compiled stays with this JVM, the emulators stay up); a message
+                // a closing poller could not delete cannot come back in a later round
+                LocalConfig roundConfig = roundConfig(environment, round);
+                try (LocalPipeline pipeline = LocalPipeline.start(roundConfig)) {
                     BulkSubmitter bulk = new BulkSubmitter(pipeline.sqs(), pipeline.queueUrl(),
                             new MessageCodec(QaValidator.fromSettings(config.settings())),
                             BulkSubmitter.Options.defaults().withSenders(4));
@@ -162,14 +185,14 @@ public final class SquadEndToEnd implements Callable<Integer> {
                         // a warm pipeline, as the engine's run after it is warm: the JIT has compiled the handler,
                         // the engine's Java code, the SDK and ElasticMQ
                         double seconds = pipelineRun(pipeline, bulk, warmUpMessages, warmUpQuestions, "");
-                        if (seconds < 0) return 1;
+                        if (Double.isNaN(seconds)) return 1;
                         System.out.printf(Locale.ROOT, "warm-up   %d questions in %d messages, %.1f s, untimed%n",
                                 warmUpQuestions, warmUpMessages.size(), seconds);
                     }
                     ThreadCpu beforePipeline = ThreadCpu.now();
                     e2eSeconds = pipelineRun(pipeline, bulk, messages, asked.size(), suffix);
                     pipelineCpu = ThreadCpu.now().since(beforePipeline);
-                    if (e2eSeconds < 0) return 1;
+                    if (Double.isNaN(e2eSeconds)) return 1;
                     results = new AnswerCollector(pipeline.dynamo(), config.tableName()).fetch(ids);
                 }
                 long roundLost = results.values().stream().filter(r -> !r.status().equals("DONE")).count()
@@ -212,7 +235,17 @@ public final class SquadEndToEnd implements Callable<Integer> {
         return lost == 0 ? 0 : 1;
     }
 
-    /** Bulk-sends the messages (their ids with the suffix) and waits for them all; seconds, or -1 when not all came. */
+    /** This configuration with a queue of the round's own. */
+    private LocalConfig roundConfig(Map<String, String> environment, int round) {
+        Map<String, String> env = new HashMap<>(environment);
+        env.put("QA_QUEUE_NAME", environment.get("QA_QUEUE_NAME") + "-r" + round);
+        return LocalConfig.fromEnvironment(env).withModel(model.toString());
+    }
+
+    /**
+     * Bulk-sends the messages (their ids with the suffix) and waits for them all (a FAIL line when not all completed
+     * within {@code --timeout}; the caller counts what is not DONE); seconds, or NaN when not all could be sent.
+     */
     private double pipelineRun(LocalPipeline pipeline, BulkSubmitter bulk, List<QuestionSet> messages, int questions,
             String suffix) throws InterruptedException {
         List<QuestionSet> renamed = suffix.isEmpty() ? messages : messages.stream()
@@ -224,11 +257,10 @@ public final class SquadEndToEnd implements Callable<Integer> {
         BulkSubmitter.Report report = bulk.submit(renamed.iterator());
         if (!report.allSent()) {
             System.out.println("FAIL: not every question was sent: " + report.failed().size() + " failed");
-            return -1;
+            return Double.NaN;
         }
         if (awaitCompleted(pipeline, before, questions, start) < questions) {
             System.out.println("FAIL: not every question completed within --timeout");
-            return -1;
         }
         return (System.nanoTime() - start) / 1e9;
     }

@@ -3,6 +3,8 @@ package dev.batchqa.local.load;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -23,14 +25,16 @@ class ThreadCpuTest {
     @EnabledOnOs(OS.LINUX)
     void chargesALiveThreadToItsGroupAndAnEndedOneToEndedThreads() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch spun = new CountDownLatch(1);
         ThreadCpu before = ThreadCpu.now();
         Thread live = Thread.ofPlatform().name("spin-live-3").start(() -> {
             spin(300);
+            spun.countDown();
             await(release);
         });
         Thread ended = Thread.ofPlatform().name("spin-ended-1").start(() -> spin(300));
         ended.join();
-        Thread.sleep(400); // the live one has spun too
+        spun.await(); // the live one has spun too
         Map<String, Long> nanos = ThreadCpu.now().since(before);
         release.countDown();
         live.join();
@@ -40,11 +44,13 @@ class ThreadCpuTest {
         assertTrue(!nanos.containsKey("spin-ended"), nanos.toString());
     }
 
+    /** Spins until this thread has had {@code millis} of CPU, however busy the machine is. */
     private static void spin(long millis) {
-        long until = System.nanoTime() + millis * 1_000_000;
-        long x = 0;
-        while (System.nanoTime() < until) x += System.nanoTime() & 1;
-        if (x == 42) System.out.print("");
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long until = threads.getCurrentThreadCpuTime() + millis * 1_000_000;
+        while (threads.getCurrentThreadCpuTime() < until) {
+            Thread.onSpinWait();
+        }
     }
 
     private static void await(CountDownLatch latch) {
