@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
  * <p>The whole local pipeline (ElasticMQ and dynalite, the pollers around the real inference handler, the engine as
  * the function loads it) first answers {@code --warm-up} other questions, untimed. Then each round bulk-sends the
  * questions to the queue at once ({@link BulkSubmitter}), under ids of the round's own, and times them from the first
- * send to the last completion in the store; then, once the queue is empty, a second engine with the same options
+ * send to the last completion in the store; then, with that pipeline closed, a second engine with the same options
  * answers the same questions alone, {@code --engine-batch} per call. Rounds take turns so that a busy neighbour
  * slows both. Each round prints both rates, whether every question came back, how many answers agree, and this
  * process's CPU per question by thread group ({@link ThreadCpu}); the last line is one JSON object with the medians.
@@ -277,7 +277,7 @@ public final class SquadEndToEnd implements Callable<Integer> {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    /** "CPU ms/question 19.8: qa-engine-worke 16.1, answer-writer 1.8, ...": this process's threads, by group. */
+    /** "CPU ms/question 14.51: qa-engine-worke 12.79, answer-writer 0.50, ...": this process's threads, by group. */
     private static String cpuPerQuestion(Map<String, Long> nanosByGroup, int questions) {
         double total = nanosByGroup.values().stream().mapToLong(Long::longValue).sum() / 1e6 / questions;
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "CPU ms/question %.2f:", total));

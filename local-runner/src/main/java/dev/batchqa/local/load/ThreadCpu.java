@@ -68,7 +68,9 @@ final class ThreadCpu {
 
     /**
      * CPU nanoseconds by thread group since {@code before}, largest first; threads started since count whole, and
-     * those that ended since (the inference function's invocation threads) under {@link #ENDED}.
+     * those that ended since (in e2e-squad the inference function's invocation threads and the bulk sender's pool)
+     * under {@link #ENDED}. Groups that come out negative (a thread id reused) are left out, so the groups may add
+     * up to a little less than the process's CPU; the process's own clock may tick coarser than a thread's.
      */
     Map<String, Long> since(ThreadCpu before) {
         Map<String, Long> byGroup = new HashMap<>();
