@@ -76,7 +76,7 @@ public record LocalConfig(
                 queueUrl,
                 vars.getOrDefault("QA_TABLE_NAME", "qa-requests"),
                 // 32 questions per invocation fill the engine's passes as well as its own batches do; batches of
-                // 10 single questions cost its worker 6-8 % more CPU per question (docs/evaluation.md, end to end)
+                // 10 single questions cost its worker more CPU per question (docs/evaluation.md, end to end)
                 env.integer("QA_BATCH_SIZE", 32),
                 Duration.ofMillis(env.integer("QA_BATCHING_WINDOW_MS", 200)),
                 env.integer("QA_VISIBILITY_TIMEOUT_SECONDS", timeoutSeconds + 30),

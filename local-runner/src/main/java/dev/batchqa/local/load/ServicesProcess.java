@@ -5,11 +5,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -17,13 +17,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@link Emulators} in a child JVM on the services' CPUs of a {@link CpuSplit}, and this process pinned to the
- * function's: the stand-ins for SQS and DynamoDB then take none of the function's CPU, as on Lambda. Starting it
- * puts the endpoints (and the emulators' static credentials) into the environment the pipeline is configured from.
+ * function's: the stand-ins for SQS and DynamoDB then take none of the function's CPU, as on Lambda.
  *
  * <pre>{@code
- * Map<String, String> env = ...;                  // the pipeline's environment
- * try (ServicesProcess services = ServicesProcess.start(CpuSplit.withServicesOn("1"), env)) {
- *     LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env));
+ * try (ServicesProcess services = ServicesProcess.start(CpuSplit.withServicesOn("1"), "us-east-1")) {
+ *     URI sqs = services.sqsEndpoint(), dynamoDb = services.dynamoDbEndpoint();
  *     ...
  * }
  * }</pre>
@@ -35,23 +33,25 @@ final class ServicesProcess implements AutoCloseable {
     private final CpuSplit split;
     private final Process process;
     private final Path log;
+    private final URI sqsEndpoint;
+    private final URI dynamoDbEndpoint;
 
-    private ServicesProcess(CpuSplit split, Process process, Path log) {
+    private ServicesProcess(CpuSplit split, Process process, Path log, URI sqsEndpoint, URI dynamoDbEndpoint) {
         this.split = split;
         this.process = process;
         this.log = log;
+        this.sqsEndpoint = sqsEndpoint;
+        this.dynamoDbEndpoint = dynamoDbEndpoint;
     }
 
-    static ServicesProcess start(CpuSplit split, Map<String, String> environment) throws IOException {
+    static ServicesProcess start(CpuSplit split, String region) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = Files.createTempFile("e2e-emulators-", ".log");
         // the emulators stand for AWS's side: the JVM's default JIT, not the function's C1-only flags
         Process process = new ProcessBuilder(split.onServiceCpus(List.of(java, "-cp",
-                System.getProperty("java.class.path"), Emulators.class.getName(),
-                environment.getOrDefault("AWS_REGION", "us-east-1"))))
+                System.getProperty("java.class.path"), Emulators.class.getName(), region)))
                 .redirectError(log.toFile())
                 .start();
-        ServicesProcess services = new ServicesProcess(split, process, log);
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String line = CompletableFuture.supplyAsync(() -> readyLine(out)).get(READY_SECONDS, TimeUnit.SECONDS);
@@ -59,10 +59,6 @@ final class ServicesProcess implements AutoCloseable {
                 throw new IOException("the emulators' process ended before it was ready; its log: " + log);
             }
             String[] parts = line.split(" "); // SQS <endpoint> DYNAMODB <endpoint>
-            environment.put("AWS_ENDPOINT_URL_SQS", parts[1]);
-            environment.put("AWS_ENDPOINT_URL_DYNAMODB", parts[3]);
-            environment.put("AWS_ACCESS_KEY_ID", "local");
-            environment.put("AWS_SECRET_ACCESS_KEY", "local");
             // whatever it prints later must not fill the pipe and stall it
             Thread.ofPlatform().daemon().name("emulators-output").start(() -> {
                 try {
@@ -72,19 +68,19 @@ final class ServicesProcess implements AutoCloseable {
                 }
             });
             split.pinThisProcess();
-            return services;
+            return new ServicesProcess(split, process, log, URI.create(parts[1]), URI.create(parts[3]));
         } catch (TimeoutException e) {
-            services.close();
+            stop(process, log);
             throw new IOException("the emulators were not ready within " + READY_SECONDS + " s; their log: " + log, e);
         } catch (ExecutionException e) {
-            services.close();
+            stop(process, log);
             throw new IOException("reading the emulators' output failed; their log: " + log, e.getCause());
         } catch (InterruptedException e) {
-            services.close();
+            stop(process, log);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while the emulators started", e);
         } catch (IOException | RuntimeException e) {
-            services.close();
+            stop(process, log);
             throw e;
         }
     }
@@ -106,12 +102,24 @@ final class ServicesProcess implements AutoCloseable {
         return split;
     }
 
+    URI sqsEndpoint() {
+        return sqsEndpoint;
+    }
+
+    URI dynamoDbEndpoint() {
+        return dynamoDbEndpoint;
+    }
+
     /**
      * Ends the emulators (their stdin closes; after 15 s they and the node process under them are killed) and
      * removes the log; this process stays on the function's CPUs.
      */
     @Override
     public void close() {
+        stop(process, log);
+    }
+
+    private static void stop(Process process, Path log) {
         try {
             if (process.isAlive()) {
                 process.getOutputStream().close();

@@ -19,6 +19,7 @@ import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.Answer;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,23 +129,28 @@ public final class SquadEndToEnd implements Callable<Integer> {
             }
         }
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        LoadTest.Options o = LoadTest.Options.defaults().withQuestions(asked.size()).withModel(model);
-        o = new LoadTest.Options(o.questions(), 0, 1, 4, model, pollers, batchSize, Duration.ofMillis(batchingWindowMs),
-                Duration.ofMinutes(timeoutMinutes), 0);
-        Map<String, String> environment = LoadTest.environment(o, tag);
+        Map<String, String> environment = LoadTest.environment(new LoadTest.Options(asked.size(), 0, 1, 4, model,
+                pollers, batchSize, Duration.ofMillis(batchingWindowMs), Duration.ofMinutes(timeoutMinutes), 0), tag);
+        String region = environment.get("AWS_REGION");
         if (servicesCpus != null) {
-            try (ServicesProcess services = ServicesProcess.start(CpuSplit.withServicesOn(servicesCpus), environment)) {
+            try (ServicesProcess services = ServicesProcess.start(CpuSplit.withServicesOn(servicesCpus), region)) {
+                useEmulators(environment, services.sqsEndpoint(), services.dynamoDbEndpoint());
                 return measure(messages, asked, warmUpMessages, warmUpQuestions, environment, services);
             }
         }
         // the emulators in this JVM, as scripts/run-local has them, started once: warm for every round
-        try (EmbeddedSqs sqs = EmbeddedSqs.start(0, environment.get("AWS_REGION")); Dynalite dynamo = Dynalite.start(0)) {
-            environment.put("AWS_ENDPOINT_URL_SQS", sqs.endpoint().toString());
-            environment.put("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint().toString());
-            environment.put("AWS_ACCESS_KEY_ID", "local");
-            environment.put("AWS_SECRET_ACCESS_KEY", "local");
+        try (EmbeddedSqs sqs = EmbeddedSqs.start(0, region); Dynalite dynamo = Dynalite.start(0)) {
+            useEmulators(environment, sqs.endpoint(), dynamo.endpoint());
             return measure(messages, asked, warmUpMessages, warmUpQuestions, environment, null);
         }
+    }
+
+    /** Points the pipeline's environment at the emulators, with their static credentials. */
+    private static void useEmulators(Map<String, String> environment, URI sqs, URI dynamoDb) {
+        environment.put("AWS_ENDPOINT_URL_SQS", sqs.toString());
+        environment.put("AWS_ENDPOINT_URL_DYNAMODB", dynamoDb.toString());
+        environment.put("AWS_ACCESS_KEY_ID", "local");
+        environment.put("AWS_SECRET_ACCESS_KEY", "local");
     }
 
     private int measure(List<QuestionSet> messages, List<Asked> asked, List<QuestionSet> warmUpMessages,

@@ -32,30 +32,27 @@ final class ThreadCpu {
 
     /** The whole process's CPU nanoseconds, ended threads included. */
     private final long process;
-    /** Nanoseconds on CPU, by thread id. */
-    private final Map<String, Long> nanos;
-    /** Group name, by thread id. */
-    private final Map<String, String> groups;
+    /** Each live thread's group and nanoseconds on CPU, by thread id. */
+    private final Map<String, Sample> threads;
 
-    private ThreadCpu(long process, Map<String, Long> nanos, Map<String, String> groups) {
+    private record Sample(String group, long nanos) {}
+
+    private ThreadCpu(long process, Map<String, Sample> threads) {
         this.process = process;
-        this.nanos = nanos;
-        this.groups = groups;
+        this.threads = threads;
     }
 
     /** Now; empty where /proc has no per-thread schedstat (not Linux). */
     static ThreadCpu now() {
         long process = OS.getProcessCpuTime();
-        Map<String, Long> nanos = new HashMap<>();
-        Map<String, String> groups = new HashMap<>();
+        Map<String, Sample> threads = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
                 try {
                     String schedstat = Files.readString(task.resolve("schedstat")).trim();
                     String comm = Files.readString(task.resolve("comm")).trim();
-                    String tid = task.getFileName().toString();
-                    nanos.put(tid, Long.parseLong(schedstat.substring(0, schedstat.indexOf(' '))));
-                    groups.put(tid, group(comm));
+                    threads.put(task.getFileName().toString(),
+                            new Sample(group(comm), Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')))));
                 } catch (IOException | RuntimeException gone) {
                     // the thread ended while it was read
                 }
@@ -63,7 +60,7 @@ final class ThreadCpu {
         } catch (IOException notLinux) {
             // nothing to report
         }
-        return new ThreadCpu(process, nanos, groups);
+        return new ThreadCpu(process, threads);
     }
 
     /**
@@ -74,8 +71,11 @@ final class ThreadCpu {
      */
     Map<String, Long> since(ThreadCpu before) {
         Map<String, Long> byGroup = new HashMap<>();
-        nanos.forEach((tid, n) -> byGroup.merge(groups.get(tid), n - before.nanos.getOrDefault(tid, 0L), Long::sum));
-        if (!nanos.isEmpty()) {
+        threads.forEach((tid, now) -> {
+            Sample then = before.threads.get(tid);
+            byGroup.merge(now.group(), now.nanos() - (then == null ? 0 : then.nanos()), Long::sum);
+        });
+        if (!threads.isEmpty()) {
             long live = byGroup.values().stream().mapToLong(Long::longValue).sum();
             byGroup.put(ENDED, process - before.process - live);
         }
