@@ -8,7 +8,7 @@ import dev.batchqa.engine.QaEngine;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.InferenceHandler;
-import dev.batchqa.inference.Requeue;
+import dev.batchqa.inference.Continuations;
 import dev.batchqa.ingest.BacklogGate;
 import dev.batchqa.ingest.DeadLetterHandler;
 import dev.batchqa.ingest.IngestApi;
@@ -189,7 +189,7 @@ public final class LocalPipeline implements AutoCloseable {
         try {
             QaEngine engine = config.engine().load();
             BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
-                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), Requeue.sqs(() -> sqs, queueUrl));
+                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), Continuations.sqs(() -> sqs));
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
