@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.shared.aws.Lanes;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
@@ -54,10 +55,11 @@ final class SubmitQuestion {
      * question, {@code {"questions": [{"id", "status"}, ..]}} (in request order) for several.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Accepted(String id, String status, List<Item> questions, @JsonIgnore boolean replayed) {
-        static Accepted of(List<Item> items, boolean many, boolean replayed) {
-            return many ? new Accepted(null, null, items, replayed)
-                    : new Accepted(items.getFirst().id(), items.getFirst().status(), null, replayed);
+    record Accepted(String id, String status, List<Item> questions, @JsonIgnore boolean replayed,
+            @JsonIgnore Lanes.Lane lane) {
+        static Accepted of(List<Item> items, boolean many, boolean replayed, Lanes.Lane lane) {
+            return many ? new Accepted(null, null, items, replayed, lane)
+                    : new Accepted(items.getFirst().id(), items.getFirst().status(), null, replayed, lane);
         }
 
         /** Whether any question is still PENDING (the client is told when to look again). */
@@ -118,13 +120,13 @@ final class SubmitQuestion {
         if (key == null) {
             accept(fresh);
             return Accepted.of(fresh.questions().stream().map(q -> new Item(q.id(), QaStatus.PENDING.name())).toList(),
-                    many, false);
+                    many, false, Lanes.of(fresh));
         }
         String keyHash = Digests.sha256(caller(event) + "\n" + key);
         String bodyHash = sha256(input);
         Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, String.join(ID_SEPARATOR, ids(fresh)), bodyHash);
         if (earlier.isEmpty()) {
-            return Accepted.of(deliver(fresh, true), many, false);
+            return Accepted.of(deliver(fresh, true), many, false, Lanes.of(fresh));
         }
         if (!earlier.get().bodyHash().equals(bodyHash)) {
             throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
@@ -134,7 +136,8 @@ final class SubmitQuestion {
         List<String> claimed = Arrays.asList(earlier.get().requestId().split(ID_SEPARATOR));
         List<Question> questions = new ArrayList<>();
         for (int i = 0; i < claimed.size(); i++) questions.add(new Question(claimed.get(i), input.questions().get(i).text()));
-        return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false), many, true);
+        return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false), many, true,
+                Lanes.of(input));
     }
 
     /** New, unguessable ids (random UUIDs) for the questions of a request. */
