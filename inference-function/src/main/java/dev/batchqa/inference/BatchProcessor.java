@@ -267,6 +267,7 @@ public final class BatchProcessor implements AutoCloseable {
                 Item item = queue.peekFirst();
                 if (item.prepared == null && !prepare(item)) {
                     queue.pollFirst();
+                    if (stopped) return piece;
                     continue;
                 }
                 boolean oneByOne = item.work.redelivered() || (!piece.isEmpty() && piece.getFirst().work.redelivered());
@@ -305,7 +306,13 @@ public final class BatchProcessor implements AutoCloseable {
                 item.prepared = answerer.prepare(w.query(item.question));
             } catch (RuntimeException e) {
                 w.withIds(item.question, () -> log.error("tokenizing one question failed", e));
-                writer.fail(w, item.question, INFERENCE_ERROR, outcome);
+                if (modelAnswers()) {
+                    writer.fail(w, item.question, INFERENCE_ERROR, outcome);
+                } else {
+                    // a closed or broken engine (a sandbox replaced after a timeout) fails every question alike
+                    w.mustRetry = true;
+                    stopped = true;
+                }
                 return false;
             }
             int windows = item.prepared.windows();

@@ -93,7 +93,7 @@ final class Intake {
                 boolean withdrawn = status == QaStatus.CANCELLED || status == QaStatus.DELETED;
                 if (!withdrawn && !(w.seenBefore() && status != QaStatus.PENDING)) return false;
                 w.withIds(q, () -> log.atInfo().addKeyValue("status", status).log(withdrawn
-                        ? "question withdrawn by its user; skipped" : "already completed; skipped"));
+                        ? "question withdrawn by its user; skipped" : "already completed; redelivery skipped"));
                 outcome.skipped++;
                 return true;
             });

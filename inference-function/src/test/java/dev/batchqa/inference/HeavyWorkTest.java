@@ -185,6 +185,22 @@ class HeavyWorkTest {
     }
 
     @Test
+    void anEngineThatCannotEvenTokenizeSendsTheBatchBackInsteadOfFailingItsQuestions() {
+        // a sandbox replaced after a timeout closes its engine while the abandoned invocation still runs
+        TimedAnswerer answerer = new TimedAnswerer(0);
+        answerer.broken = true;
+        answerer.closed = true;
+        BatchProcessor processor = processor(answerer, BatchPolicy.DEFAULT);
+
+        SQSBatchResponse response = processor.process(event(
+                message("m-a", CODEC.encode(QuestionSet.single("a", "a 1", "c", 1, null))),
+                message("m-b", CODEC.encode(QuestionSet.single("b", "b 1", "cc", 1, null)))), 60_000);
+
+        assertEquals(List.of("m-a", "m-b"), failures(response));
+        assertTrue(store.records().isEmpty(), "no INFERENCE_ERROR for a closed engine");
+    }
+
+    @Test
     void aContinuationSkipsWhatAnEarlierInvocationStoredAndKeepsTheOriginalTimeForTheTtlRules() {
         store.complete(new Completion("done-1", "done-1 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
         completions.clear();
@@ -256,6 +272,7 @@ class HeavyWorkTest {
         volatile int answered;
         volatile String poison;
         volatile boolean broken;
+        volatile boolean closed;
 
         TimedAnswerer(long millisPerWindow) {
             this.millisPerWindow = millisPerWindow;
@@ -263,6 +280,7 @@ class HeavyWorkTest {
 
         @Override
         public PreparedQuery prepare(QaQuery query) {
+            if (closed) throw new IllegalStateException("QaEngine is closed");
             int windows = Integer.parseInt(query.question().split(" ")[1]);
             maxPreparedWindows = Math.max(maxPreparedWindows, preparedWindows.addAndGet(windows));
             return PreparedQuery.unsplit(query, windows);

@@ -57,6 +57,8 @@ public final class LocalPipeline implements AutoCloseable {
     private final LocalConfig config;
     private HttpFront front;
     private SqsPoller poller;
+    private final List<SqsPoller> lanePollers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ContinuationLog continuationLog = new ContinuationLog();
     private String queueUrl;
     /** The bulk lane's queue; null with one lane. */
     private String bulkQueueUrl;
@@ -129,6 +131,7 @@ public final class LocalPipeline implements AutoCloseable {
                         () -> inferenceHandler(codec, metrics), config.functionTimeout(),
                         config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
                 resources.push(lanePoller);
+                lanePollers.add(lanePoller);
                 if (poller == null) poller = lanePoller;
                 if (lane.deadLetterUrl() != null) {
                     resources.push(new SqsPoller(sqs, lane.deadLetterUrl(), lane.deadLetterArn(), config.region(),
@@ -203,7 +206,7 @@ public final class LocalPipeline implements AutoCloseable {
         try {
             QaEngine engine = config.engine().load();
             BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
-                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), Continuations.sqs(() -> sqs));
+                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), continuationLog.recording(Continuations.sqs(() -> sqs), codec));
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -233,6 +236,22 @@ public final class LocalPipeline implements AutoCloseable {
 
     public String queueUrl() {
         return queueUrl;
+    }
+
+    /** Inference invocations so far, over both lanes, and how many of them ran past the function's timeout. */
+    public long[] invocationsAndTimeouts() {
+        long invocations = 0;
+        long timeouts = 0;
+        for (SqsPoller p : lanePollers) {
+            invocations += p.invocations();
+            timeouts += p.timeouts();
+        }
+        return new long[] {invocations, timeouts};
+    }
+
+    /** How often each question was handed on in a continuation (question id to the highest count sent). */
+    public ContinuationLog continuations() {
+        return continuationLog;
     }
 
     /** The bulk lane's queue (heavy requests, bulk producers); null with one lane. */
