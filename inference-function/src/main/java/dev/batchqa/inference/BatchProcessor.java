@@ -274,7 +274,9 @@ public final class BatchProcessor implements AutoCloseable {
                 if (!piece.isEmpty() && (oneByOne || windows + item.windows() > policy.chunkWindows())) break;
                 if (!deadline.fits(speed.pessimisticMillis(tokens + item.tokens()))) {
                     if (!piece.isEmpty()) break; // run what fits; the next look decides on this one
-                    if ((speed.measured() || !started) && !deadline.fitsWhole(speed.optimisticMillis(item.tokens()))) {
+                    // refused for good only on a speed measured on real work: the init figure can be far off
+                    // (a first pass of a new shape, a busy neighbour), and a refusal is final
+                    if (speed.measured() && !deadline.fitsWhole(speed.optimisticMillis(item.tokens()))) {
                         queue.pollFirst();
                         item.work.withIds(item.question, () -> log.atWarn().addKeyValue("windows", item.windows())
                                 .addKeyValue("tokens", item.tokens()).log("question refused: exceeds the time budget"));
@@ -284,8 +286,9 @@ public final class BatchProcessor implements AutoCloseable {
                         item.prepared = null;
                         continue;
                     }
-                    if (!started && deadline.fits(speed.optimisticMillis(item.tokens()))) {
-                        // nothing has run yet, so no later invocation would do better: run it alone
+                    if (!started) {
+                        // nothing has run yet, so no later invocation would do better: run it alone, which also
+                        // measures the speed for the next decisions
                         piece.add(queue.pollFirst());
                         return piece;
                     }
