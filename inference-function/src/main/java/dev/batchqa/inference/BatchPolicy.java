@@ -17,7 +17,10 @@ import java.util.Map;
  * @param chunkWindows windows answered together before the clock is checked again and the answers are stored; at
  *     least one whole question per piece (a question's windows are decoded together). It also bounds memory: only
  *     the piece being answered is tokenized
- * @param deadlineMargin time kept back at the end of an invocation to finish writes and return the response
+ * @param deadlineMargin time kept back at the end of an invocation to finish writes, send continuations and return
+ *     the response: at most this, and a tenth of the invocation's time when that is less (at least a second): the
+ *     writes run beside the passes, so what is left at the end is one piece's writes, and 5 s of a 15 s function
+ *     would be a third of its work
  * @param initialMillisPerToken the cost of one padded token until this process has measured its own (the handler
  *     measures a full-length pass at init)
  * @param writeConcurrency DynamoDB writes in flight at once, so that the model never waits on the table
@@ -58,6 +61,12 @@ public record BatchPolicy(
                 Duration.ofMillis(env.integer(ENV_DEADLINE_MARGIN_MS, (int) DEFAULT.deadlineMargin.toMillis(), 0, 600_000)),
                 DEFAULT.initialMillisPerToken,
                 DEFAULT.writeConcurrency);
+    }
+
+    /** The margin an invocation with {@code remainingMillis} keeps back (see {@code deadlineMargin}). */
+    public Duration marginFor(long remainingMillis) {
+        long tenth = Math.max(1_000, remainingMillis / 10);
+        return Duration.ofMillis(Math.min(deadlineMargin.toMillis(), tenth));
     }
 
     public BatchPolicy withMaxWindowsPerQuestion(int windows) {

@@ -90,7 +90,7 @@ public final class BatchProcessor implements AutoCloseable {
      * {@code Context.getRemainingTimeInMillis()}, or {@link #NO_DEADLINE}).
      */
     public SQSBatchResponse process(SQSEvent event, long remainingMillis) {
-        Deadline deadline = Deadline.of(remainingMillis, policy.deadlineMargin());
+        Deadline deadline = Deadline.of(remainingMillis, policy.marginFor(remainingMillis));
         List<SQSEvent.SQSMessage> messages = event.getRecords() == null ? List.of() : event.getRecords();
         BatchOutcome outcome = new BatchOutcome(messages.size(), clock.millis());
         List<MessageWork> work = intake.read(messages, outcome);

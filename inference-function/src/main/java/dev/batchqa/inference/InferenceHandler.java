@@ -191,7 +191,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
         if (functionTimeoutSeconds != null) {
             double needed = policy.maxWindowsPerQuestion() * (double) PreparedQuery.NOMINAL_WINDOW_TOKENS
                     * policy.initialMillisPerToken();
-            double available = functionTimeoutSeconds * 1000.0 - policy.deadlineMargin().toMillis();
+            double available = functionTimeoutSeconds * 1000.0 - policy.marginFor(functionTimeoutSeconds * 1000L).toMillis();
             var line = needed > available ? log.atWarn() : log.atInfo();
             line.addKeyValue("maxWindowsPerQuestion", policy.maxWindowsPerQuestion())
                     .addKeyValue("msPerKiloTokenAtInit", Math.round(policy.initialMillisPerToken() * 10_000) / 10.0)

@@ -221,6 +221,15 @@ class HeavyWorkTest {
     }
 
     @Test
+    void theMarginIsATenthOfAShortInvocationNotAThird() {
+        assertEquals(Duration.ofSeconds(5), BatchPolicy.DEFAULT.marginFor(120_000));
+        assertEquals(Duration.ofMillis(1_500), BatchPolicy.DEFAULT.marginFor(15_000), "13.5 s of work in 15 s, not 10");
+        assertEquals(Duration.ofSeconds(1), BatchPolicy.DEFAULT.marginFor(3_000), "at least a second");
+        assertEquals(Duration.ofMillis(100), BatchPolicy.DEFAULT.withDeadlineMargin(Duration.ofMillis(100))
+                .marginFor(15_000), "the configured margin is the most it keeps");
+    }
+
+    @Test
     void continuationFieldsAreCheckedAndAbsentOnAnOriginal() throws Exception {
         String original = CODEC.encode(QuestionSet.single("x", "x 1", "c", 1, null));
         assertNull(CODEC.decode(original, "s").continuation());
