@@ -10,7 +10,6 @@ import dev.batchqa.shared.model.QaStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,7 +29,6 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
@@ -275,31 +273,29 @@ public final class DynamoDbRequestStore implements RequestStore {
         return failWith(new Completion(id, null, 1, null), error, false);
     }
 
+    @Override
+    public int pendingShards() {
+        return PENDING_SHARDS;
+    }
+
     /**
-     * Up to {@code limit} ids from {@value #PENDING_INDEX}, shard by shard, oldest first within a shard; each
-     * shard's Query ({@code pendingSince < cutoff}) is paginated. The index is eventually consistent, so an id may
-     * belong to a record completed a moment ago: {@link #failPending} refuses those.
+     * One shard of {@value #PENDING_INDEX} ({@code pendingSince < cutoff}), oldest first: a paginated Query whose
+     * pages are read as the stream is consumed. Each page continues after the last key of the one before, so the
+     * entries the sweeper removes meanwhile are not read again, however far the index lags behind.
      */
     @Override
-    public List<String> stalePending(Instant cutoff, int limit) {
-        List<String> ids = new ArrayList<>();
-        for (int shard = 0; shard < PENDING_SHARDS && ids.size() < limit; shard++) {
-            Map<String, AttributeValue> start = null;
-            do {
-                QueryResponse page = dynamo.query(QueryRequest.builder()
+    public Stream<String> stalePending(int shard, Instant cutoff) {
+        if (shard < 0 || shard >= PENDING_SHARDS) throw new IllegalArgumentException("no shard " + shard);
+        return dynamo.queryPaginator(QueryRequest.builder()
                         .tableName(table)
                         .indexName(PENDING_INDEX)
                         .keyConditionExpression("#shard = :shard AND #since < :cutoff")
                         .expressionAttributeNames(Map.of("#shard", PENDING_SHARD, "#since", PENDING_SINCE))
                         .expressionAttributeValues(Map.of(":shard", n(shard), ":cutoff", n(cutoff.getEpochSecond())))
-                        .limit(Math.min(indexPageSize, limit - ids.size()))
-                        .exclusiveStartKey(start)
-                        .build());
-                page.items().forEach(item -> ids.add(item.get(ID).s()));
-                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-            } while (start != null && ids.size() < limit);
-        }
-        return ids;
+                        .limit(indexPageSize)
+                        .build())
+                .items().stream()
+                .map(item -> item.get(ID).s());
     }
 
     /**

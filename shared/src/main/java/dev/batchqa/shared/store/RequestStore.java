@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * Where question records live. Completion is write-once: a DONE, FAILED or CANCELLED record is never overwritten
@@ -55,10 +57,28 @@ public interface RequestStore {
     boolean fail(Completion completion, ErrorInfo error);
 
     /**
-     * Ids of PENDING records created before {@code cutoff}, at most {@code limit}, read from an index that holds
-     * only PENDING records (eventually consistent: an id may already be complete; {@link #failPending} tells).
+     * How many parts the index of PENDING records has; each can be read on its own ({@link #stalePending(int,
+     * Instant)}), so the sweeper reads them in parallel.
      */
-    List<String> stalePending(Instant cutoff, int limit);
+    default int pendingShards() {
+        return 1;
+    }
+
+    /**
+     * Ids of the PENDING records of one shard (0 to {@link #pendingShards()} - 1) created before {@code cutoff},
+     * oldest first, read lazily page by page from an index that holds only PENDING records. One pass over the
+     * index: an id failed while the stream is read does not come back in it. The index is eventually consistent:
+     * an id may already be complete; {@link #failPending} tells.
+     */
+    Stream<String> stalePending(int shard, Instant cutoff);
+
+    /** The first {@code limit} ids of {@link #stalePending(int, Instant)}, shard after shard. */
+    default List<String> stalePending(Instant cutoff, int limit) {
+        return IntStream.range(0, pendingShards()).boxed()
+                .flatMap(shard -> stalePending(shard, cutoff))
+                .limit(limit)
+                .toList();
+    }
 
     /**
      * Moves a PENDING record to FAILED; false when it is complete already or does not exist. Unlike

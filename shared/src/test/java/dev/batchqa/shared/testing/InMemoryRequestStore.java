@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /** A {@link RequestStore} in a map, with the same write-once rule as the DynamoDB one; for handler unit tests. */
 public class InMemoryRequestStore implements RequestStore {
@@ -85,13 +86,13 @@ public class InMemoryRequestStore implements RequestStore {
     }
 
     @Override
-    public List<String> stalePending(Instant cutoff, int limit) {
+    public Stream<String> stalePending(int shard, Instant cutoff) {
+        if (shard != 0) throw new IllegalArgumentException("one shard only");
         return records.values().stream()
                 .filter(r -> r.status() == QaStatus.PENDING && r.createdAt().isBefore(cutoff))
                 .sorted(Comparator.comparing(QaRecord::createdAt))
-                .limit(limit)
                 .map(QaRecord::id)
-                .toList();
+                .toList().stream();
     }
 
     /** As the DynamoDB store: CANCELLED keeps id, status, topK and times; a tombstone keeps id and status. */
