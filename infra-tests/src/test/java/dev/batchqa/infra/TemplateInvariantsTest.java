@@ -192,6 +192,29 @@ class TemplateInvariantsTest {
   }
 
   /**
+   * A {@code GET /qa/{id}?wait=N} holds an ingest instance up to 15 s: the function's reserved concurrency bounds
+   * how many it can hold at once, so that waiting clients cannot take the account's concurrency (always set,
+   * never "none"), and leaves Lambda's 100 unreserved executions to the rest.
+   */
+  @Test
+  void ingestConcurrencyIsBoundedSoThatWaitsCannotTakeTheAccount() {
+    Map<String, Object> p = t.properties(INGEST);
+    assertEquals(Map.of("Ref", "IngestReservedConcurrency"), p.get("ReservedConcurrentExecutions"));
+    Map<String, Object> param = map(t.section("Parameters").get("IngestReservedConcurrency"));
+    assertEquals("Number", param.get("Type"));
+    long min = number(param.get("MinValue"));
+    long max = number(param.get("MaxValue"));
+    long def = number(param.get("Default"));
+    assertTrue(min >= 1 && min <= def && def <= max, "a bound is always set: " + param);
+    assertTrue(max <= 900, "Lambda keeps 100 of the default 1,000 account executions unreserved: " + max);
+    long rate = number(t.resolve(path(t.properties("QaHttpApi"), "DefaultRouteSettings", "ThrottlingRateLimit"),
+        t.defaults()));
+    long maxWait = 15; // GetQuestion.MAX_WAIT_SECONDS
+    assertTrue(def < rate * maxWait, "the default must bind before the API's rate limit times the longest wait: "
+        + def + " vs " + rate * maxWait);
+  }
+
+  /**
    * Lambda refuses an SQS event source with BatchSize > 10 and MaximumBatchingWindowInSeconds 0; the
    * parameters allow both, so a Rule must refuse the combination before anything is created.
    */
@@ -354,9 +377,21 @@ class TemplateInvariantsTest {
         p.get("AttributeDefinitions"));
     assertEquals("expiresAt", path(p, "TimeToLiveSpecification", "AttributeName"));
     assertEquals(Boolean.TRUE, path(p, "TimeToLiveSpecification", "Enabled"));
-    Object pitr = path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled");
-    assertEquals(Boolean.FALSE, t.resolve(pitr, t.defaults()));
-    assertEquals(Boolean.TRUE, t.resolve(pitr, t.params("EnablePointInTimeRecovery", "true")));
+  }
+
+  /**
+   * The table holds accepted questions and unread answers: deleting the stack or a change that replaces the
+   * table must not take them with it, and a bad write can be undone (point-in-time recovery, not optional).
+   */
+  @Test
+  void tableIsRetainedAndRecoverableToTheSecond() {
+    Map<String, Object> r = t.resource(TABLE);
+    assertEquals("Retain", r.get("DeletionPolicy"));
+    assertEquals("Retain", r.get("UpdateReplacePolicy"));
+    assertEquals(Boolean.TRUE,
+        path(t.properties(TABLE), "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"),
+        "on, whatever the parameters");
+    assertFalse(t.section("Parameters").containsKey("EnablePointInTimeRecovery"), "no switch to turn it off");
   }
 
   /** The sparse index the sweeper queries, as DynamoDbRequestStore writes it and local-runner creates it. */
