@@ -39,7 +39,8 @@ public interface RequestStore {
 
     /**
      * Moves a record (or a message that never had one) to DONE. Returns false when the record was already
-     * completed, which makes redelivered and duplicate messages harmless.
+     * completed, which makes redelivered and duplicate messages harmless, and when the record is PENDING for another
+     * question than the completion's (an id reused by a bulk message): that answer is not stored.
      */
     default boolean complete(Completion completion, List<Answer> answers) {
         return complete(completion, answers, null, null);
@@ -53,7 +54,10 @@ public interface RequestStore {
      */
     boolean complete(Completion completion, List<Answer> answers, Double noAnswerScore, ModelInfo model);
 
-    /** Moves a record to FAILED; false when it was already completed. */
+    /**
+     * Moves a record to FAILED; false when it was already completed, or is PENDING for another question than the
+     * completion's. A completion without a question text is not compared: it still ends the record.
+     */
     boolean fail(Completion completion, ErrorInfo error);
 
     /**

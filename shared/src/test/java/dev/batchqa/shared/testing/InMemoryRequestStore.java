@@ -129,6 +129,11 @@ public class InMemoryRequestStore implements RequestStore {
         maybeFail();
         QaRecord existing = records.get(c.id());
         if (existing != null && existing.status() != QaStatus.PENDING) return false;
+        // as the DynamoDB store's question digest: a PENDING record takes only a completion of its own question
+        if (existing != null && existing.question() != null && c.question().text() != null
+                && !existing.question().equals(c.question().text())) {
+            return false;
+        }
         if (existing == null && !mayCreate) return false;
         var now = clock.instant();
         records.put(c.id(), new QaRecord(c.id(), status,
