@@ -124,7 +124,7 @@ final class SubmitQuestion {
         String bodyHash = sha256(input);
         Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, String.join(ID_SEPARATOR, ids(fresh)), bodyHash);
         if (earlier.isEmpty()) {
-            return Accepted.of(deliver(fresh, true), many, false);
+            return Accepted.of(deliver(fresh, true, true), many, false);
         }
         if (!earlier.get().bodyHash().equals(bodyHash)) {
             throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
@@ -134,7 +134,12 @@ final class SubmitQuestion {
         List<String> claimed = Arrays.asList(earlier.get().requestId().split(ID_SEPARATOR));
         List<Question> questions = new ArrayList<>();
         for (int i = 0; i < claimed.size(); i++) questions.add(new Question(claimed.get(i), input.questions().get(i).text()));
-        return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false), many, true);
+        // the first attempt created its records when it claimed the key, or never: after the result TTL a missing
+        // one may have been answered and expired, and must not be asked again
+        Instant claimedAt = earlier.get().claimedAt();
+        boolean mayRecreate = claimedAt == null || !store.mayHaveExpired(claimedAt);
+        return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false, mayRecreate),
+                many, true);
     }
 
     /** New, unguessable ids (random UUIDs) for the questions of a request. */
@@ -209,14 +214,26 @@ final class SubmitQuestion {
      * Several questions travel in one message: it is sent when any of them is PENDING and not noted queued, and
      * all are noted queued after it.
      *
+     * <p>A replay after the result TTL finds the records answered and expired, or never created: it cannot tell which,
+     * so it creates nothing and answers {@code 404 NOT_FOUND} (the client asks again with a new key).
+     *
      * @param fresh true when this call just claimed the key for these ids: no record can be expected yet
+     * @param mayRecreate false when a missing record may have expired ({@link RequestStore#mayHaveExpired})
      * @return each question's id and status now
      */
-    private List<Item> deliver(QuestionSet set, boolean fresh) {
+    private List<Item> deliver(QuestionSet set, boolean fresh, boolean mayRecreate) {
         MDC.put("qaId", set.first().id());
+        List<Optional<QaRecord>> found = new ArrayList<>();
+        for (Question q : set.questions()) found.add(fresh ? Optional.empty() : store.find(q.id()));
+        if (!mayRecreate && found.stream().anyMatch(Optional::isEmpty)) {
+            // checked before anything is created or sent, as for a deleted question below
+            throw new ApiException(404, "NOT_FOUND", "the question of this Idempotency-Key has expired",
+                    "Idempotency-Key");
+        }
         List<QaRecord> current = new ArrayList<>();
-        for (Question q : set.questions()) {
-            Optional<QaRecord> record = fresh ? Optional.empty() : store.find(q.id());
+        for (int i = 0; i < set.questions().size(); i++) {
+            Question q = set.questions().get(i);
+            Optional<QaRecord> record = found.get(i);
             if (record.isEmpty()) {
                 QaRecord pending = pending(q, set);
                 record = store.createPending(pending) ? Optional.of(pending) : store.find(q.id());

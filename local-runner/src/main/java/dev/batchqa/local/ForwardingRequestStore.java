@@ -29,6 +29,11 @@ abstract class ForwardingRequestStore implements RequestStore {
     }
 
     @Override
+    public boolean mayHaveExpired(Instant createdAt) {
+        return delegate.mayHaveExpired(createdAt);
+    }
+
+    @Override
     public void markQueued(String id) {
         delegate.markQueued(id);
     }

@@ -197,16 +197,19 @@ class DynamoDbRequestStoreTest {
     }
 
     @Test
-    void anExpiredRecordNotYetDeletedByTtlCountsAsAbsentForCreatePending() {
+    void anExpiredRecordNotYetDeletedByTtlReadsAbsentButIsNeverReplacedByAPendingOne() {
         String id = UUID.randomUUID().toString();
         store.createPending(QaRecord.pending(id, "q?", 1, null, NOW));
         store.complete(new Completion(id, "q?", 1, null), List.of());
         var later = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
                 Clock.fixed(NOW.plus(Duration.ofHours(25)), ZoneOffset.UTC));
 
-        assertTrue(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW.plus(Duration.ofHours(25)))));
-        assertEquals(QaStatus.PENDING, later.find(id).orElseThrow().status());
-        assertFalse(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW)), "a live record is never replaced");
+        assertTrue(later.find(id).isEmpty(), "expired reads as absent");
+        assertTrue(later.mayHaveExpired(NOW), "a record created a TTL ago may have been answered and expired");
+        assertFalse(later.mayHaveExpired(NOW.plus(Duration.ofHours(2))));
+        assertFalse(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW.plus(Duration.ofHours(25)))),
+                "answered once: never PENDING again");
+        assertEquals("DONE", rawItem(id).get("status").s());
     }
 
     /**

@@ -159,11 +159,11 @@ public final class DynamoDbRequestStore implements RequestStore {
             dynamo.putItem(PutItemRequest.builder()
                     .tableName(table)
                     .item(item)
-                    // an expired record (TTL deletes lazily) counts as absent here too, as in find: a replay of
-                    // an idempotency key whose record expired stores it again instead of failing on it
-                    .conditionExpression("attribute_not_exists(#id) OR #expiresAt <= :now")
-                    .expressionAttributeNames(Map.of("#id", ID, "#expiresAt", EXPIRES_AT))
-                    .expressionAttributeValues(Map.of(":now", n(clock.instant().getEpochSecond())))
+                    // never over an existing item, even an expired one that TTL has not deleted yet: that one was
+                    // answered and expired, and must not come back PENDING (an Idempotency-Key replay checks
+                    // mayHaveExpired before it gets here)
+                    .conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", ID))
                     .build());
             return true;
         } catch (ConditionalCheckFailedException e) {
@@ -397,9 +397,14 @@ public final class DynamoDbRequestStore implements RequestStore {
         return Math.floorMod(id.hashCode(), PENDING_SHARDS);
     }
 
+    @Override
+    public boolean mayHaveExpired(Instant createdAt) {
+        return !createdAt.plus(ttl).isAfter(clock.instant());
+    }
+
     /** Creating a missing record is safe only for a message younger than the result TTL (see the class comment). */
     private boolean mayCreate(Completion c) {
-        return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
+        return c.sentAt() == null || !mayHaveExpired(c.sentAt());
     }
 
     private boolean failWith(Completion completion, ErrorInfo error, boolean mayCreate) {

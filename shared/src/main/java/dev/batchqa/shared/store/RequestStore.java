@@ -24,6 +24,16 @@ public interface RequestStore {
     /** Stores a new PENDING record; false when a record with this id already exists. */
     boolean createPending(QaRecord record);
 
+    /**
+     * Whether a record created at {@code createdAt} could have been completed and expired by now (it is older than
+     * the result TTL). A missing record of such an age must not be created again: it may be one that was answered,
+     * read and expired, and a second, different outcome under its id would contradict the first. False for a store
+     * whose records never expire.
+     */
+    default boolean mayHaveExpired(Instant createdAt) {
+        return false;
+    }
+
     /** Notes that the PENDING record's message was accepted by SQS; a no-op once the record is complete. */
     void markQueued(String id);
 

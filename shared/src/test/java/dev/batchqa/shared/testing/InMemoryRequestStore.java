@@ -120,8 +120,13 @@ public class InMemoryRequestStore implements RequestStore {
         }
     }
 
+    @Override
+    public boolean mayHaveExpired(Instant createdAt) {
+        return !createdAt.plus(ttl).isAfter(clock.instant());
+    }
+
     private boolean mayCreate(Completion c) {
-        return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
+        return c.sentAt() == null || !mayHaveExpired(c.sentAt());
     }
 
     private synchronized boolean finish(Completion c, QaStatus status, List<Answer> answers, Double noAnswerScore,
