@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,9 @@ import org.slf4j.MDC;
 final class SubmitQuestion {
     private static final Logger log = LoggerFactory.getLogger(SubmitQuestion.class);
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    /** An STS assumed-role ARN: the role's part, then the session's (which changes as credentials are refreshed). */
+    private static final Pattern ASSUMED_ROLE_SESSION =
+            Pattern.compile("(arn:[a-z-]+:sts::[0-9]{12}:assumed-role/[^/]+)/.+");
 
     /**
      * The 202 body and whether it replays an earlier attempt with the same key: {@code {"id", "status"}} for one
@@ -287,12 +291,21 @@ final class SubmitQuestion {
         }
     }
 
-    /** Idempotency keys are per caller: another principal's key never reveals this caller's request. */
-    private static String caller(APIGatewayV2HTTPEvent event) {
+    /**
+     * The scope of an Idempotency-Key: another principal's key never reveals this caller's request, and a retry
+     * by the same principal finds its key whatever credentials it signs with now. IAM: the principal's ARN, where
+     * an assumed role's is cut after the role name ({@code arn:aws:sts::123456789012:assumed-role/qa-client}),
+     * because the session part changes when the credentials are refreshed (SDKs name a new session each time),
+     * and a retry comes after exactly such a refresh as often as not. So every session of one role shares a
+     * scope. JWT: issuer and subject. Without authorization: one scope for all.
+     */
+    static String caller(APIGatewayV2HTTPEvent event) {
         var rc = event.getRequestContext();
         var authorizer = rc == null ? null : rc.getAuthorizer();
         if (authorizer != null && authorizer.getIam() != null && authorizer.getIam().getUserArn() != null) {
-            return "iam:" + authorizer.getIam().getUserArn();
+            String arn = authorizer.getIam().getUserArn();
+            Matcher session = ASSUMED_ROLE_SESSION.matcher(arn);
+            return "iam:" + (session.matches() ? session.group(1) : arn);
         }
         if (authorizer != null && authorizer.getJwt() != null && authorizer.getJwt().getClaims() != null) {
             return "jwt:" + authorizer.getJwt().getClaims().get("iss") + "|" + authorizer.getJwt().getClaims().get("sub");
