@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -351,6 +352,48 @@ class TemplateInvariantsTest {
       long recordTtl = dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
       assertTrue(expiry + 86_400 <= recordTtl,
           d + " days: the sweeper needs a day of runs before the PENDING record's own TTL");
+    }
+  }
+
+  /**
+   * The sweeper's rate the stated bound rests on: the lowest C2 figure of {@code scripts/sweep-rate} (50,000 stale
+   * records against dynalite, docs/reliability.md "The sweeper and the bound"), rounded down.
+   */
+  static final long SWEEP_RECORDS_PER_MINUTE = 60_000;
+
+  /**
+   * README.md and docs/reliability.md promise an end "QueueRetentionDays + N hours" after acceptance. N must cover,
+   * at the admission limit (MaxBacklog messages of up to 50 questions, all left stale at once), the expiry margin,
+   * one schedule interval and the sweep of every record at the measured rate, runs covering their timeout less
+   * SweeperHandler's 20 s; and the whole bound must end before a PENDING record's own TTL, for every retention.
+   */
+  @Test
+  void theStatedBoundCoversTheSweepOfAFullBacklogAtTheMeasuredRate() throws Exception {
+    Map<String, String> d = t.defaults();
+    Map<String, Object> sweeper = t.properties(SWEEPER);
+    long timeout = number(t.resolve(sweeper.get("Timeout"), d));
+    String schedule = scalar(path(map(sweeper.get("Events")).values().iterator().next(), "Properties", "Schedule"));
+    java.util.regex.Matcher minutes = Pattern.compile("rate\\((\\d+) minutes?\\)").matcher(schedule);
+    assertTrue(minutes.matches(), schedule);
+    long interval = Long.parseLong(minutes.group(1)) * 60;
+    long records = Long.parseLong(d.get("MaxBacklog")) * dev.batchqa.shared.message.Limits.MAX_QUESTIONS_PER_SET;
+    double sweepSeconds = records * 60.0 / SWEEP_RECORDS_PER_MINUTE * interval / (timeout - 20);
+    for (String days : t.allowedValues("QueueRetentionDays")) {
+      Map<String, String> p = t.params("QueueRetentionDays", days);
+      long retention = number(t.resolve(t.properties(QUEUE).get("MessageRetentionPeriod"), p));
+      long expiry = 3600 * number(t.resolve(
+          path(sweeper, "Environment", "Variables", "QA_PENDING_EXPIRY_HOURS"), p));
+      long boundHours = (long) Math.ceil((expiry - retention + interval + sweepSeconds) / 3600);
+      if (days.equals(d.get("QueueRetentionDays"))) {
+        String readme = java.nio.file.Files.readString(CfnTemplate.repoRoot().resolve("README.md"));
+        String reliability = java.nio.file.Files.readString(CfnTemplate.repoRoot().resolve("docs/reliability.md"));
+        assertTrue(readme.contains("`QueueRetentionDays` + " + boundHours + " hours after it was accepted"),
+            "README.md must state + " + boundHours + " hours");
+        assertTrue(reliability.contains("plus " + boundHours + " hours after it was accepted"),
+            "docs/reliability.md must state plus " + boundHours + " hours");
+      }
+      assertTrue(retention + boundHours * 3600 < DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds(),
+          days + " days: the bound ends before a PENDING record's own TTL");
     }
   }
 
