@@ -22,7 +22,7 @@ public final class BatchMetrics {
         return new BatchMetrics(System.out, System.getenv("AWS_LAMBDA_FUNCTION_NAME"));
     }
 
-    void record(BatchProcessor.Outcome o) {
+    void record(BatchOutcome o) {
         Map<String, Number> metrics = new LinkedHashMap<>();
         metrics.put("BatchSize", o.batchSize());
         metrics.put("InferenceLatency", o.inferenceMillis());
@@ -33,8 +33,10 @@ public final class BatchMetrics {
         metrics.put("IdConflicts", o.idConflicts());
         metrics.put("Failed", o.failed());
         metrics.put("Retried", o.retried());
-        metrics.put("Postponed", o.postponed());
+        metrics.put("Continued", o.continuedQuestions());
+        metrics.put("Continuations", o.continuations());
         metrics.put("Windows", o.windows());
+        metrics.put("Tokens", o.tokens());
         metrics.put("QueueAge", o.maxQueueAgeMillis());
         emf.write(metrics, Map.of("InferenceLatency", "Milliseconds", "QueueAge", "Milliseconds"));
     }

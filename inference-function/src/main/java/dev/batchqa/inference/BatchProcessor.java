@@ -3,64 +3,52 @@ package dev.batchqa.inference;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.batchqa.engine.Answerer;
+import dev.batchqa.engine.ModelIdentity;
 import dev.batchqa.engine.PreparedQuery;
 import dev.batchqa.engine.QaQuery;
 import dev.batchqa.engine.QaResult;
-import dev.batchqa.engine.Span;
-import dev.batchqa.engine.ModelIdentity;
-import dev.batchqa.shared.message.InvalidMessageException;
 import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QuestionReader;
-import dev.batchqa.shared.model.Answer;
+import dev.batchqa.shared.message.MessageCodec.Continuation;
 import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.model.ModelInfo;
-import dev.batchqa.shared.model.QaRecord;
-import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.model.Question;
-import dev.batchqa.shared.model.QuestionSet;
-import dev.batchqa.shared.store.RequestStore.Completion;
 import dev.batchqa.shared.store.RequestStore;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
- * Answers one SQS batch within the invocation's time and reports in {@code batchItemFailures} exactly the messages
- * that must come back. The loop, in order:
+ * Answers one SQS batch within the invocation's time. Work is never lost to the clock and never costs a receive:
+ * what the deadline leaves unanswered is handed on in a continuation message, and the original is acknowledged;
+ * {@code batchItemFailures} names only messages whose processing really failed. The loop:
  * <ol>
- *   <li>decode every message into its questions (schema v1: one; v2: several about one context, answered in the
- *       same chunks); a poison message ends FAILED under its ids, or goes back (to the dead-letter queue) when it
- *       has none; an invalid question of a v2 message ends FAILED alone;</li>
- *   <li>read the batch's records (one BatchGetItem) and skip questions CANCELLED or deleted by their user, and on a
- *       redelivery also those already DONE or FAILED (no second inference);</li>
- *   <li>tokenize each question and refuse one whose context needs more than
- *       {@link BatchPolicy#maxWindowsPerQuestion} model windows: FAILED {@code TOO_MANY_WINDOWS};</li>
- *   <li>answer in chunks of about {@link BatchPolicy#chunkWindows} windows; before each chunk, estimate its time
- *       from the measured cost per window and stop when it would not end before the deadline (the remaining time
- *       minus {@link BatchPolicy#deadlineMargin}): unstarted messages go back, answered ones are kept;</li>
- *   <li>store each answer as soon as its chunk is decoded, on a pool of writers, so the model never waits on
- *       DynamoDB; a write that fails or is still running at the deadline sends its message back.</li>
+ *   <li>{@link Intake} decodes the messages and leaves out what needs no inference;</li>
+ *   <li>questions are ordered: messages an invocation failed on first, then continued ones (oldest work first, so
+ *       that every continuation makes progress), then the cheapest, so that short questions are answered in
+ *       seconds next to long ones;</li>
+ *   <li>pieces of about {@link BatchPolicy#chunkWindows} windows are tokenized one at a time (memory holds one
+ *       piece's windows, not the batch's) and started only if their pessimistic cost in tokens
+ *       ({@link SpeedEstimate}) fits the time left ({@link Deadline}); a question that could not be answered even
+ *       by a whole invocation at the best speed seen ends {@code EXCEEDS_TIME_BUDGET}, one over the window cap
+ *       {@code TOO_MANY_WINDOWS};</li>
+ *   <li>answers are stored as soon as their piece is decoded ({@link AnswerWriter});</li>
+ *   <li>each message is then acknowledged when nothing is left, handed on ({@link Continuations}) when questions
+ *       are left, or given back after a failure.</li>
  * </ol>
- * A message is acknowledged when all its questions are stored, and comes back whole otherwise (its questions already
- * stored are skipped then). Messages that were delivered before are answered first (they are the ones closest to the dead-letter queue) and
- * one question per chunk, so that a question that kills an invocation cannot take its neighbours with it again.
+ * A question that fails alone ends {@code INFERENCE_ERROR} at once when a known-good question still succeeds; only
+ * a model that fails that too sends the batch back. A message delivered before (an invocation died on it) runs one
+ * question per piece, so that a question that kills an invocation cannot take its neighbours with it again.
  *
  * <pre>{@code
- * BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(), BatchPolicy.DEFAULT);
+ * BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
+ *         BatchPolicy.DEFAULT, Continuations.sqs(AwsClients::sqs));
  * SQSBatchResponse response = processor.process(event, context.getRemainingTimeInMillis());
  * }</pre>
  */
@@ -68,62 +56,40 @@ public final class BatchProcessor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
     private static final ErrorInfo INFERENCE_ERROR =
             new ErrorInfo("INFERENCE_ERROR", "the model could not answer this question");
-    /** Without a deadline (tests, tools) the loop never postpones. */
-    public static final long NO_DEADLINE = Long.MAX_VALUE;
-    /** Time kept back after the last write wait, to build and return the response. */
-    private static final long RESPONSE_MARGIN_MILLIS = 500;
+    /** Without a deadline (tests, tools) the loop never hands work on. */
+    public static final long NO_DEADLINE = Deadline.NONE;
+    /** Asked when a question fails alone: if the model answers this, the failure was the question's. */
+    private static final QaQuery KNOWN_GOOD = new QaQuery("What is the weather like?",
+            "The weather in the city is sunny and warm today.", 1);
 
     private final Answerer answerer;
-    private final RequestStore store;
     private final MessageCodec codec;
     private final BatchMetrics metrics;
     private final Clock clock;
     private final BatchPolicy policy;
-    private final ExecutorService writers;
-    private final Requeue requeue;
-    /** Stored with every answer; null when the answerer does not say (test doubles). */
-    private final ModelInfo model;
-    /** Measured cost of one window (forward pass share + decoding), kept across the invocations of a container. */
-    private volatile double millisPerWindow;
-    /**
-     * The best cost per window seen (or the initial estimate): what a whole invocation can count on. The current
-     * estimate above also carries waits for a shared engine or a busy neighbour; refusing a question for good is
-     * decided on this one.
-     */
-    private volatile double bestMillisPerWindow;
-    /**
-     * Whether {@link #bestMillisPerWindow} was measured on real work. The initial estimate (e.g. from a warm-up on
-     * a busy machine) is good enough to plan a batch, not to refuse a question for good.
-     */
-    private volatile boolean bestMeasured;
-    /** Chunks this small are dominated by fixed costs: they do not set the best speed. */
-    private static final int MIN_WINDOWS_FOR_BEST = 4;
+    private final SpeedEstimate speed;
+    private final AnswerWriter writer;
+    private final Intake intake;
+    private final Continuations continuations;
 
+    /** A processor for batches without a deadline (tests, tools): nothing is ever handed on. */
     public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock) {
-        this(answerer, store, codec, metrics, clock, BatchPolicy.DEFAULT);
+        this(answerer, store, codec, metrics, clock, BatchPolicy.DEFAULT, Continuations.NONE);
     }
 
     public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock,
-            BatchPolicy policy) {
-        this(answerer, store, codec, metrics, clock, policy, Requeue.NONE);
-    }
-
-    /** @param requeue gives postponed messages back to the queue at once */
-    public BatchProcessor(Answerer answerer, RequestStore store, MessageCodec codec, BatchMetrics metrics, Clock clock,
-            BatchPolicy policy, Requeue requeue) {
-        this.requeue = requeue;
+            BatchPolicy policy, Continuations continuations) {
         this.answerer = answerer;
-        this.store = store;
         this.codec = codec;
         this.metrics = metrics;
         this.clock = clock;
         this.policy = policy;
-        this.millisPerWindow = policy.initialMillisPerWindow();
-        this.bestMillisPerWindow = policy.initialMillisPerWindow();
+        this.continuations = continuations;
+        this.speed = SpeedEstimate.seeded(policy.initialMillisPerToken());
         ModelIdentity identity = answerer.identity();
-        this.model = identity == null ? null : new ModelInfo(identity.name(), identity.variant());
-        this.writers = Executors.newFixedThreadPool(policy.writeConcurrency(),
-                Thread.ofPlatform().name("answer-writer-", 0).daemon().factory());
+        this.writer = new AnswerWriter(store, identity == null ? null : new ModelInfo(identity.name(), identity.variant()),
+                policy.writeConcurrency());
+        this.intake = new Intake(codec, store, writer);
     }
 
     /** Answers a batch with no deadline. */
@@ -136,40 +102,15 @@ public final class BatchProcessor implements AutoCloseable {
      * {@code Context.getRemainingTimeInMillis()}, or {@link #NO_DEADLINE}).
      */
     public SQSBatchResponse process(SQSEvent event, long remainingMillis) {
-        long startNanos = System.nanoTime();
+        Deadline deadline = Deadline.of(remainingMillis, policy.deadlineMargin());
         List<SQSEvent.SQSMessage> messages = event.getRecords() == null ? List.of() : event.getRecords();
-        Outcome outcome = new Outcome(messages.size(), clock.millis());
-        Run run = new Run(outcome, startNanos, remainingMillis);
-        List<Pending> valid = new ArrayList<>();
-        for (SQSEvent.SQSMessage message : messages) {
-            Instant sentAt = MessageCodec.sentAt(message.getAttributes());
-            outcome.observeAge(sentAt);
-            try {
-                MessageCodec.Decoded decoded = codec.decode(message.getBody(), message.getMessageId());
-                for (Question q : decoded.set().questions()) {
-                    valid.add(new Pending(message, q, decoded.set(), receiveCount(message), sentAt));
-                }
-                for (QuestionReader.Rejected r : decoded.rejected()) {
-                    log.atWarn().addKeyValue("qaId", r.question().id()).addKeyValue("reason", r.problem().code())
-                            .log("invalid question");
-                    failRecord(message.getMessageId(), Completion.of(r.question(), decoded.set(), sentAt),
-                            new ErrorInfo(r.problem().code(), r.problem().getMessage()), outcome);
-                }
-            } catch (InvalidMessageException e) {
-                rejectPoison(message, sentAt, e, outcome);
-            }
-        }
-        boolean redelivered = valid.stream().anyMatch(p -> p.receiveCount > 1);
-        valid = skipCompleted(valid, outcome);
-        List<Prepared> prepared = prepareAll(valid, run);
-        // Messages delivered before go first (they are closest to the dead-letter queue), then the cheapest:
-        // a batch mixing long contexts with short ones answers the short ones in seconds, not after the long ones.
-        prepared.sort(Comparator.comparingInt((Prepared p) -> p.pending.receiveCount).reversed()
-                .thenComparingInt(Prepared::cost));
-        answerInChunks(prepared, redelivered ? 1 : policy.chunkWindows(), run);
-        run.awaitWrites();
-        if (!run.postponed.isEmpty()) requeue.now(run.postponed);
-        outcome.inferenceMillis = (System.nanoTime() - startNanos) / 1_000_000;
+        BatchOutcome outcome = new BatchOutcome(messages.size(), clock.millis());
+        List<MessageWork> work = intake.read(messages, outcome);
+        Run run = new Run(deadline, outcome);
+        run.answer(ordered(work));
+        run.writes.await(deadline, outcome);
+        handOn(work, outcome);
+        outcome.inferenceMillis = deadline.elapsedMillis();
         metrics.record(outcome);
         log.atInfo()
                 .addKeyValue("batchSize", outcome.batchSize)
@@ -180,11 +121,12 @@ public final class BatchProcessor implements AutoCloseable {
                 .addKeyValue("skipped", outcome.skipped)
                 .addKeyValue("failed", outcome.failed)
                 .addKeyValue("retried", outcome.retry.size())
-                .addKeyValue("postponed", outcome.postponed)
+                .addKeyValue("continued", outcome.continuedQuestions)
+                .addKeyValue("continuations", outcome.continuations)
                 .addKeyValue("windows", outcome.windows)
-                .addKeyValue("redelivered", redelivered)
+                .addKeyValue("tokens", outcome.tokens)
                 .addKeyValue("inferenceMs", outcome.inferenceMillis)
-                .addKeyValue("msPerWindow", Math.round(millisPerWindow * 10) / 10.0)
+                .addKeyValue("msPerKiloToken", Math.round(speed.millisPerToken() * 10_000) / 10.0)
                 .addKeyValue("maxQueueAgeMs", outcome.maxQueueAgeMillis)
                 .log("batch processed");
         return SQSBatchResponse.builder()
@@ -194,429 +136,267 @@ public final class BatchProcessor implements AutoCloseable {
                 .build();
     }
 
-    /** The measured cost of one window, in milliseconds (the initial estimate until a chunk has run). */
-    public double millisPerWindow() {
-        return millisPerWindow;
+    /** The current cost estimate, in milliseconds per padded token. */
+    public double millisPerToken() {
+        return speed.millisPerToken();
     }
 
-    /**
-     * A redelivered message may have been answered by an invocation that timed out or crashed before it could
-     * acknowledge it, and any message's question may have been cancelled or deleted (DELETE /qa/{id}) while it
-     * waited: one batch read tells. A CANCELLED or deleted question is skipped without error (its message is
-     * acknowledged; a completion would be refused anyway). A first delivery whose record is already DONE or FAILED
-     * is still answered, so that an id reused for another question is noticed ({@link #isConflict}). If the read
-     * fails, every question is answered (completion is write-once, so that costs time, not correctness).
-     */
-    private List<Pending> skipCompleted(List<Pending> valid, Outcome outcome) {
-        if (valid.isEmpty()) return valid;
-        Map<String, QaRecord> records;
-        try {
-            records = store.findAll(valid.stream().map(p -> p.question.id()).toList());
-        } catch (RuntimeException e) {
-            log.warn("reading the records of a batch failed; answering every question", e);
-            return valid;
-        }
-        List<Pending> open = new ArrayList<>();
-        for (Pending p : valid) {
-            QaRecord record = records.get(p.question.id());
-            QaStatus status = record == null ? QaStatus.PENDING : record.status();
-            boolean withdrawn = status == QaStatus.CANCELLED || status == QaStatus.DELETED;
-            if (withdrawn || (p.receiveCount > 1 && status != QaStatus.PENDING)) {
-                withIds(p, () -> log.atInfo().addKeyValue("status", status)
-                        .log(withdrawn ? "question withdrawn by its user; skipped" : "already completed; redelivery skipped"));
-                outcome.skipped++;
-            } else {
-                open.add(p);
-            }
-        }
-        return open;
+    /** Records the cost of a pass measured outside a batch (the full-length pass at init). */
+    public void observe(long tokens, long nanos) {
+        speed.observe(tokens, nanos);
     }
 
-    /** Tokenizes every question (no forward pass yet), until the deadline. */
-    private List<Prepared> prepareAll(List<Pending> questions, Run run) {
-        List<Prepared> prepared = new ArrayList<>();
-        for (Pending p : questions) {
-            if (run.stopped || !run.fits(0, 0)) {
-                run.stopped = true;
-                run.postpone(p);
+    private static List<Item> ordered(List<MessageWork> work) {
+        List<Item> items = new ArrayList<>();
+        for (MessageWork w : work) {
+            for (Question q : w.open) items.add(new Item(w, q));
+        }
+        // Before tokenizing, a question's cost is told by its text's UTF-8 size: tokens per byte differ far less
+        // between scripts than tokens per character (a CJK character is three bytes and about one token).
+        items.sort(Comparator.comparing((Item i) -> !i.work.redelivered())
+                .thenComparing(Comparator.comparingInt((Item i) -> i.work.continuationCount()).reversed())
+                .thenComparingInt(i -> i.work.contextBytes() + utf8Bytes(i.question.text())));
+        return items;
+    }
+
+    private static int utf8Bytes(String text) {
+        return text == null ? 0 : text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Acknowledges, hands on or gives back each message, as its questions ended. */
+    private void handOn(List<MessageWork> work, BatchOutcome outcome) {
+        List<Continuations.Message> out = new ArrayList<>();
+        List<MessageWork> handed = new ArrayList<>();
+        for (MessageWork w : work) {
+            if (w.mustRetry) {
+                outcome.retry.add(w.messageId());
                 continue;
             }
-            Prepared one = prepare(p, run);
-            if (one != null) prepared.add(one);
-        }
-        return prepared;
-    }
-
-    private void answerInChunks(List<Prepared> questions, int chunkWindows, Run run) {
-        List<Prepared> chunk = new ArrayList<>();
-        int windows = 0;
-        for (Prepared prepared : questions) {
-            if (!chunk.isEmpty() && windows + prepared.cost() > chunkWindows) {
-                runChunk(chunk, run);
-                chunk.clear();
-                windows = 0;
-            }
-            if (run.stopped) {
-                run.postpone(prepared.pending);
+            if (w.unfinished.isEmpty()) continue;
+            if (w.continuationCount() >= Continuation.MAX_COUNT) {
+                for (Question q : w.unfinished) {
+                    writer.fail(w, q, new ErrorInfo("CONTINUATION_LIMIT", "the question was handed on "
+                            + Continuation.MAX_COUNT + " times without being answered"), outcome);
+                }
                 continue;
             }
-            chunk.add(prepared);
-            windows += prepared.cost();
+            List<Question> left = w.set.questions().stream().filter(w.unfinished::contains).toList();
+            String body = codec.encodeContinuation(w.set.withQuestions(left), Continuation.next(w.continuation, w.acceptedAt));
+            out.add(new Continuations.Message(w.sqs.getEventSourceArn(), w.messageId(), body));
+            handed.add(w);
         }
-        if (!chunk.isEmpty()) runChunk(chunk, run);
-    }
-
-    /** Tokenizes one question; null when it ended here (too costly, or input the tokenizer cannot take). */
-    private Prepared prepare(Pending p, Run run) {
-        PreparedQuery prepared;
-        try {
-            prepared = answerer.prepare(p.query());
-        } catch (RuntimeException e) {
-            withIds(p, () -> log.error("tokenizing one question failed", e));
-            failRecord(p.sqsMessageId(), completion(p), INFERENCE_ERROR, run.outcome);
-            return null;
-        }
-        if (prepared.windows() > policy.maxWindowsPerQuestion()) {
-            withIds(p, () -> log.atWarn().addKeyValue("windows", prepared.windows())
-                    .addKeyValue("maxWindows", policy.maxWindowsPerQuestion()).log("question refused: too many windows"));
-            failRecord(p.sqsMessageId(), completion(p), new ErrorInfo("TOO_MANY_WINDOWS",
-                    "the context needs " + prepared.windows() + " model windows; this deployment answers at most "
-                            + policy.maxWindowsPerQuestion() + " per question"), run.outcome);
-            return null;
-        }
-        return new Prepared(p, prepared);
-    }
-
-    /**
-     * Runs the longest prefix of the chunk that fits before the deadline, then the rest, until it is done or
-     * nothing more fits: the unstarted questions go back to the queue.
-     */
-    private void runChunk(List<Prepared> chunk, Run run) {
-        int from = 0;
-        while (from < chunk.size() && !run.stopped) {
-            int to = from;
-            int windows = 0;
-            while (to < chunk.size() && run.fits(windows + chunk.get(to).cost(), millisPerWindow)) {
-                windows += chunk.get(to).cost();
-                to++;
-            }
-            if (to == from) {
-                Prepared first = chunk.get(from);
-                if (bestMeasured && !run.fitsWholeBudget(first.cost(), bestMillisPerWindow)) {
-                    // Even a whole invocation at the best speed seen could not answer it: retrying would only lead
-                    // to the dead-letter queue.
-                    failRecord(first.pending.sqsMessageId(), completion(first.pending), new ErrorInfo(
-                            "EXCEEDS_TIME_BUDGET", "the context needs " + first.cost() + " model windows, more than"
-                                    + " this deployment can answer within its timeout"), run.outcome);
-                    from++;
-                    continue;
-                }
-                if (run.started) {
-                    run.stopped = true;
-                    break;
-                }
-                // Nothing has run in this invocation yet, so no later one would do better: the current speed
-                // estimate may be pessimistic (a busy neighbour), and the best one says it fits. Run it alone.
-                to = from + 1;
-                windows = first.cost();
-            }
-            answerAndStore(chunk.subList(from, to), windows, run);
-            from = to;
-        }
-        for (int i = from; i < chunk.size(); i++) run.postpone(chunk.get(i).pending);
-    }
-
-    private void answerAndStore(List<Prepared> group, int windows, Run run) {
-        run.started = true;
-        long started = System.nanoTime();
-        List<QaResult> results;
-        try {
-            results = answerer.answerPrepared(group.stream().map(Prepared::query).toList());
-            observe(windows, System.nanoTime() - started);
-        } catch (RuntimeException batchError) {
-            log.warn("inference failed for a group of " + group.size() + "; isolating the failing questions", batchError);
-            results = isolate(group, run);
-        }
-        run.outcome.windows += windows;
-        for (int i = 0; i < group.size(); i++) {
-            QaResult result = results.get(i);
-            if (result != null) {
-                Pending p = group.get(i).pending;
-                run.writes.add(new Write(p, writers.submit(() -> store(p, result))));
-            }
-        }
-    }
-
-    /** Exponentially weighted: one slow chunk (a noisy neighbour) moves the estimate, but not all the way. */
-    private void observe(int windows, long nanos) {
-        if (windows <= 0) return;
-        double observed = nanos / 1e6 / windows;
-        millisPerWindow = 0.5 * millisPerWindow + 0.5 * observed;
-        if (windows >= MIN_WINDOWS_FOR_BEST) {
-            bestMillisPerWindow = bestMeasured ? Math.min(bestMillisPerWindow, observed) : observed;
-            bestMeasured = true;
-        }
-    }
-
-    /**
-     * Answers the group one question at a time. Questions that fail while others succeed are bad input: they
-     * end FAILED. When every question fails, the model itself is failing: all go back to the queue, and so does
-     * everything not started yet.
-     */
-    private List<QaResult> isolate(List<Prepared> group, Run run) {
-        List<QaResult> results = new ArrayList<>();
-        List<Pending> failing = new ArrayList<>();
-        for (Prepared p : group) {
-            try {
-                results.add(answerer.answerPrepared(List.of(p.query())).get(0));
-            } catch (RuntimeException e) {
-                withIds(p.pending, () -> log.error("inference failed for one question", e));
-                failing.add(p.pending);
-                results.add(null);
-            }
-        }
-        boolean inputSpecific = failing.size() < group.size();
-        for (Pending p : failing) {
-            if (inputSpecific) {
-                failRecord(p.sqsMessageId(), completion(p), INFERENCE_ERROR, run.outcome);
+        if (out.isEmpty()) return;
+        Set<String> sent = continuations.send(out);
+        for (MessageWork w : handed) {
+            if (sent.contains(w.messageId())) {
+                outcome.continuations++;
+                outcome.continuedQuestions += w.unfinished.size();
+                w.withIds(w.unfinished.getFirst(), () -> log.atInfo().addKeyValue("questions", w.unfinished.size())
+                        .addKeyValue("continuation", w.continuationCount() + 1)
+                        .log("unanswered questions handed on in a continuation"));
             } else {
-                run.outcome.retry.add(p.sqsMessageId());
+                outcome.retry.add(w.messageId());
             }
-        }
-        if (!inputSpecific) run.stopped = true;
-        return results;
-    }
-
-    /** Runs on a writer thread; the tally is made by the batch thread from the returned value. */
-    private Written store(Pending p, QaResult result) {
-        List<Answer> answers = result.answers().stream().map(BatchProcessor::toAnswer).toList();
-        try {
-            boolean written = store.complete(completion(p), answers,
-                    Double.isNaN(result.noAnswerScore()) ? null : result.noAnswerScore(), model);
-            withIds(p, () -> log.atInfo()
-                    .addKeyValue("outcome", answers.isEmpty() ? "NO_ANSWER" : "ANSWERED")
-                    .addKeyValue("windows", result.windows())
-                    .log(written ? "question answered" : "already completed; duplicate delivery ignored"));
-            if (!written) return isConflict(p) ? Written.CONFLICT : Written.DUPLICATE;
-            return answers.isEmpty() ? Written.NO_ANSWER : Written.ANSWERED;
-        } catch (RuntimeException e) {
-            withIds(p, () -> log.warn("storing the answer failed; the message will be retried", e));
-            return Written.RETRY;
-        }
-    }
-
-    /**
-     * A refused completion is a redelivery of the same question, or a producer reusing an id for a different
-     * question (the record keeps the question it was created with). The second one is the producer's bug, and it
-     * must hear of it: a warning, a metric and an alarm; its answer is not stored.
-     */
-    private boolean isConflict(Pending p) {
-        try {
-            QaRecord record = store.findAll(List.of(p.question.id())).get(p.question.id());
-            boolean conflict = record != null && record.question() != null && !record.question().isEmpty()
-                    && !record.question().equals(p.question.text());
-            if (conflict) {
-                withIds(p, () -> log.warn("id reused for a different question; this message is dropped"));
-            }
-            return conflict;
-        } catch (RuntimeException e) {
-            return false; // the read only tells the two apart; the completion was refused either way
-        }
-    }
-
-    private void rejectPoison(SQSEvent.SQSMessage message, Instant sentAt, InvalidMessageException e, Outcome outcome) {
-        if (e.questions().isEmpty()) {
-            // Without an id there is no record to fail: let SQS retry it into the dead-letter queue.
-            log.atWarn().addKeyValue("sqsMessageId", message.getMessageId()).addKeyValue("reason", e.code())
-                    .log("unreadable message left for the dead-letter queue");
-            outcome.retry.add(message.getMessageId());
-            outcome.failed++;
-            return;
-        }
-        for (Question q : e.questions()) {
-            log.atWarn().addKeyValue("qaId", q.id()).addKeyValue("reason", e.code()).log("invalid message");
-            failRecord(message.getMessageId(), new Completion(q, e.topK() == null ? 1 : e.topK(), null, sentAt),
-                    e.toErrorInfo(), outcome);
-        }
-    }
-
-    private void failRecord(String sqsMessageId, Completion completion, ErrorInfo error, Outcome outcome) {
-        try {
-            store.fail(completion, error);
-            outcome.failed++;
-        } catch (RuntimeException storeError) {
-            log.warn("recording a failure failed; the message will be retried", storeError);
-            outcome.retry.add(sqsMessageId);
         }
     }
 
     @Override
     public void close() {
-        writers.shutdown();
+        writer.close();
     }
 
-    private static int receiveCount(SQSEvent.SQSMessage message) {
-        String count = message.getAttributes() == null ? null : message.getAttributes().get("ApproximateReceiveCount");
-        try {
-            return count == null ? 1 : Integer.parseInt(count);
-        } catch (NumberFormatException e) {
-            return 1;
+    /** One question of a message; tokenized only when its piece is next. */
+    private static final class Item {
+        final MessageWork work;
+        final Question question;
+        PreparedQuery prepared;
+
+        Item(MessageWork work, Question question) {
+            this.work = work;
+            this.question = question;
+        }
+
+        int windows() {
+            return Math.max(1, prepared.windows());
+        }
+
+        long tokens() {
+            return Math.max(1, prepared.tokens());
         }
     }
 
-    private static Completion completion(Pending p) {
-        return Completion.of(p.question, p.set, p.sentAt);
-    }
-
-    private static Answer toAnswer(Span span) {
-        return new Answer(span.text(), span.start(), span.end(), span.score());
-    }
-
-    private static void withIds(Pending p, Runnable logging) {
-        MDC.put("qaId", p.question.id());
-        MDC.put("correlationId", p.set.correlationId());
-        try {
-            logging.run();
-        } finally {
-            MDC.remove("qaId");
-            MDC.remove("correlationId");
-        }
-    }
-
-    /** One question of a message, as it waits for its answer. */
-    private record Pending(SQSEvent.SQSMessage sqs, Question question, QuestionSet set, int receiveCount,
-            Instant sentAt) {
-        String sqsMessageId() {
-            return sqs.getMessageId();
-        }
-
-        QaQuery query() {
-            var o = set.options();
-            return new QaQuery(question.text(), set.context(), o.topK(), o.maxAnswerLength(), o.allowNoAnswer());
-        }
-    }
-
-    private record Prepared(Pending pending, PreparedQuery query) {
-        int cost() {
-            return Math.max(1, query.windows());
-        }
-    }
-
-    private enum Written { ANSWERED, NO_ANSWER, DUPLICATE, CONFLICT, RETRY }
-
-    private record Write(Pending pending, Future<Written> result) {}
-
-    /** One invocation's clock and its writes in flight. */
+    /** One invocation's pass through its questions. */
     private final class Run {
-        final Outcome outcome;
-        final long startNanos;
-        /** When no new chunk may start: the remaining time minus the margin. */
-        final long deadlineNanos;
-        /** When the last write wait must end, to return in time. */
-        final long hardDeadlineNanos;
-        final List<Write> writes = new ArrayList<>();
-        final List<SQSEvent.SQSMessage> postponed = new ArrayList<>();
-        boolean stopped;
-        /** Some chunk has run in this invocation. */
+        final Deadline deadline;
+        final BatchOutcome outcome;
+        final AnswerWriter.Batch writes = writer.batch();
+        /** Some piece has run in this invocation. */
         boolean started;
+        /** The deadline, or a failing model, ended the work. */
+        boolean stopped;
+        /** Null until a question failed alone; then whether the model still answers a known-good question. */
+        Boolean modelHealthy;
 
-        Run(Outcome outcome, long startNanos, long remainingMillis) {
+        Run(Deadline deadline, BatchOutcome outcome) {
+            this.deadline = deadline;
             this.outcome = outcome;
-            this.startNanos = startNanos;
-            if (remainingMillis == NO_DEADLINE) {
-                deadlineNanos = Long.MAX_VALUE;
-                hardDeadlineNanos = Long.MAX_VALUE;
-            } else {
-                deadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis)
-                        - policy.deadlineMargin().toNanos();
-                long responseMargin = Math.min(RESPONSE_MARGIN_MILLIS, policy.deadlineMargin().toMillis());
-                hardDeadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis - responseMargin);
+        }
+
+        void answer(List<Item> items) {
+            Deque<Item> queue = new ArrayDeque<>(items);
+            while (!queue.isEmpty() && !stopped) {
+                List<Item> piece = nextPiece(queue);
+                if (!piece.isEmpty()) run(piece);
+            }
+            for (Item left : queue) {
+                left.prepared = null;
+                if (stopped && modelHealthy == Boolean.FALSE) left.work.mustRetry = true;
+                else left.work.unfinished.add(left.question);
             }
         }
 
-        boolean fits(int windows, double millisPerWindow) {
-            if (deadlineNanos == Long.MAX_VALUE) return true;
-            return System.nanoTime() + (long) (windows * millisPerWindow * 1e6) <= deadlineNanos;
+        /**
+         * Takes questions from the queue while they fit the piece's size and the time left. An empty piece with
+         * the queue not empty means the deadline stopped the work.
+         */
+        private List<Item> nextPiece(Deque<Item> queue) {
+            List<Item> piece = new ArrayList<>();
+            int windows = 0;
+            long tokens = 0;
+            while (!queue.isEmpty()) {
+                Item item = queue.peekFirst();
+                if (item.prepared == null && !prepare(item)) {
+                    queue.pollFirst();
+                    if (stopped) return piece;
+                    continue;
+                }
+                boolean oneByOne = item.work.redelivered() || (!piece.isEmpty() && piece.getFirst().work.redelivered());
+                if (!piece.isEmpty() && (oneByOne || windows + item.windows() > policy.chunkWindows())) break;
+                if (!deadline.fits(speed.pessimisticMillis(tokens + item.tokens()))) {
+                    if (!piece.isEmpty()) break; // run what fits; the next look decides on this one
+                    if ((speed.measured() || !started) && !deadline.fitsWhole(speed.optimisticMillis(item.tokens()))) {
+                        queue.pollFirst();
+                        item.work.withIds(item.question, () -> log.atWarn().addKeyValue("windows", item.windows())
+                                .addKeyValue("tokens", item.tokens()).log("question refused: exceeds the time budget"));
+                        writer.fail(item.work, item.question, new ErrorInfo("EXCEEDS_TIME_BUDGET", "the context needs "
+                                + item.windows() + " model windows, more than this deployment can answer within"
+                                + " its timeout"), outcome);
+                        item.prepared = null;
+                        continue;
+                    }
+                    if (!started && deadline.fits(speed.optimisticMillis(item.tokens()))) {
+                        // nothing has run yet, so no later invocation would do better: run it alone
+                        piece.add(queue.pollFirst());
+                        return piece;
+                    }
+                    stopped = true;
+                    return piece;
+                }
+                piece.add(queue.pollFirst());
+                windows += item.windows();
+                tokens += item.tokens();
+            }
+            return piece;
         }
 
-        /** Would these windows fit if the whole invocation were theirs? */
-        boolean fitsWholeBudget(int windows, double millisPerWindow) {
-            if (deadlineNanos == Long.MAX_VALUE) return true;
-            return startNanos + (long) (windows * millisPerWindow * 1e6) <= deadlineNanos;
+        /** Tokenizes one question; false when it ended here (over the cap, or input the tokenizer cannot take). */
+        private boolean prepare(Item item) {
+            MessageWork w = item.work;
+            try {
+                item.prepared = answerer.prepare(w.query(item.question));
+            } catch (RuntimeException e) {
+                w.withIds(item.question, () -> log.error("tokenizing one question failed", e));
+                if (modelAnswers()) {
+                    writer.fail(w, item.question, INFERENCE_ERROR, outcome);
+                } else {
+                    // a closed or broken engine (a sandbox replaced after a timeout) fails every question alike
+                    w.mustRetry = true;
+                    stopped = true;
+                }
+                return false;
+            }
+            int windows = item.prepared.windows();
+            if (windows > policy.maxWindowsPerQuestion()) {
+                item.prepared = null;
+                w.withIds(item.question, () -> log.atWarn().addKeyValue("windows", windows)
+                        .addKeyValue("maxWindows", policy.maxWindowsPerQuestion()).log("question refused: too many windows"));
+                writer.fail(w, item.question, new ErrorInfo("TOO_MANY_WINDOWS", "the context needs " + windows
+                        + " model windows; this deployment answers at most " + policy.maxWindowsPerQuestion()
+                        + " per question"), outcome);
+                return false;
+            }
+            return true;
         }
 
-        void postpone(Pending p) {
-            withIds(p, () -> log.info("not started before the deadline; the message goes back to the queue"));
-            outcome.retry.add(p.sqsMessageId());
-            outcome.postponed++;
-            if (postponed.stream().noneMatch(m -> m.getMessageId().equals(p.sqsMessageId()))) postponed.add(p.sqs);
+        private void run(List<Item> piece) {
+            started = true;
+            long windows = 0;
+            long tokens = 0;
+            for (Item i : piece) {
+                windows += i.windows();
+                tokens += i.tokens();
+            }
+            long t0 = System.nanoTime();
+            List<QaResult> results;
+            try {
+                results = answerer.answerPrepared(piece.stream().map(i -> i.prepared).toList());
+                speed.observe(tokens, System.nanoTime() - t0);
+            } catch (RuntimeException pieceError) {
+                log.atWarn().addKeyValue("questions", piece.size()).setCause(pieceError)
+                        .log("inference failed for a piece; answering its questions one by one");
+                results = isolate(piece);
+            }
+            outcome.windows += windows;
+            outcome.tokens += tokens;
+            for (int i = 0; i < piece.size(); i++) {
+                Item item = piece.get(i);
+                item.prepared = null; // the windows' memory goes with the piece
+                QaResult result = results.get(i);
+                if (result != null) writes.submit(item.work, item.question, result);
+            }
         }
 
-        /** Waits for every write, at most until the hard deadline; one still running then is retried. */
-        void awaitWrites() {
-            for (Write w : writes) {
-                Written written;
+        /**
+         * Answers the piece one question at a time. A question that fails alone is bad input if the model still
+         * answers a known-good question: it ends INFERENCE_ERROR now, and its neighbours go on. If the model fails
+         * that too, it is the model that is failing: the question and everything not yet answered go back.
+         */
+        private List<QaResult> isolate(List<Item> piece) {
+            List<QaResult> results = new ArrayList<>();
+            for (Item item : piece) {
+                if (stopped) {
+                    item.work.mustRetry = true;
+                    results.add(null);
+                    continue;
+                }
                 try {
-                    long wait = hardDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : hardDeadlineNanos - System.nanoTime();
-                    written = w.result.get(Math.max(0, wait), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    withIds(w.pending, () -> log.warn("storing the answer did not finish in time; retried"));
-                    written = Written.RETRY;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    written = Written.RETRY;
-                } catch (ExecutionException e) {
-                    written = Written.RETRY;
-                }
-                switch (written) {
-                    case ANSWERED -> outcome.answered++;
-                    case NO_ANSWER -> outcome.noAnswer++;
-                    case DUPLICATE -> outcome.duplicates++;
-                    case CONFLICT -> outcome.idConflicts++;
-                    case RETRY -> outcome.retry.add(w.pending.sqsMessageId());
+                    results.add(answerer.answerPrepared(List.of(item.prepared)).getFirst());
+                } catch (RuntimeException e) {
+                    item.work.withIds(item.question, () -> log.error("inference failed for one question", e));
+                    results.add(null);
+                    if (modelAnswers()) {
+                        writer.fail(item.work, item.question, INFERENCE_ERROR, outcome);
+                    } else {
+                        item.work.mustRetry = true;
+                        stopped = true;
+                    }
                 }
             }
-        }
-    }
-
-    /** What happened to one batch; read by the metrics. */
-    public static final class Outcome {
-        final int batchSize;
-        final long receivedAtMillis;
-        /** SQS message ids to give back: a message with several questions is named once. */
-        final Set<String> retry = new LinkedHashSet<>();
-        int answered;
-        int noAnswer;
-        int duplicates;
-        int idConflicts;
-        int skipped;
-        int failed;
-        int postponed;
-        int windows;
-        long inferenceMillis;
-        long maxQueueAgeMillis;
-
-        Outcome(int batchSize, long receivedAtMillis) {
-            this.batchSize = batchSize;
-            this.receivedAtMillis = receivedAtMillis;
+            return results;
         }
 
-        /** @param sentAt null when the attribute is absent or malformed: that only costs the age metric */
-        void observeAge(Instant sentAt) {
-            if (sentAt != null) maxQueueAgeMillis = Math.max(maxQueueAgeMillis, receivedAtMillis - sentAt.toEpochMilli());
+        /** Asks the known-good question once per invocation; its answer settles every later doubt. */
+        private boolean modelAnswers() {
+            if (modelHealthy == null) {
+                try {
+                    answerer.answerAll(List.of(KNOWN_GOOD));
+                    modelHealthy = true;
+                } catch (RuntimeException e) {
+                    log.error("the model fails a known-good question too; the batch goes back", e);
+                    modelHealthy = false;
+                }
+            }
+            return modelHealthy;
         }
-
-        public int batchSize() { return batchSize; }
-        public int answered() { return answered; }
-        public int noAnswer() { return noAnswer; }
-        public int duplicates() { return duplicates; }
-        public int skipped() { return skipped; }
-        public int idConflicts() { return idConflicts; }
-        public int failed() { return failed; }
-        public int retried() { return retry.size(); }
-        public int postponed() { return postponed; }
-        public int windows() { return windows; }
-        public long inferenceMillis() { return inferenceMillis; }
-        public long maxQueueAgeMillis() { return maxQueueAgeMillis; }
     }
 }

@@ -4,7 +4,9 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchqa.engine.EngineStats;
+import dev.batchqa.engine.Answerer;
+import dev.batchqa.engine.PreparedQuery;
+import dev.batchqa.engine.QaQuery;
 import dev.batchqa.engine.QaEngine;
 import dev.batchqa.shared.aws.AwsClients;
 import dev.batchqa.shared.config.Env;
@@ -99,7 +101,8 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
                     BatchMetrics.toStdout(),
                     Clock.systemUTC(),
                     policy(BatchPolicy.fromEnvironment(env), new Env(env).integer(BatchPolicy.ENV_FUNCTION_TIMEOUT_SECONDS).orElse(null), engine),
-                    settings.queueUrl() == null ? Requeue.NONE : Requeue.sqs(AwsClients::sqs, settings.queueUrl()));
+                    Continuations.sqs(AwsClients::sqs));
+            phases.mark("fullPassMs");
             phases.log();
             return processor;
         } catch (IOException e) {
@@ -177,28 +180,40 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
     }
 
     /**
-     * The batch policy from the environment, its first cost estimate taken from the warm-up (pessimistic: the
-     * first passes are the slowest), and its window cap checked against the function's timeout: a cap that the
-     * measured speed cannot answer within the timeout is logged, since such questions would end
-     * {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
+     * The batch policy from the environment, its first cost estimate measured on one full-length pass (the
+     * warm-up's short passes cost far less per token than the full windows of a long context, and an estimate
+     * taken from them started long questions with too little time left), and its window cap checked against the
+     * function's timeout: a cap that the measured speed cannot answer within the timeout is logged, since such
+     * questions would end {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
      */
-    public static BatchPolicy policy(BatchPolicy configured, Integer functionTimeoutSeconds, QaEngine engine) {
-        BatchPolicy policy = configured;
-        EngineStats stats = engine.stats();
-        if (stats.windows() > 0 && engine.warmUpMillis() > 0) {
-            policy = policy.withInitialMillisPerWindow((double) engine.warmUpMillis() / stats.windows());
-        }
+    public static BatchPolicy policy(BatchPolicy configured, Integer functionTimeoutSeconds, Answerer engine) {
+        BatchPolicy policy = configured.withInitialMillisPerToken(fullPassMillisPerToken(engine));
         if (functionTimeoutSeconds != null) {
-            double needed = policy.maxWindowsPerQuestion() * policy.initialMillisPerWindow();
+            double needed = policy.maxWindowsPerQuestion() * (double) PreparedQuery.NOMINAL_WINDOW_TOKENS
+                    * policy.initialMillisPerToken();
             double available = functionTimeoutSeconds * 1000.0 - policy.deadlineMargin().toMillis();
             var line = needed > available ? log.atWarn() : log.atInfo();
             line.addKeyValue("maxWindowsPerQuestion", policy.maxWindowsPerQuestion())
-                    .addKeyValue("msPerWindowAtWarmUp", Math.round(policy.initialMillisPerWindow()))
+                    .addKeyValue("msPerKiloTokenAtInit", Math.round(policy.initialMillisPerToken() * 10_000) / 10.0)
                     .addKeyValue("neededMs", Math.round(needed))
                     .addKeyValue("availableMs", Math.round(available))
                     .log(needed > available ? "window cap exceeds what the timeout allows at the warm-up speed"
                             : "window cap fits the timeout at the warm-up speed");
         }
         return policy;
+    }
+
+    /**
+     * Times one question whose context fills a whole window and more: milliseconds per padded token. Once, at
+     * init: the first pass of this shape also pays its one-off costs, which errs on the safe side.
+     */
+    static double fullPassMillisPerToken(Answerer engine) {
+        QaQuery query = new QaQuery("What is the sentence about?",
+                "The measuring sentence is about the weather in the city. ".repeat(40), 1);
+        PreparedQuery timed = engine.prepare(query);
+        long t0 = System.nanoTime();
+        engine.answerPrepared(List.of(timed));
+        double millis = (System.nanoTime() - t0) / 1e6;
+        return Math.max(1e-4, millis / Math.max(1, timed.tokens()));
     }
 }

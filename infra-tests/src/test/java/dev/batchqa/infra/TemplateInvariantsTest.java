@@ -33,6 +33,7 @@ class TemplateInvariantsTest {
   static final String DEAD_LETTER = "DeadLetterFunction";
   static final String SWEEPER = "SweeperFunction";
   static final String QUEUE = "QaQueue";
+  static final String BULK_QUEUE = "QaBulkQueue";
   static final String DLQ = "QaDeadLetterQueue";
   static final String TABLE = "QaTable";
   static final String API = "QaHttpApi";
@@ -53,8 +54,8 @@ class TemplateInvariantsTest {
       "dynamodb:UpdateItem", "dynamodb:BatchGetItem",
       // the SQS event source mapping polls with the function's role
       "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-      // Requeue: messages postponed at the deadline are made visible again at once
-      "sqs:ChangeMessageVisibility");
+      // Continuations: questions the deadline left unanswered go on in a message to the queue they came from
+      "sqs:SendMessage", "sqs:GetQueueUrl");
   /** DeadLetterHandler calls only RequestStore.fail (one conditional UpdateItem); the rest is polling. */
   static final Set<String> DEAD_LETTER_ACTIONS = Set.of(
       "dynamodb:UpdateItem",
@@ -170,6 +171,20 @@ class TemplateInvariantsTest {
     // and with the defaults, the numbers the README quotes
     Map<String, String> d = t.defaults();
     assertEquals(722L, number(t.resolve(t.properties(QUEUE).get("VisibilityTimeout"), d)));
+  }
+
+  @Test
+  void bothLanesShareTheQueueSettingsAndEachHasItsOwnConcurrency() {
+    Map<String, Object> bulk = laneEvent(BULK_QUEUE);
+    Map<String, Object> interactive = laneEvent(QUEUE);
+    for (String key : List.of("BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes")) {
+      assertEquals(interactive.get(key), bulk.get(key), key);
+    }
+    assertEquals(Map.of("Ref", "BulkQueueMaximumConcurrency"), path(bulk, "ScalingConfig", "MaximumConcurrency"));
+    for (String key : List.of("MessageRetentionPeriod", "VisibilityTimeout", "RedrivePolicy")) {
+      assertEquals(t.properties(QUEUE).get(key), t.properties(BULK_QUEUE).get(key), key);
+    }
+    assertEquals(Map.of("Ref", BULK_QUEUE), path(t.section("Outputs"), "BulkQueueUrl", "Value"));
   }
 
   @Test
@@ -290,7 +305,7 @@ class TemplateInvariantsTest {
         assertNotNull(t.properties(fn).get("Role"), fn + " polls SQS: it needs its own scoped role");
       }
     }
-    assertEquals(Map.of(QUEUE, INFERENCE, DLQ, DEAD_LETTER), consumers);
+    assertEquals(Map.of(QUEUE, INFERENCE, BULK_QUEUE, INFERENCE, DLQ, DEAD_LETTER), consumers);
   }
 
   @Test
@@ -524,7 +539,7 @@ class TemplateInvariantsTest {
     // least privilege on deletes: ingest never deletes an item (records are write-once, claims expire)
     assertFalse(actions(statements).stream().anyMatch(a -> a.startsWith("dynamodb:Delete")
         || a.startsWith("dynamodb:BatchWrite")), "ingest may delete nothing: " + actions(statements));
-    assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", QUEUE));
+    assertResources(statements, Map.of("dynamodb:", List.of(TABLE), "sqs:", List.of(QUEUE, BULK_QUEUE)));
     // HttpApi events add no role policy in SAM; no other event types that would
     for (Object ev : map(p.get("Events")).values()) {
       assertEquals("HttpApi", map(ev).get("Type"));
@@ -544,7 +559,7 @@ class TemplateInvariantsTest {
         path(list(path(roleProps, "AssumeRolePolicyDocument", "Statement")).get(0), "Principal", "Service"));
     List<Map<String, Object>> statements = roleStatements(roleProps);
     assertEquals(INFERENCE_ACTIONS, actions(statements));
-    assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", QUEUE));
+    assertResources(statements, Map.of("dynamodb:", List.of(TABLE), "sqs:", List.of(QUEUE, BULK_QUEUE)));
   }
 
   @Test
@@ -558,7 +573,7 @@ class TemplateInvariantsTest {
         path(list(path(roleProps, "AssumeRolePolicyDocument", "Statement")).get(0), "Principal", "Service"));
     List<Map<String, Object>> statements = roleStatements(roleProps);
     assertEquals(DEAD_LETTER_ACTIONS, actions(statements));
-    assertResources(statements, Map.of("dynamodb:", TABLE, "sqs:", DLQ));
+    assertResources(statements, Map.of("dynamodb:", List.of(TABLE), "sqs:", List.of(DLQ)));
     for (Object ev : map(p.get("Events")).values()) {
       assertEquals("SQS", map(ev).get("Type"), "the dead-letter function has only its DLQ event");
     }
@@ -891,7 +906,7 @@ class TemplateInvariantsTest {
   static final Map<String, List<String>> EMF_METRICS = Map.of(
       "inference-function/src/main/java/dev/batchqa/inference/BatchMetrics.java",
       List.of("BatchSize", "InferenceLatency", "Answered", "NoAnswer", "Duplicates", "Skipped", "Failed",
-          "Retried", "Postponed", "Windows", "QueueAge"),
+          "Retried", "Continued", "Continuations", "Windows", "Tokens", "QueueAge"),
       "ingest-function/src/main/java/dev/batchqa/ingest/IngestMetrics.java",
       List.of("Requests", "Http2xx", "Http4xx", "Http5xx", "BacklogRefused", "BatchItemErrors"));
 
@@ -1024,21 +1039,30 @@ class TemplateInvariantsTest {
     List<Map<String, Object>> ageAlarms = new ArrayList<>();
     for (String id : t.resourcesOfType("AWS::CloudWatch::Alarm")) {
       Map<String, Object> a = t.properties(id);
-      if ("AWS/SQS".equals(a.get("Namespace")) && "ApproximateAgeOfOldestMessage".equals(a.get("MetricName"))) {
+      List<Object> queues = new ArrayList<>();
+      for (Object m : a.get("Metrics") == null ? List.of() : list(a.get("Metrics"))) {
+        Map<String, Object> stat = map(map(m).get("MetricStat"));
+        if (stat.isEmpty() || !"ApproximateAgeOfOldestMessage".equals(path(stat, "Metric", "MetricName"))) continue;
+        assertEquals("AWS/SQS", path(stat, "Metric", "Namespace"));
+        assertEquals("Maximum", stat.get("Stat"));
+        queues.add(path(list(path(stat, "Metric", "Dimensions")).get(0), "Value"));
+      }
+      if (!queues.isEmpty()) {
+        assertEquals(List.of(Map.of("Fn::GetAtt", List.of(QUEUE, "QueueName")),
+            Map.of("Fn::GetAtt", List.of(BULK_QUEUE, "QueueName"))), queues, "both lanes");
         ageAlarms.add(a);
       }
     }
     assertEquals(1, ageAlarms.size());
     Map<String, Object> alarm = ageAlarms.get(0);
-    assertEquals(Map.of("Fn::GetAtt", List.of(QUEUE, "QueueName")), dimension(alarm, "QueueName"));
-    assertEquals("Maximum", alarm.get("Statistic"));
     assertEquals("GreaterThanThreshold", alarm.get("ComparisonOperator"));
     long resultTtl = Long.parseLong(t.defaults().get("ResultTtlHours")) * 3600;
     for (String d : t.allowedValues("QueueRetentionDays")) {
       Map<String, String> p = t.params("QueueRetentionDays", d);
       long threshold = number(t.resolve(alarm.get("Threshold"), p));
       long retention = number(t.resolve(t.properties(QUEUE).get("MessageRetentionPeriod"), p));
-      long window = number(alarm.get("Period")) * number(alarm.get("EvaluationPeriods"));
+      long period = number(map(map(list(alarm.get("Metrics")).get(1)).get("MetricStat")).get("Period"));
+      long window = period * number(alarm.get("EvaluationPeriods"));
       assertTrue(threshold + window <= retention / 4, d + " days: alarm within the first quarter of the retention");
       assertTrue(threshold + window < resultTtl, d + " days: alarm before bulk messages outlive the result TTL");
       assertTrue(threshold >= 3600, d + " days: a healthy backlog (minutes) must not alarm");
@@ -1081,8 +1105,10 @@ class TemplateInvariantsTest {
     assertTrue(number(param.get("Default")) > 0, "on by default");
     boolean readsDepth = inlineStatements(t.properties(INGEST)).stream().anyMatch(st ->
         actions(List.of(st)).contains("sqs:GetQueueAttributes")
-            && Map.of("Fn::GetAtt", List.of(QUEUE, "Arn")).equals(st.get("Resource")));
-    assertTrue(readsDepth, "sqs:GetQueueAttributes on the question queue");
+            && List.of(Map.of("Fn::GetAtt", List.of(QUEUE, "Arn")), Map.of("Fn::GetAtt", List.of(BULK_QUEUE, "Arn")))
+                .equals(st.get("Resource")));
+    assertTrue(readsDepth, "sqs:GetQueueAttributes on both lanes' queues");
+    assertEquals(Map.of("Ref", BULK_QUEUE), vars.get("QA_BULK_QUEUE_URL"), "ingest routes heavy requests there");
   }
 
   @Test
@@ -1098,8 +1124,22 @@ class TemplateInvariantsTest {
 
   // ------------------------------------------------------------------ helpers
 
+  /** The inference function's event source of the interactive lane. */
   static Map<String, Object> sqsEvent() {
-    return sqsEvent(INFERENCE);
+    return laneEvent(QUEUE);
+  }
+
+  /** The inference function's event source for {@code queue}: exactly one. */
+  static Map<String, Object> laneEvent(String queue) {
+    List<Map<String, Object>> found = new ArrayList<>();
+    for (Object ev : map(t.properties(INFERENCE).get("Events")).values()) {
+      Map<String, Object> props = map(map(ev).get("Properties"));
+      if ("SQS".equals(map(ev).get("Type")) && Map.of("Fn::GetAtt", List.of(queue, "Arn")).equals(props.get("Queue"))) {
+        found.add(props);
+      }
+    }
+    assertEquals(1, found.size(), "exactly one SQS event source for " + queue);
+    return found.get(0);
   }
 
   static Map<String, Object> sqsEvent(String function) {
@@ -1156,18 +1196,18 @@ class TemplateInvariantsTest {
   }
 
   /** Each statement's resources are exactly the ARN of the one resource its service prefix maps to. */
-  static void assertResources(List<Map<String, Object>> statements, Map<String, String> prefixToResource) {
+  static void assertResources(List<Map<String, Object>> statements, Map<String, List<String>> prefixToResources) {
     for (Map<String, Object> st : statements) {
       Set<String> services = new TreeSet<>();
       actions(List.of(st)).forEach(a -> services.add(a.substring(0, a.indexOf(':') + 1)));
       assertEquals(1, services.size(), "one service per statement: " + st);
-      String target = prefixToResource.get(services.iterator().next());
-      if (target == null) {
+      List<String> targets = prefixToResources.get(services.iterator().next());
+      if (targets == null) {
         fail("unexpected service in " + st);
       }
       Object res = st.get("Resource");
       List<Object> resources = res instanceof List ? list(res) : List.of(res);
-      assertEquals(List.of(Map.of("Fn::GetAtt", List.of(target, "Arn"))), resources,
+      assertEquals(targets.stream().map(target -> Map.of("Fn::GetAtt", List.of(target, "Arn"))).toList(), resources,
           "resource of " + st);
     }
   }

@@ -1,5 +1,6 @@
 package dev.batchqa.ingest;
 
+import dev.batchqa.shared.aws.Lanes;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -32,6 +33,8 @@ public final class BacklogGate {
     private static final long UNKNOWN = -1;
 
     private final LongSupplier depth;
+    /** The bulk lane's depth; null with one lane. */
+    private volatile LongSupplier bulkDepth;
     private final long maxBacklog;
     private final long refreshNanos;
     private final LongSupplier nanoTime;
@@ -57,11 +60,46 @@ public final class BacklogGate {
 
     /** Reads the depth of the SQS queue at {@code queueUrl}. */
     public static BacklogGate sqs(SqsClient sqs, String queueUrl, long maxBacklog) {
-        return new BacklogGate(() -> Long.parseLong(sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
-                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-                .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)),
-                maxBacklog, REFRESH, System::nanoTime);
+        return sqs(sqs, queueUrl, null, maxBacklog);
     }
+
+    /**
+     * Reads both lanes' depths: admission counts the messages of both, and {@link #cachedQuestionsAhead} tells each
+     * lane's wait apart. {@code bulkQueueUrl} null: one lane.
+     */
+    public static BacklogGate sqs(SqsClient sqs, String queueUrl, String bulkQueueUrl, long maxBacklog) {
+        return lanes(() -> depth(sqs, queueUrl), bulkQueueUrl == null ? null : () -> depth(sqs, bulkQueueUrl),
+                maxBacklog);
+    }
+
+    /** Two lanes' depth readers; {@code bulk} null: one lane. */
+    static BacklogGate lanes(LongSupplier interactive, LongSupplier bulk, long maxBacklog) {
+        BacklogGate gate = new BacklogGate(interactive, maxBacklog, REFRESH, System::nanoTime);
+        gate.bulkDepth = bulk;
+        return gate;
+    }
+
+    private static long depth(SqsClient sqs, String url) {
+        return Long.parseLong(sqs.getQueueAttributes(r -> r.queueUrl(url)
+                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    }
+
+    /**
+     * Questions estimated to wait ahead of a new one in {@code lane}, from the last readings (never calls SQS), or
+     * -1 when unknown. An interactive message is at most one piece of the inference loop and counts as one
+     * question; a bulk message counts {@value #QUESTIONS_PER_BULK_MESSAGE} (a SQuAD paragraph's questions, as
+     * {@code bulk-submit --per-paragraph} and multi-question requests send them).
+     */
+    long cachedQuestionsAhead(Lanes.Lane lane) {
+        Reading r = last;
+        if (r == null || r.depth == UNKNOWN) return UNKNOWN;
+        if (lane == Lanes.Lane.INTERACTIVE || r.bulk == UNKNOWN) return r.interactive;
+        return r.bulk * QUESTIONS_PER_BULK_MESSAGE;
+    }
+
+    /** What a message of the bulk lane is assumed to hold, for Retry-After. */
+    static final int QUESTIONS_PER_BULK_MESSAGE = 10;
 
     /** True when a new question may be accepted now. */
     public boolean admits() {
@@ -87,14 +125,20 @@ public final class BacklogGate {
         synchronized (this) { // one reading at a time (a Lambda container serves one request at a time anyway)
             r = last;
             if (r != null && now - r.atNanos < refreshNanos) return r.depth;
+            long interactive;
+            long bulk = UNKNOWN;
             long value;
             try {
-                value = depth.getAsLong();
+                interactive = depth.getAsLong();
+                LongSupplier second = bulkDepth;
+                if (second != null) bulk = second.getAsLong();
+                value = interactive + Math.max(0, bulk);
             } catch (RuntimeException e) {
                 log.warn("reading the queue depth failed; admitting until the next reading", e);
+                interactive = UNKNOWN;
                 value = UNKNOWN;
             }
-            last = new Reading(value, now);
+            last = new Reading(value, interactive, bulk, now);
             if (value >= maxBacklog) {
                 log.atWarn().addKeyValue("waiting", value).addKeyValue("maxBacklog", maxBacklog)
                         .log("queue backlog at the limit; refusing new questions");
@@ -103,5 +147,6 @@ public final class BacklogGate {
         }
     }
 
-    private record Reading(long depth, long atNanos) {}
+    /** Both lanes' messages ({@code depth}), and each lane's; -1 where unknown. */
+    private record Reading(long depth, long interactive, long bulk, long atNanos) {}
 }

@@ -2,6 +2,7 @@ package dev.batchqa.ingest;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.batchqa.shared.aws.Lanes;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.QaValidator;
@@ -128,7 +129,7 @@ public final class IngestApi {
             Map<String, String> headers = new LinkedHashMap<>();
             if (accepted.id() != null) headers.put("Location", "/qa/" + accepted.id()); // one question: its record
             if (accepted.replayed()) headers.put("Idempotent-Replayed", "true");
-            if (accepted.pending()) headers.put("Retry-After", retryAfter());
+            if (accepted.pending()) headers.put("Retry-After", retryAfter(accepted.lane()));
             return Outcome.of(Responses.json(202, accepted, headers));
         }
         if (path.equals("/qa/batch")) {
@@ -146,14 +147,14 @@ public final class IngestApi {
             Duration wait = GetQuestion.waitOf(event, timeLeft);
             RecordView view = getQuestion.get(status.group(1), wait);
             return Outcome.of(view.status().equals(QaStatus.PENDING.name())
-                    ? Responses.json(200, view, Map.of("Retry-After", retryAfter()))
+                    ? Responses.json(200, view, Map.of("Retry-After", retryAfter(Lanes.Lane.INTERACTIVE)))
                     : Responses.json(200, view));
         }
         throw new ApiException(404, "NOT_FOUND", "no route for " + method + " " + path);
     }
 
-    private String retryAfter() {
-        return Integer.toString(RetryAfter.seconds(backlog.cachedDepth()));
+    private String retryAfter(Lanes.Lane lane) {
+        return Integer.toString(RetryAfter.seconds(backlog.cachedQuestionsAhead(lane)));
     }
 
     /**

@@ -5,6 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.aws.Lanes;
+import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.aws.SqsRequestQueue;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.MessageCodec;
@@ -14,6 +16,7 @@ import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.MDC;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** Lambda entry point for the HTTP API. Everything is built once per container, in the constructor. */
 public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -40,6 +43,13 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
         }
     }
 
+    /** The interactive lane's queue, and the bulk lane's when one is configured. */
+    public static RequestQueue queue(SqsClient sqs, Settings settings, MessageCodec codec) {
+        RequestQueue interactive = new SqsRequestQueue(sqs, settings.requireQueueUrl(), codec);
+        return settings.bulkQueueUrl() == null ? interactive
+                : new Lanes(interactive, new SqsRequestQueue(sqs, settings.bulkQueueUrl(), codec));
+    }
+
     public static IngestApi fromEnvironment(Settings settings) {
         QaValidator validator = QaValidator.fromSettings(settings);
         var dynamo = AwsClients.dynamoDb();
@@ -47,8 +57,8 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
         return new IngestApi(
                 new DynamoDbRequestStore(dynamo, settings),
                 new DynamoDbIdempotencyStore(dynamo, settings),
-                new SqsRequestQueue(sqs, settings.requireQueueUrl(), new MessageCodec(validator)),
-                BacklogGate.sqs(sqs, settings.requireQueueUrl(), settings.maxBacklog()),
+                queue(sqs, settings, new MessageCodec(validator)),
+                BacklogGate.sqs(sqs, settings.requireQueueUrl(), settings.bulkQueueUrl(), settings.maxBacklog()),
                 IngestMetrics.toStdout(),
                 validator,
                 Clock.systemUTC());

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.shared.aws.Lanes;
 import dev.batchqa.shared.aws.RequestQueue;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
@@ -58,10 +59,11 @@ final class SubmitQuestion {
      * question, {@code {"questions": [{"id", "status"}, ..]}} (in request order) for several.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Accepted(String id, String status, List<Item> questions, @JsonIgnore boolean replayed) {
-        static Accepted of(List<Item> items, boolean many, boolean replayed) {
-            return many ? new Accepted(null, null, items, replayed)
-                    : new Accepted(items.getFirst().id(), items.getFirst().status(), null, replayed);
+    record Accepted(String id, String status, List<Item> questions, @JsonIgnore boolean replayed,
+            @JsonIgnore Lanes.Lane lane) {
+        static Accepted of(List<Item> items, boolean many, boolean replayed, Lanes.Lane lane) {
+            return many ? new Accepted(null, null, items, replayed, lane)
+                    : new Accepted(items.getFirst().id(), items.getFirst().status(), null, replayed, lane);
         }
 
         /** Whether any question is still PENDING (the client is told when to look again). */
@@ -122,13 +124,13 @@ final class SubmitQuestion {
         if (key == null) {
             accept(fresh);
             return Accepted.of(fresh.questions().stream().map(q -> new Item(q.id(), QaStatus.PENDING.name())).toList(),
-                    many, false);
+                    many, false, Lanes.of(fresh));
         }
         String keyHash = Digests.sha256(caller(event) + "\n" + key);
         String bodyHash = sha256(input);
         Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, String.join(ID_SEPARATOR, ids(fresh)), bodyHash);
         if (earlier.isEmpty()) {
-            return Accepted.of(deliver(fresh, true, true), many, false);
+            return Accepted.of(deliver(fresh, true, true), many, false, Lanes.of(fresh));
         }
         if (!earlier.get().bodyHash().equals(bodyHash)) {
             throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
@@ -143,7 +145,7 @@ final class SubmitQuestion {
         Instant claimedAt = earlier.get().claimedAt();
         boolean mayRecreate = claimedAt == null || !store.mayHaveExpired(claimedAt);
         return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false, mayRecreate),
-                many, true);
+                many, true, Lanes.of(input));
     }
 
     /** New, unguessable ids (random UUIDs) for the questions of a request. */

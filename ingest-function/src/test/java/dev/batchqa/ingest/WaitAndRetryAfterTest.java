@@ -132,14 +132,28 @@ class WaitAndRetryAfterTest {
     }
 
     @Test
-    void retryAfterFollowsTheQueueDepth() {
+    void retryAfterFollowsTheQuestionsWaitingAhead() {
         assertEquals(2, RetryAfter.seconds(-1));
         assertEquals(1, RetryAfter.seconds(0));
         assertEquals(1, RetryAfter.seconds(9));
         assertEquals(2, RetryAfter.seconds(10));
         assertEquals(11, RetryAfter.seconds(100));
         assertEquals(60, RetryAfter.seconds(590));
-        assertEquals(60, RetryAfter.seconds(1_000_000));
+        assertEquals(801, RetryAfter.seconds(8_000), "841 bulk messages of ~8,000 questions: 13 minutes, not 60 s");
+        assertEquals(900, RetryAfter.seconds(1_000_000));
+    }
+
+    @Test
+    void eachLaneCountsItsOwnQueueAndABulkMessageCountsItsQuestions() {
+        java.util.concurrent.atomic.AtomicLong interactive = new java.util.concurrent.atomic.AtomicLong(3);
+        java.util.concurrent.atomic.AtomicLong bulk = new java.util.concurrent.atomic.AtomicLong(841);
+        BacklogGate gate = BacklogGate.lanes(interactive::get, bulk::get, 1_000_000);
+
+        assertTrue(gate.admits(), "3 + 841 messages are under the limit");
+        assertEquals(3, gate.cachedQuestionsAhead(dev.batchqa.shared.aws.Lanes.Lane.INTERACTIVE));
+        assertEquals(8_410, gate.cachedQuestionsAhead(dev.batchqa.shared.aws.Lanes.Lane.BULK));
+        assertEquals(1, RetryAfter.seconds(gate.cachedQuestionsAhead(dev.batchqa.shared.aws.Lanes.Lane.INTERACTIVE)),
+                "an interactive question does not wait behind the bulk lane");
     }
 
     @Test

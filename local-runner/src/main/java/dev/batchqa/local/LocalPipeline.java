@@ -8,14 +8,13 @@ import dev.batchqa.engine.QaEngine;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.InferenceHandler;
-import dev.batchqa.inference.Requeue;
+import dev.batchqa.inference.Continuations;
 import dev.batchqa.ingest.BacklogGate;
 import dev.batchqa.ingest.DeadLetterHandler;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
 import dev.batchqa.ingest.IngestMetrics;
 import dev.batchqa.shared.aws.AwsClients;
-import dev.batchqa.shared.aws.SqsRequestQueue;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
@@ -32,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,7 +56,11 @@ public final class LocalPipeline implements AutoCloseable {
     private final LocalConfig config;
     private HttpFront front;
     private SqsPoller poller;
+    private final List<SqsPoller> lanePollers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ContinuationLog continuationLog = new ContinuationLog();
     private String queueUrl;
+    /** The bulk lane's queue; null with one lane. */
+    private String bulkQueueUrl;
     private SqsClient sqs;
     private DynamoDbClient dynamo;
     private CountingRequestStore store;
@@ -100,11 +104,17 @@ public final class LocalPipeline implements AutoCloseable {
                 ? AwsResources.existingQueue(sqs, config.queueUrl())
                 : AwsResources.ensureQueue(sqs, config.queueName(), config.visibilityTimeoutSeconds(), config.maxReceiveCount());
         queueUrl = queue.url();
+        Settings base = config.settings();
+        // the bulk lane: a queue of its own beside an emulated one, or the one QA_BULK_QUEUE_URL names
+        AwsResources.Queue bulk = config.queueUrl() == null
+                ? AwsResources.ensureQueue(sqs, config.queueName() + "-bulk", config.visibilityTimeoutSeconds(),
+                        config.maxReceiveCount())
+                : base.bulkQueueUrl() == null ? null : AwsResources.existingQueue(sqs, base.bulkQueueUrl());
+        bulkQueueUrl = bulk == null ? null : bulk.url();
         AwsResources.ensureTable(dynamo, config.tableName());
 
-        Settings base = config.settings();
         Settings settings = new Settings(config.tableName(), queueUrl, base.resultTtl(), base.maxContextChars(),
-                base.maxQuestionChars(), base.maxBacklog());
+                base.maxQuestionChars(), base.maxBacklog(), bulkQueueUrl);
         QaValidator validator = QaValidator.fromSettings(settings);
         MessageCodec codec = new MessageCodec(validator);
         // dynalite has no streams: completion events come from the write path, mapped as the deployed handler maps them
@@ -114,19 +124,25 @@ public final class LocalPipeline implements AutoCloseable {
         if (config.role() != LocalConfig.Role.API) {
             BatchMetrics metrics = new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local");
             // one engine per handler generation: a timed-out invocation's handler is replaced with its engine
-            poller = new SqsPoller(sqs, queueUrl, queue.arn(), config.region(), "inference-function",
-                    () -> inferenceHandler(codec, metrics), config.functionTimeout(),
-                    config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
-            resources.push(poller);
-            if (queue.deadLetterUrl() != null) {
-                resources.push(new SqsPoller(sqs, queue.deadLetterUrl(), queue.deadLetterArn(), config.region(),
-                        new DeadLetterHandler(store), 10, Duration.ZERO, Duration.ZERO).start(1));
+            // each lane its own mapping, as on Lambda: the interactive lane never waits behind the bulk lane's work
+            for (AwsResources.Queue lane : bulk == null ? List.of(queue) : List.of(queue, bulk)) {
+                SqsPoller lanePoller = new SqsPoller(sqs, lane.url(), lane.arn(), config.region(), "inference-function",
+                        () -> inferenceHandler(codec, metrics), config.functionTimeout(),
+                        config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
+                resources.push(lanePoller);
+                lanePollers.add(lanePoller);
+                if (poller == null) poller = lanePoller;
+                if (lane.deadLetterUrl() != null) {
+                    resources.push(new SqsPoller(sqs, lane.deadLetterUrl(), lane.deadLetterArn(), config.region(),
+                            new DeadLetterHandler(store), 10, Duration.ZERO, Duration.ZERO).start(1));
+                }
             }
         }
         if (config.role() != LocalConfig.Role.WORKER) {
             IngestHandler ingest = new IngestHandler(
                     new IngestApi(store, new DynamoDbIdempotencyStore(dynamo, settings),
-                            new SqsRequestQueue(sqs, queueUrl, codec), BacklogGate.sqs(sqs, queueUrl, settings.maxBacklog()),
+                            IngestHandler.queue(sqs, settings, codec),
+                            BacklogGate.sqs(sqs, queueUrl, bulkQueueUrl, settings.maxBacklog()),
                             IngestMetrics.none(), validator, Clock.systemUTC()));
             front = HttpFront.start(config.httpHost(), config.httpPort(), ingest, () -> localStats(queue), events);
             resources.push(front);
@@ -151,6 +167,7 @@ public final class LocalPipeline implements AutoCloseable {
     private Map<String, Object> localStats(AwsResources.Queue queue) {
         Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("queue", queueCounts(queue.url()));
+        if (bulkQueueUrl != null) stats.put("bulkQueue", queueCounts(bulkQueueUrl));
         if (queue.deadLetterUrl() != null) stats.put("deadLetterQueue", queueCounts(queue.deadLetterUrl()));
         CountingRequestStore.Stats s = store.stats();
         stats.put("questions", Map.of("created", s.created(), "done", s.done(), "failed", s.failed()));
@@ -188,7 +205,7 @@ public final class LocalPipeline implements AutoCloseable {
         try {
             QaEngine engine = config.engine().load();
             BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
-                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), Requeue.sqs(() -> sqs, queueUrl));
+                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), continuationLog.recording(Continuations.sqs(() -> sqs), codec));
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -218,6 +235,27 @@ public final class LocalPipeline implements AutoCloseable {
 
     public String queueUrl() {
         return queueUrl;
+    }
+
+    /** Inference invocations so far, over both lanes, and how many of them ran past the function's timeout. */
+    public long[] invocationsAndTimeouts() {
+        long invocations = 0;
+        long timeouts = 0;
+        for (SqsPoller p : lanePollers) {
+            invocations += p.invocations();
+            timeouts += p.timeouts();
+        }
+        return new long[] {invocations, timeouts};
+    }
+
+    /** How often each question was handed on in a continuation (question id to the highest count sent). */
+    public ContinuationLog continuations() {
+        return continuationLog;
+    }
+
+    /** The bulk lane's queue (heavy requests, bulk producers); null with one lane. */
+    public String bulkQueueUrl() {
+        return bulkQueueUrl;
     }
 
     public URI sqsEndpoint() {

@@ -46,12 +46,13 @@ public final class Main {
         System.err.printf("""
 
                 Ready. HTTP API on %1$s
-                  SQS %2$s (endpoint %3$s), DynamoDB table %4$s (endpoint %5$s)
+                  SQS %2$s, bulk lane %6$s (endpoint %3$s), DynamoDB table %4$s (endpoint %5$s)
                   curl -s -X POST %1$s/qa -H 'Content-Type: application/json' \\
                        -d '{"context": "The SQuAD v2.0 Test F1 reached 83.1.", "question": "What was the F1?"}'
                   curl -s %1$s/qa/<id>
                 Ctrl-C stops it.
-                """, api, pipeline.queueUrl(), pipeline.sqsEndpoint(), config.tableName(), pipeline.dynamoEndpoint());
+                """, api, pipeline.queueUrl(), pipeline.sqsEndpoint(), config.tableName(), pipeline.dynamoEndpoint(),
+                pipeline.bulkQueueUrl() == null ? "(none: one lane)" : pipeline.bulkQueueUrl());
         stopped.await();
     }
 

@@ -52,6 +52,8 @@ public final class SqsPoller implements AutoCloseable {
     private final Duration ackDelay;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> workers = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong invocations = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong timeouts = new java.util.concurrent.atomic.AtomicLong();
 
     public SqsPoller(SqsClient sqs, String queueUrl, String queueArn, String region,
             RequestHandler<SQSEvent, SQSBatchResponse> handler, int batchSize, Duration batchingWindow,
@@ -78,6 +80,16 @@ public final class SqsPoller implements AutoCloseable {
         this.batchSize = batchSize;
         this.batchingWindow = batchingWindow;
         this.ackDelay = ackDelay;
+    }
+
+    /** Invocations started so far. */
+    public long invocations() {
+        return invocations.get();
+    }
+
+    /** Invocations that ran past the function's timeout so far: a batch loop that plans well has none. */
+    public long timeouts() {
+        return timeouts.get();
     }
 
     /** Starts {@code concurrency} pollers, like the mapping's concurrent invocations. */
@@ -129,6 +141,7 @@ public final class SqsPoller implements AutoCloseable {
         SQSEvent event = toEvent(batch);
         LocalContext context = new LocalContext(functionName, timeout.toMillis());
         FutureTask<SQSBatchResponse> invocation = new FutureTask<>(() -> current.handleRequest(event, context));
+        invocations.incrementAndGet();
         Thread.ofPlatform().name(functionName + "-invocation").daemon().start(invocation);
         try {
             response = invocation.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -136,6 +149,7 @@ public final class SqsPoller implements AutoCloseable {
             log.atError().addKeyValue("function", functionName).addKeyValue("timeoutMs", timeout.toMillis())
                     .addKeyValue("messages", batch.size())
                     .log("invocation timed out; its messages come back after the visibility timeout");
+            timeouts.incrementAndGet();
             invocation.cancel(true);
             replaceHandler(current);
             return;

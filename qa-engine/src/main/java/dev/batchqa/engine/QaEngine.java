@@ -223,7 +223,10 @@ public final class QaEngine implements Answerer, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("QaEngine is closed");
         }
-        return new PreparedQuery(query, encoder.encode(query.question(), query.context()));
+        List<Window> windows = encoder.encode(query.question(), query.context());
+        long tokens = 0;
+        for (Window w : windows) tokens += BatchPlanner.paddedLength(w.length(), settings);
+        return new PreparedQuery(query, windows, tokens);
     }
 
     /**

@@ -11,10 +11,20 @@ import java.util.Map;
  */
 public record Settings(
         String tableName, String queueUrl, Duration resultTtl, int maxContextChars, int maxQuestionChars,
-        int maxBacklog) {
+        int maxBacklog, String bulkQueueUrl) {
+
+    public Settings(String tableName, String queueUrl, Duration resultTtl, int maxContextChars, int maxQuestionChars,
+            int maxBacklog) {
+        this(tableName, queueUrl, resultTtl, maxContextChars, maxQuestionChars, maxBacklog, null);
+    }
 
     public static final String TABLE_NAME = "QA_TABLE_NAME";
     public static final String QUEUE_URL = "QA_QUEUE_URL";
+    /**
+     * The bulk lane's queue (heavy requests, chosen at ingest by estimated cost; see {@code Lanes}); unset, every
+     * request goes to {@link #QUEUE_URL}.
+     */
+    public static final String BULK_QUEUE_URL = "QA_BULK_QUEUE_URL";
     public static final String RESULT_TTL_HOURS = "QA_RESULT_TTL_HOURS";
     public static final String MAX_CONTEXT_CHARS = "QA_MAX_CONTEXT_CHARS";
     public static final String MAX_QUESTION_CHARS = "QA_MAX_QUESTION_CHARS";
@@ -54,7 +64,8 @@ public record Settings(
                 Duration.ofHours(env.integer(RESULT_TTL_HOURS, 24, 1, 24 * 365)),
                 env.integer(MAX_CONTEXT_CHARS, Limits.MAX_CONTEXT_CHARS, 1, Limits.MAX_CONTEXT_CHARS),
                 env.integer(MAX_QUESTION_CHARS, Limits.MAX_QUESTION_CHARS, 1, Limits.MAX_QUESTION_CHARS),
-                env.integer(MAX_BACKLOG, DEFAULT_MAX_BACKLOG, 0, MAX_MAX_BACKLOG));
+                env.integer(MAX_BACKLOG, DEFAULT_MAX_BACKLOG, 0, MAX_MAX_BACKLOG),
+                env.string(BULK_QUEUE_URL).orElse(null));
     }
 
     /** {@value #PENDING_EXPIRY_HOURS}, 2 to {@value #MAX_PENDING_EXPIRY_HOURS} hours; the default is 97 h. */

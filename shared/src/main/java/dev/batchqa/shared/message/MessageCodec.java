@@ -65,6 +65,20 @@ public final class MessageCodec {
         return write(set).getBytes(StandardCharsets.UTF_8).length;
     }
 
+    private static ObjectNode writeV2(QuestionSet set) {
+        AnswerOptions options = set.options();
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("version", VERSION_2);
+        body.put("context", set.context());
+        ArrayNode questions = body.putArray("questions");
+        for (Question q : set.questions()) questions.addObject().put("id", q.id()).put("question", q.text());
+        body.put("topK", options.topK());
+        if (options.maxAnswerLength() != null) body.put("maxAnswerLength", options.maxAnswerLength());
+        if (!options.allowNoAnswer()) body.put("allowNoAnswer", false);
+        if (set.correlationId() != null) body.put("correlationId", set.correlationId());
+        return body;
+    }
+
     private static String write(QuestionSet set) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         AnswerOptions options = set.options();
@@ -74,16 +88,10 @@ public final class MessageCodec {
             body.put("question", set.first().text());
             body.put("context", set.context());
             body.put("topK", options.topK());
+            if (set.correlationId() != null) body.put("correlationId", set.correlationId());
         } else {
-            body.put("version", VERSION_2);
-            body.put("context", set.context());
-            ArrayNode questions = body.putArray("questions");
-            for (Question q : set.questions()) questions.addObject().put("id", q.id()).put("question", q.text());
-            body.put("topK", options.topK());
-            if (options.maxAnswerLength() != null) body.put("maxAnswerLength", options.maxAnswerLength());
-            if (!options.allowNoAnswer()) body.put("allowNoAnswer", false);
+            body = writeV2(set);
         }
-        if (set.correlationId() != null) body.put("correlationId", set.correlationId());
         try {
             return Json.MAPPER.writeValueAsString(body);
         } catch (JsonProcessingException e) {
@@ -95,10 +103,59 @@ public final class MessageCodec {
      * A valid message, with every default applied: the set holds its answerable questions; {@code rejected} the
      * questions of a v2 message that are invalid themselves (their siblings are still answered).
      */
-    public record Decoded(QuestionSet set, List<QuestionReader.Rejected> rejected) {
+    public record Decoded(QuestionSet set, List<QuestionReader.Rejected> rejected, Continuation continuation) {
         public Decoded {
             rejected = List.copyOf(rejected);
         }
+
+        public Decoded(QuestionSet set, List<QuestionReader.Rejected> rejected) {
+            this(set, rejected, null);
+        }
+    }
+
+    /**
+     * What a continuation message carries beyond its questions: how many invocations have handed the work on
+     * before ({@code count}, from 1), and when SQS first accepted the original message ({@code acceptedAt}), which
+     * the completion's TTL rules use instead of the continuation's own send time. An inference invocation that runs
+     * out of time sends the questions it did not answer in a continuation and acknowledges the original, so that a
+     * message's receive count rises only when processing really failed.
+     *
+     * @param acceptedAt null when the original's send time was unknown
+     */
+    public record Continuation(int count, Instant acceptedAt) {
+        /** The most continuations a message may have: a safety net against a loop, far above any real need. */
+        public static final int MAX_COUNT = 1_000;
+
+        public Continuation {
+            if (count < 1 || count > MAX_COUNT) throw new IllegalArgumentException("count must be 1.." + MAX_COUNT);
+        }
+
+        /** The continuation after this one (or after an original, when {@code previous} is null). */
+        public static Continuation next(Continuation previous, Instant originalSentAt) {
+            return previous == null ? new Continuation(1, originalSentAt)
+                    : new Continuation(previous.count + 1, previous.acceptedAt);
+        }
+    }
+
+    /**
+     * The body of a continuation: always schema v2 (v1 has no room for the progress fields), the remaining
+     * questions with their ids, the same context and options.
+     */
+    public String encodeContinuation(QuestionSet set, Continuation continuation) {
+        ObjectNode body = writeV2(set);
+        body.put("continuation", continuation.count());
+        if (continuation.acceptedAt() != null) body.put("acceptedAt", continuation.acceptedAt().toEpochMilli());
+        String text;
+        try {
+            text = Json.MAPPER.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode message", e);
+        }
+        if (text.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_MESSAGE_BYTES) {
+            // cannot happen for a subset of a message that fitted, but a continuation must never be cut
+            throw new IllegalArgumentException("message exceeds the SQS limit of " + Limits.MAX_MESSAGE_BYTES + " bytes");
+        }
+        return text;
     }
 
     /**
@@ -174,8 +231,36 @@ public final class MessageCodec {
         } catch (QuestionReader.Invalid e) {
             throw new InvalidMessageException(e.code(), e.getMessage(), all, null);
         }
+        Continuation continuation;
+        try {
+            continuation = continuation(tree);
+        } catch (QuestionReader.Invalid e) {
+            throw new InvalidMessageException(e.code(), e.getMessage(), all, null);
+        }
         String first = questions.isEmpty() ? sqsMessageId : questions.getFirst().id();
-        return new Decoded(new QuestionSet(context, questions, options, correlationId(tree, first)), rejected);
+        return new Decoded(new QuestionSet(context, questions, options, correlationId(tree, first)), rejected,
+                continuation);
+    }
+
+    /** The progress fields of a v2 body: both absent (an original), or a valid count and an optional time. */
+    private static Continuation continuation(JsonNode tree) throws QuestionReader.Invalid {
+        JsonNode count = tree.get("continuation");
+        JsonNode accepted = tree.get("acceptedAt");
+        if ((count == null || count.isNull()) && (accepted == null || accepted.isNull())) return null;
+        if (count == null || !count.isIntegralNumber() || !count.canConvertToInt() || count.intValue() < 1
+                || count.intValue() > Continuation.MAX_COUNT) {
+            throw new QuestionReader.Invalid("INVALID_CONTINUATION",
+                    "'continuation' must be an integer from 1 to " + Continuation.MAX_COUNT, "continuation");
+        }
+        Instant acceptedAt = null;
+        if (accepted != null && !accepted.isNull()) {
+            if (!accepted.isIntegralNumber() || !accepted.canConvertToLong() || accepted.longValue() < 0) {
+                throw new QuestionReader.Invalid("INVALID_CONTINUATION",
+                        "'acceptedAt' must be epoch milliseconds", "acceptedAt");
+            }
+            acceptedAt = Instant.ofEpochMilli(accepted.longValue());
+        }
+        return new Continuation(count.intValue(), acceptedAt);
     }
 
     /**
