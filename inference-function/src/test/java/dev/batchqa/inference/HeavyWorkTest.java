@@ -89,7 +89,9 @@ class HeavyWorkTest {
             assertEquals(ACCEPTED, c.acceptedAt(), "the original acceptance time travels on, for the TTL rules");
             assertEquals("corr-1", sent.get(i).set().correlationId());
         }
-        assertEquals(50, answerer.answered, "every question answered exactly once");
+        // a write still running at a deadline is asked again in the continuation: inferred twice at worst, stored once
+        assertTrue(answerer.answered >= 50 && answerer.answered <= 52, "answered " + answerer.answered);
+        assertEquals(50, store.completions(), "every question stored exactly once");
     }
 
     @Test

@@ -124,11 +124,15 @@ public final class LocalPipeline implements AutoCloseable {
         if (config.role() != LocalConfig.Role.API) {
             BatchMetrics metrics = new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local");
             // one engine per handler generation: a timed-out invocation's handler is replaced with its engine
-            // each lane its own mapping, as on Lambda: the interactive lane never waits behind the bulk lane's work
+            // Each lane its own mapping, as on Lambda: the interactive lane never waits behind the bulk lane's work.
+            // The bulk lane runs one invocation at a time on its engine, as a sandbox does: its pieces are planned
+            // against the invocation's clock, and invocations taking turns on a shared engine would each see the
+            // others' passes as their own cost. The interactive lane's pieces are small enough to share one.
             for (AwsResources.Queue lane : bulk == null ? List.of(queue) : List.of(queue, bulk)) {
                 SqsPoller lanePoller = new SqsPoller(sqs, lane.url(), lane.arn(), config.region(), "inference-function",
                         () -> inferenceHandler(codec, metrics), config.functionTimeout(),
-                        config.batchSize(), config.batchingWindow(), config.ackDelay()).start(config.pollers());
+                        config.batchSize(), config.batchingWindow(), config.ackDelay())
+                        .start(lane == bulk ? 1 : config.pollers());
                 resources.push(lanePoller);
                 lanePollers.add(lanePoller);
                 if (poller == null) poller = lanePoller;

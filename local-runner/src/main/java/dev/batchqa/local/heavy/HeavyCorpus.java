@@ -1,6 +1,9 @@
 package dev.batchqa.local.heavy;
 
+import static dev.batchqa.local.hostile.HostileCorpus.fill;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.local.hostile.HostileCorpus;
 import dev.batchqa.shared.message.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +26,9 @@ final class HeavyCorpus {
     /** CJK and Hangul contexts: half the API's limit keeps the battery within minutes on two vCPUs. */
     static final int SCRIPT_CHARS = 20_000;
 
+    /** The hostile battery's English prose; {@link #ENGLISH_QUESTIONS} ask about its sentences, in order. */
+    private static final List<String> ENGLISH = HostileCorpus.ENGLISH_SENTENCES;
+
     private HeavyCorpus() {}
 
     /** One POST /qa: a context and its questions. */
@@ -38,7 +44,7 @@ final class HeavyCorpus {
 
     static Request english(int questions) {
         Random r = new Random(20261207);
-        String context = fill(ENGLISH_CHARS, sb -> sb.append(ENGLISH[r.nextInt(ENGLISH.length)]).append(' '));
+        String context = fill(ENGLISH_CHARS, sb -> sb.append(ENGLISH.get(r.nextInt(ENGLISH.size()))).append(' '));
         List<String> qs = new ArrayList<>();
         for (int i = 0; i < questions; i++) qs.add(ENGLISH_QUESTIONS[i % ENGLISH_QUESTIONS.length] + " (" + (i + 1) + ")");
         return new Request("English, " + ENGLISH_CHARS + " chars", context, qs);
@@ -94,7 +100,7 @@ final class HeavyCorpus {
     /** The i-th question of the backlog: one question about a long English context of its own. */
     static Request longSingle(int i) {
         Random r = new Random(20261210L + i);
-        String context = fill(ENGLISH_CHARS, sb -> sb.append(ENGLISH[r.nextInt(ENGLISH.length)]).append(' '));
+        String context = fill(ENGLISH_CHARS, sb -> sb.append(ENGLISH.get(r.nextInt(ENGLISH.size()))).append(' '));
         return new Request("backlog " + i, context, List.of(ENGLISH_QUESTIONS[i % ENGLISH_QUESTIONS.length]));
     }
 
@@ -103,32 +109,11 @@ final class HeavyCorpus {
         return file.toString().endsWith(".gz") ? new GZIPInputStream(in) : in;
     }
 
-    private static final String[] ENGLISH = {
-        "The river flooded the old town in 1842 after three weeks of rain.",
-        "Merchants moved their warehouses to the hills north of the bridge.",
-        "The council rebuilt the harbour wall with stone from the quarry.",
-        "By 1900 the population had doubled to forty thousand people.",
-        "A railway reached the town in 1871 and changed its trade for ever.",
-        "The cathedral's spire, finished in 1611, was the tallest in the region.",
-        "Fishermen sold their catch on the quay every morning before dawn.",
-    };
-
     private static final String[] ENGLISH_QUESTIONS = {
         "When did the river flood the old town?",
         "Where did the merchants move their warehouses?",
         "What did the council rebuild the harbour wall with?",
         "How many people lived in the town by 1900?",
         "When did the railway reach the town?",
-        "When was the cathedral's spire finished?",
-        "When did the fishermen sell their catch?",
     };
-
-    /** Appends pieces until {@code length} UTF-16 units, then cuts there without splitting a surrogate pair. */
-    private static String fill(int length, java.util.function.Consumer<StringBuilder> piece) {
-        StringBuilder sb = new StringBuilder(length + 64);
-        while (sb.length() < length) piece.accept(sb);
-        int end = length;
-        if (Character.isHighSurrogate(sb.charAt(end - 1))) end--;
-        return sb.substring(0, end).strip();
-    }
 }

@@ -33,7 +33,7 @@ public final class HostileCorpus {
         Random r = new Random(20261129);
         List<Case> cases = new ArrayList<>();
         cases.add(new Case("english prose", "When did the river flood the old town?",
-                fill(maxContext, sb -> sb.append(ENGLISH[r.nextInt(ENGLISH.length)]).append(' ')), 10));
+                fill(maxContext, sb -> sb.append(ENGLISH_SENTENCES.get(r.nextInt(ENGLISH_SENTENCES.size()))).append(' ')), 10));
         cases.add(new Case("numeric table", "What was the value in 2019?",
                 fill(maxContext, sb -> sb.append("| ").append(1900 + r.nextInt(130)).append(" | ")
                         .append(r.nextInt(100_000)).append('.').append(r.nextInt(100)).append(" | ")
@@ -69,7 +69,7 @@ public final class HostileCorpus {
                 fill(maxQuestion, sb -> word(sb, r, 2, 5, () -> 0xAC00 + r.nextInt(11_172)).append(' ')),
                 fill(maxContext, sb -> word(sb, r, 2, 5, () -> 0xAC00 + r.nextInt(11_172)).append(' ')), 10));
         cases.add(new Case("longest emoji question", fill(maxQuestion, sb -> sb.append(EMOJI[r.nextInt(EMOJI.length)])),
-                fill(maxContext, sb -> sb.append(ENGLISH[r.nextInt(ENGLISH.length)]).append(' ')), 10));
+                fill(maxContext, sb -> sb.append(ENGLISH_SENTENCES.get(r.nextInt(ENGLISH_SENTENCES.size()))).append(' ')), 10));
         return cases;
     }
 
@@ -88,13 +88,13 @@ public final class HostileCorpus {
         return Integer.toString(1_000 + 37 * i);
     }
 
-    private static final String[] ENGLISH = {
+    /** Sentences of plain English prose, the heavy battery's too. */
+    public static final List<String> ENGLISH_SENTENCES = List.of(
         "The river flooded the old town in 1842 after three weeks of rain.",
         "Merchants moved their warehouses to the hills north of the bridge.",
         "The council rebuilt the harbour wall with stone from the quarry.",
         "By 1900 the population had doubled to forty thousand people.",
-        "A railway reached the town in 1871 and changed its trade for ever.",
-    };
+        "A railway reached the town in 1871 and changed its trade for ever.");
 
     private static final String PUNCTUATION = "!?.,;:-()[]\"'";
 
@@ -110,7 +110,7 @@ public final class HostileCorpus {
     }
 
     /** Appends pieces until {@code length} UTF-16 units, then cuts there without splitting a surrogate pair. */
-    private static String fill(int length, Consumer<StringBuilder> piece) {
+    public static String fill(int length, Consumer<StringBuilder> piece) {
         StringBuilder sb = new StringBuilder(length + 64);
         while (sb.length() < length) piece.accept(sb);
         int end = length;
