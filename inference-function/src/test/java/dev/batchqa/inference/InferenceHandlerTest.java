@@ -132,7 +132,7 @@ class InferenceHandlerTest {
     void aLateDuplicateDoesNotRecreateAnExpiredRecord(SQSEvent event) {
         Clock dayLater = Clock.offset(CLOCK, java.time.Duration.ofHours(24));
         InMemoryRequestStore later = new InMemoryRequestStore(dayLater, java.time.Duration.ofHours(24));
-        later.createPending(QaRecord.pending("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d", "Capital?", 1, null,
+        later.createPending(QaRecord.pending("7a9d2c4e-1b3f-4a5e-9c8d-0e1f2a3b4c5d", "Which capital?", 1, null,
                 Instant.parse("2026-11-26T10:15:30Z")));
         InferenceHandler lateHandler = new InferenceHandler(new BatchProcessor(engine, later,
                 new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS)),

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -207,6 +208,29 @@ class TemplateInvariantsTest {
   }
 
   /**
+   * A {@code GET /qa/{id}?wait=N} holds an ingest instance up to 15 s: the function's reserved concurrency bounds
+   * how many it can hold at once, so that waiting clients cannot take the account's concurrency (always set,
+   * never "none"), and leaves Lambda's 100 unreserved executions to the rest.
+   */
+  @Test
+  void ingestConcurrencyIsBoundedSoThatWaitsCannotTakeTheAccount() {
+    Map<String, Object> p = t.properties(INGEST);
+    assertEquals(Map.of("Ref", "IngestReservedConcurrency"), p.get("ReservedConcurrentExecutions"));
+    Map<String, Object> param = map(t.section("Parameters").get("IngestReservedConcurrency"));
+    assertEquals("Number", param.get("Type"));
+    long min = number(param.get("MinValue"));
+    long max = number(param.get("MaxValue"));
+    long def = number(param.get("Default"));
+    assertTrue(min >= 1 && min <= def && def <= max, "a bound is always set: " + param);
+    assertTrue(max <= 900, "Lambda keeps 100 of the default 1,000 account executions unreserved: " + max);
+    long rate = number(t.resolve(path(t.properties("QaHttpApi"), "DefaultRouteSettings", "ThrottlingRateLimit"),
+        t.defaults()));
+    long maxWait = 15; // GetQuestion.MAX_WAIT_SECONDS
+    assertTrue(def < rate * maxWait, "the default must bind before the API's rate limit times the longest wait: "
+        + def + " vs " + rate * maxWait);
+  }
+
+  /**
    * Lambda refuses an SQS event source with BatchSize > 10 and MaximumBatchingWindowInSeconds 0; the
    * parameters allow both, so a Rule must refuse the combination before anything is created.
    */
@@ -342,7 +366,49 @@ class TemplateInvariantsTest {
       assertTrue(expiry <= retention + 2 * 3600, d + " days: expire soon after the message is gone");
       long recordTtl = dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
       assertTrue(expiry + 86_400 <= recordTtl,
-          d + " days: the hourly sweeper needs a day of runs before the PENDING record's own TTL");
+          d + " days: the sweeper needs a day of runs before the PENDING record's own TTL");
+    }
+  }
+
+  /**
+   * The sweeper's rate the stated bound rests on: the lowest C2 figure of {@code scripts/sweep-rate} (50,000 stale
+   * records against dynalite, docs/reliability.md "The sweeper and the bound"), rounded down.
+   */
+  static final long SWEEP_RECORDS_PER_MINUTE = 60_000;
+
+  /**
+   * README.md and docs/reliability.md promise an end "QueueRetentionDays + N hours" after acceptance. N must cover,
+   * at the admission limit (MaxBacklog messages of up to 50 questions, all left stale at once), the expiry margin,
+   * one schedule interval and the sweep of every record at the measured rate, runs covering their timeout less
+   * SweeperHandler's 20 s; and the whole bound must end before a PENDING record's own TTL, for every retention.
+   */
+  @Test
+  void theStatedBoundCoversTheSweepOfAFullBacklogAtTheMeasuredRate() throws Exception {
+    Map<String, String> d = t.defaults();
+    Map<String, Object> sweeper = t.properties(SWEEPER);
+    long timeout = number(t.resolve(sweeper.get("Timeout"), d));
+    String schedule = scalar(path(map(sweeper.get("Events")).values().iterator().next(), "Properties", "Schedule"));
+    java.util.regex.Matcher minutes = Pattern.compile("rate\\((\\d+) minutes?\\)").matcher(schedule);
+    assertTrue(minutes.matches(), schedule);
+    long interval = Long.parseLong(minutes.group(1)) * 60;
+    long records = Long.parseLong(d.get("MaxBacklog")) * dev.batchqa.shared.message.Limits.MAX_QUESTIONS_PER_SET;
+    double sweepSeconds = records * 60.0 / SWEEP_RECORDS_PER_MINUTE * interval / (timeout - 20);
+    for (String days : t.allowedValues("QueueRetentionDays")) {
+      Map<String, String> p = t.params("QueueRetentionDays", days);
+      long retention = number(t.resolve(t.properties(QUEUE).get("MessageRetentionPeriod"), p));
+      long expiry = 3600 * number(t.resolve(
+          path(sweeper, "Environment", "Variables", "QA_PENDING_EXPIRY_HOURS"), p));
+      long boundHours = (long) Math.ceil((expiry - retention + interval + sweepSeconds) / 3600);
+      if (days.equals(d.get("QueueRetentionDays"))) {
+        String readme = java.nio.file.Files.readString(CfnTemplate.repoRoot().resolve("README.md"));
+        String reliability = java.nio.file.Files.readString(CfnTemplate.repoRoot().resolve("docs/reliability.md"));
+        assertTrue(readme.contains("`QueueRetentionDays` + " + boundHours + " hours after it was accepted"),
+            "README.md must state + " + boundHours + " hours");
+        assertTrue(reliability.contains("plus " + boundHours + " hours after it was accepted"),
+            "docs/reliability.md must state plus " + boundHours + " hours");
+      }
+      assertTrue(retention + boundHours * 3600 < DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds(),
+          days + " days: the bound ends before a PENDING record's own TTL");
     }
   }
 
@@ -369,9 +435,21 @@ class TemplateInvariantsTest {
         p.get("AttributeDefinitions"));
     assertEquals("expiresAt", path(p, "TimeToLiveSpecification", "AttributeName"));
     assertEquals(Boolean.TRUE, path(p, "TimeToLiveSpecification", "Enabled"));
-    Object pitr = path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled");
-    assertEquals(Boolean.FALSE, t.resolve(pitr, t.defaults()));
-    assertEquals(Boolean.TRUE, t.resolve(pitr, t.params("EnablePointInTimeRecovery", "true")));
+  }
+
+  /**
+   * The table holds accepted questions and unread answers: deleting the stack or a change that replaces the
+   * table must not take them with it, and a bad write can be undone (point-in-time recovery, not optional).
+   */
+  @Test
+  void tableIsRetainedAndRecoverableToTheSecond() {
+    Map<String, Object> r = t.resource(TABLE);
+    assertEquals("Retain", r.get("DeletionPolicy"));
+    assertEquals("Retain", r.get("UpdateReplacePolicy"));
+    assertEquals(Boolean.TRUE,
+        path(t.properties(TABLE), "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"),
+        "on, whatever the parameters");
+    assertFalse(t.section("Parameters").containsKey("EnablePointInTimeRecovery"), "no switch to turn it off");
   }
 
   /** The sparse index the sweeper queries, as DynamoDbRequestStore writes it and local-runner creates it. */
@@ -581,7 +659,7 @@ class TemplateInvariantsTest {
   // ------------------------------------------------------------------ functions
 
   @Test
-  void sweeperFunctionIsTheIngestJarWithItsOwnHandlerOnAnHourlySchedule() throws Exception {
+  void sweeperFunctionIsTheIngestJarWithItsOwnHandlerOnASchedule() throws Exception {
     Map<String, Object> r = t.resource(SWEEPER);
     Map<String, Object> p = t.properties(SWEEPER);
     Map<String, Object> ingest = t.properties(INGEST);
@@ -608,7 +686,10 @@ class TemplateInvariantsTest {
     List<Object> events = new ArrayList<>(map(p.get("Events")).values());
     assertEquals(1, events.size(), "one schedule, nothing else invokes it");
     assertEquals("Schedule", map(events.get(0)).get("Type"));
-    assertEquals("rate(1 hour)", path(events.get(0), "Properties", "Schedule"));
+    // the bound in docs/reliability.md counts one interval before a stale record's first run, and runs that
+    // follow each other while a backlog lasts: a run takes the whole interval, no more
+    assertEquals("rate(15 minutes)", path(events.get(0), "Properties", "Schedule"));
+    assertEquals(900L, timeout, "a run lasts as long as the interval between runs");
   }
 
   // ------------------------------------------------------------------ functions (existing)

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,9 @@ import org.slf4j.MDC;
 final class SubmitQuestion {
     private static final Logger log = LoggerFactory.getLogger(SubmitQuestion.class);
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    /** An STS assumed-role ARN: the role's part, then the session's (which changes as credentials are refreshed). */
+    private static final Pattern ASSUMED_ROLE_SESSION =
+            Pattern.compile("(arn:[a-z-]+:sts::[0-9]{12}:assumed-role/[^/]+)/.+");
 
     /**
      * The 202 body and whether it replays an earlier attempt with the same key: {@code {"id", "status"}} for one
@@ -126,7 +130,7 @@ final class SubmitQuestion {
         String bodyHash = sha256(input);
         Optional<IdempotencyStore.Claim> earlier = keys.claim(keyHash, String.join(ID_SEPARATOR, ids(fresh)), bodyHash);
         if (earlier.isEmpty()) {
-            return Accepted.of(deliver(fresh, true), many, false, Lanes.of(fresh));
+            return Accepted.of(deliver(fresh, true, true), many, false, Lanes.of(fresh));
         }
         if (!earlier.get().bodyHash().equals(bodyHash)) {
             throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
@@ -136,8 +140,12 @@ final class SubmitQuestion {
         List<String> claimed = Arrays.asList(earlier.get().requestId().split(ID_SEPARATOR));
         List<Question> questions = new ArrayList<>();
         for (int i = 0; i < claimed.size(); i++) questions.add(new Question(claimed.get(i), input.questions().get(i).text()));
-        return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false), many, true,
-                Lanes.of(input));
+        // the first attempt created its records when it claimed the key, or never: after the result TTL a missing
+        // one may have been answered and expired, and must not be asked again
+        Instant claimedAt = earlier.get().claimedAt();
+        boolean mayRecreate = claimedAt == null || !store.mayHaveExpired(claimedAt);
+        return Accepted.of(deliver(input.withQuestions(questions).withCorrelationId(correlationId), false, mayRecreate),
+                many, true, Lanes.of(input));
     }
 
     /** New, unguessable ids (random UUIDs) for the questions of a request. */
@@ -212,14 +220,26 @@ final class SubmitQuestion {
      * Several questions travel in one message: it is sent when any of them is PENDING and not noted queued, and
      * all are noted queued after it.
      *
+     * <p>A replay after the result TTL finds the records answered and expired, or never created: it cannot tell which,
+     * so it creates nothing and answers {@code 404 NOT_FOUND} (the client asks again with a new key).
+     *
      * @param fresh true when this call just claimed the key for these ids: no record can be expected yet
+     * @param mayRecreate false when a missing record may have expired ({@link RequestStore#mayHaveExpired})
      * @return each question's id and status now
      */
-    private List<Item> deliver(QuestionSet set, boolean fresh) {
+    private List<Item> deliver(QuestionSet set, boolean fresh, boolean mayRecreate) {
         MDC.put("qaId", set.first().id());
+        List<Optional<QaRecord>> found = new ArrayList<>();
+        for (Question q : set.questions()) found.add(fresh ? Optional.empty() : store.find(q.id()));
+        if (!mayRecreate && found.stream().anyMatch(Optional::isEmpty)) {
+            // checked before anything is created or sent, as for a deleted question below
+            throw new ApiException(404, "NOT_FOUND", "the question of this Idempotency-Key has expired",
+                    "Idempotency-Key");
+        }
         List<QaRecord> current = new ArrayList<>();
-        for (Question q : set.questions()) {
-            Optional<QaRecord> record = fresh ? Optional.empty() : store.find(q.id());
+        for (int i = 0; i < set.questions().size(); i++) {
+            Question q = set.questions().get(i);
+            Optional<QaRecord> record = found.get(i);
             if (record.isEmpty()) {
                 QaRecord pending = pending(q, set);
                 record = store.createPending(pending) ? Optional.of(pending) : store.find(q.id());
@@ -273,12 +293,21 @@ final class SubmitQuestion {
         }
     }
 
-    /** Idempotency keys are per caller: another principal's key never reveals this caller's request. */
-    private static String caller(APIGatewayV2HTTPEvent event) {
+    /**
+     * The scope of an Idempotency-Key: another principal's key never reveals this caller's request, and a retry
+     * by the same principal finds its key whatever credentials it signs with now. IAM: the principal's ARN, where
+     * an assumed role's is cut after the role name ({@code arn:aws:sts::123456789012:assumed-role/qa-client}),
+     * because the session part changes when the credentials are refreshed (SDKs name a new session each time),
+     * and a retry comes after exactly such a refresh as often as not. So every session of one role shares a
+     * scope. JWT: issuer and subject. Without authorization: one scope for all.
+     */
+    static String caller(APIGatewayV2HTTPEvent event) {
         var rc = event.getRequestContext();
         var authorizer = rc == null ? null : rc.getAuthorizer();
         if (authorizer != null && authorizer.getIam() != null && authorizer.getIam().getUserArn() != null) {
-            return "iam:" + authorizer.getIam().getUserArn();
+            String arn = authorizer.getIam().getUserArn();
+            Matcher session = ASSUMED_ROLE_SESSION.matcher(arn);
+            return "iam:" + (session.matches() ? session.group(1) : arn);
         }
         if (authorizer != null && authorizer.getJwt() != null && authorizer.getJwt().getClaims() != null) {
             return "jwt:" + authorizer.getJwt().getClaims().get("iss") + "|" + authorizer.getJwt().getClaims().get("sub");

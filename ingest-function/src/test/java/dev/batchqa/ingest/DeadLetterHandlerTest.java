@@ -77,6 +77,31 @@ class DeadLetterHandlerTest {
                 response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList());
     }
 
+    /**
+     * Inference reads a body that names a key twice as no message at all (no id to fail) and leaves it to the
+     * dead-letter queue; the dead-letter function must read it the same way: the SQS message id ends FAILED, and
+     * neither id in the body is touched (a lenient parser would fail the second, someone else's question).
+     */
+    @org.junit.jupiter.api.Test
+    void aBodyThatNamesAKeyTwiceFailsOnlyItsSqsMessageId() {
+        store.createPending(QaRecord.pending("first-id", "Which score?", 1, null, SENT));
+        store.createPending(QaRecord.pending("second-id", "Which model?", 1, null, SENT));
+        SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
+        message.setMessageId("7c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f");
+        message.setBody("{\"id\": \"first-id\", \"id\": \"second-id\", \"question\": \"Which score?\", "
+                + "\"context\": \"BERT scored 83.1.\"}");
+        message.setAttributes(java.util.Map.of("SentTimestamp", Long.toString(SENT.toEpochMilli())));
+        SQSEvent event = new SQSEvent();
+        event.setRecords(List.of(message));
+
+        assertEquals(List.of(), handler.handleRequest(event, null).getBatchItemFailures());
+
+        assertEquals(QaStatus.PENDING, store.find("first-id").orElseThrow().status());
+        assertEquals(QaStatus.PENDING, store.find("second-id").orElseThrow().status());
+        assertEquals("RETRIES_EXHAUSTED",
+                store.find("7c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f").orElseThrow().error().code());
+    }
+
     /** A schema v2 message names several questions: every one still PENDING ends FAILED, each under its own id. */
     @org.junit.jupiter.api.Test
     void aDeadLetteredVersionTwoMessageFailsEachOfItsQuestions() {

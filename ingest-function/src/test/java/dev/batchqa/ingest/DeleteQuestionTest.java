@@ -98,7 +98,7 @@ class DeleteQuestionTest {
                 new InMemoryRequestQueue(), new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), CLOCK));
         String doneId = Json.MAPPER.readTree(h.handleRequest(
                 EventLoader.loadApiGatewayHttpEvent("events/apigw-v2/post-qa-idempotent.json"), null).getBody()).get("id").asText();
-        other.complete(new Completion(doneId, "q", 1, null), List.of());
+        assertTrue(other.complete(new Completion(doneId, other.find(doneId).orElseThrow().question(), 1, null), List.of()));
         APIGatewayV2HTTPEvent deleteDone = delete();
         deleteDone.setRawPath("/qa/" + doneId);
         assertEquals(204, h.handleRequest(deleteDone, null).getStatusCode());

@@ -122,14 +122,49 @@ class IdempotencyAndBatchTest {
 
     @Test
     void keysArePerCaller() throws Exception {
-        APIGatewayV2HTTPResponse alice = handler.handleRequest(idempotent(), null);
-        APIGatewayV2HTTPEvent bob = idempotent();
-        bob.getRequestContext().getAuthorizer().getIam().setUserArn("arn:aws:sts::123456789012:assumed-role/qa-client/bob");
+        APIGatewayV2HTTPResponse qaClient = handler.handleRequest(idempotent(), null);
+        for (String other : List.of("arn:aws:sts::123456789012:assumed-role/reporting/alice",
+                "arn:aws:sts::210987654321:assumed-role/qa-client/alice", "arn:aws:iam::123456789012:user/alice")) {
+            APIGatewayV2HTTPEvent event = idempotent();
+            event.getRequestContext().getAuthorizer().getIam().setUserArn(other);
 
-        APIGatewayV2HTTPResponse response = handler.handleRequest(bob, null);
+            APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
 
-        assertEquals(202, response.getStatusCode());
-        assertNotEquals(id(alice), id(response));
+            assertEquals(202, response.getStatusCode());
+            assertNotEquals(id(qaClient), id(response), other);
+        }
+    }
+
+    /**
+     * A client retries after its credentials were refreshed: the assumed role's session name is new (SDKs name a
+     * session per refresh), the principal is the same. The retry must find its key, not create a second question.
+     */
+    @Test
+    void aKeySurvivesACredentialRefresh() throws Exception {
+        APIGatewayV2HTTPResponse first = handler.handleRequest(idempotent(), null);
+        APIGatewayV2HTTPEvent refreshed = idempotent();
+        var iam = refreshed.getRequestContext().getAuthorizer().getIam();
+        iam.setUserArn("arn:aws:sts::123456789012:assumed-role/qa-client/botocore-session-1795691730");
+        iam.setCallerId("AROAEXAMPLE:botocore-session-1795691730");
+        iam.setUserId("AROAEXAMPLE:botocore-session-1795691730");
+        iam.setAccessKey("ASIAREFRESHED");
+
+        APIGatewayV2HTTPResponse retry = handler.handleRequest(refreshed, null);
+
+        assertEquals(202, retry.getStatusCode());
+        assertEquals(id(first), id(retry), "the same question");
+        assertEquals("true", retry.getHeaders().get("Idempotent-Replayed"));
+        assertEquals(1, store.records().size());
+        assertEquals("iam:arn:aws:sts::123456789012:assumed-role/qa-client", SubmitQuestion.caller(refreshed));
+        assertEquals("iam:arn:aws:iam::123456789012:user/alice", SubmitQuestion.caller(withArn("arn:aws:iam::123456789012:user/alice")));
+        assertEquals("iam:arn:aws-us-gov:sts::123456789012:assumed-role/qa-client",
+                SubmitQuestion.caller(withArn("arn:aws-us-gov:sts::123456789012:assumed-role/qa-client/s-1")));
+    }
+
+    private static APIGatewayV2HTTPEvent withArn(String arn) {
+        APIGatewayV2HTTPEvent event = idempotent();
+        event.getRequestContext().getAuthorizer().getIam().setUserArn(arn);
+        return event;
     }
 
     @Test
@@ -225,8 +260,7 @@ class IdempotencyAndBatchTest {
     private QuestionSet claimedByAFirstAttempt(APIGatewayV2HTTPEvent event, String id) throws Exception {
         QuestionSet input = QuestionReader.request(Json.MAPPER.readTree(event.getBody()), "",
                 new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS), true);
-        String caller = "iam:" + event.getRequestContext().getAuthorizer().getIam().getUserArn();
-        keys.claim(Digests.sha256(caller + "\n" + event.getHeaders().get("idempotency-key")), id,
+        keys.claim(Digests.sha256(SubmitQuestion.caller(event) + "\n" + event.getHeaders().get("idempotency-key")), id,
                 SubmitQuestion.sha256(input));
         return input;
     }

@@ -43,6 +43,11 @@ public final class Dynalite implements AutoCloseable {
         return endpoint;
     }
 
+    /** CPU time the emulator has used so far (zero where the platform does not tell): measurements report it. */
+    public Duration cpu() {
+        return process.info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

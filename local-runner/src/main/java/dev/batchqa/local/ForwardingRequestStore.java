@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A {@link RequestStore} that hands every call to another: the local runner's decorators ({@link
@@ -25,6 +26,11 @@ abstract class ForwardingRequestStore implements RequestStore {
     @Override
     public boolean createPending(QaRecord record) {
         return delegate.createPending(record);
+    }
+
+    @Override
+    public boolean mayHaveExpired(Instant createdAt) {
+        return delegate.mayHaveExpired(createdAt);
     }
 
     @Override
@@ -63,7 +69,12 @@ abstract class ForwardingRequestStore implements RequestStore {
     }
 
     @Override
-    public List<String> stalePending(Instant cutoff, int limit) {
-        return delegate.stalePending(cutoff, limit);
+    public int pendingShards() {
+        return delegate.pendingShards();
+    }
+
+    @Override
+    public Stream<String> stalePending(int shard, Instant cutoff) {
+        return delegate.stalePending(shard, cutoff);
     }
 }

@@ -51,7 +51,6 @@ public final class LocalPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPipeline.class);
 
     private static final Duration SWEEP_BUDGET = Duration.ofMinutes(1);
-    private static final int SWEEP_MAX_RECORDS = 10_000;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private final LocalConfig config;
@@ -194,7 +193,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** One sweep of stale PENDING records now, as the scheduled one does; null in the worker role. */
     public PendingSweeper.Result sweepPending() {
-        return sweeper == null ? null : sweeper.sweep(SWEEP_BUDGET, SWEEP_MAX_RECORDS);
+        return sweeper == null ? null : sweeper.sweep(SWEEP_BUDGET);
     }
 
     private void sweepQuietly() {

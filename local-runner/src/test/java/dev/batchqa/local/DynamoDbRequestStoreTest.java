@@ -197,16 +197,50 @@ class DynamoDbRequestStoreTest {
     }
 
     @Test
-    void anExpiredRecordNotYetDeletedByTtlCountsAsAbsentForCreatePending() {
+    void anExpiredRecordNotYetDeletedByTtlReadsAbsentButIsNeverReplacedByAPendingOne() {
         String id = UUID.randomUUID().toString();
         store.createPending(QaRecord.pending(id, "q?", 1, null, NOW));
         store.complete(new Completion(id, "q?", 1, null), List.of());
         var later = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
                 Clock.fixed(NOW.plus(Duration.ofHours(25)), ZoneOffset.UTC));
 
-        assertTrue(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW.plus(Duration.ofHours(25)))));
-        assertEquals(QaStatus.PENDING, later.find(id).orElseThrow().status());
-        assertFalse(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW)), "a live record is never replaced");
+        assertTrue(later.find(id).isEmpty(), "expired reads as absent");
+        assertTrue(later.mayHaveExpired(NOW), "a record created a TTL ago may have been answered and expired");
+        assertFalse(later.mayHaveExpired(NOW.plus(Duration.ofHours(2))));
+        assertFalse(later.createPending(QaRecord.pending(id, "q?", 1, null, NOW.plus(Duration.ofHours(25)))),
+                "answered once: never PENDING again");
+        assertEquals("DONE", rawItem(id).get("status").s());
+    }
+
+    /**
+     * An id is a capability: a bulk message that reuses the id of an HTTP question still PENDING, for another
+     * question, must not store its answer (or its failure) there. The record keeps a digest of its question; only a
+     * completion of that question, or one that names no question (the sweeper, an unreadable dead letter), ends it.
+     */
+    @Test
+    void aPendingRecordTakesOnlyACompletionOfItsOwnQuestion() {
+        String id = UUID.randomUUID().toString();
+        assertTrue(store.createPending(QaRecord.pending(id, "Which score?", 1, null, NOW)));
+        assertTrue(rawItem(id).containsKey("questionDigest"));
+        assertFalse(rawItem(id).get("questionDigest").s().contains("score"), "a digest, not the text");
+
+        assertFalse(store.complete(new Completion(id, "Which capital?", 1, null), List.of(new Answer("paris", 12, 17, 0.9))),
+                "another question's answer is refused");
+        assertFalse(store.fail(new Completion(id, "Which capital?", 1, null), new ErrorInfo("INFERENCE_ERROR", "x")),
+                "and so is its failure");
+        QaRecord still = store.find(id).orElseThrow();
+        assertEquals(QaStatus.PENDING, still.status());
+        assertEquals(List.of(), still.answers());
+
+        assertTrue(store.complete(new Completion(id, "Which score?", 1, null), List.of(new Answer("83.1", 21, 25, 0.9))));
+        QaRecord done = store.find(id).orElseThrow();
+        assertEquals(QaStatus.DONE, done.status());
+        assertEquals(List.of(new Answer("83.1", 21, 25, 0.9)), done.answers());
+
+        String unreadable = UUID.randomUUID().toString();
+        assertTrue(store.createPending(QaRecord.pending(unreadable, "Which score?", 1, null, NOW)));
+        assertTrue(store.fail(new Completion(unreadable, null, 1, unreadable), new ErrorInfo("RETRIES_EXHAUSTED", "r")),
+                "a dead letter whose question could not be read still ends the record");
     }
 
     @Test
@@ -222,7 +256,8 @@ class DynamoDbRequestStoreTest {
         assertEquals(NOW.minus(Duration.ofDays(5)), cancelled.createdAt());
         assertEquals(NOW, cancelled.completedAt());
         Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item = rawItem(id);
-        assertFalse(item.containsKey("question") || item.containsKey("correlationId"), item.keySet().toString());
+        assertFalse(item.containsKey("question") || item.containsKey("correlationId")
+                || item.containsKey("questionDigest"), item.keySet().toString());
         assertFalse(item.containsKey("pendingShard") || item.containsKey("pendingSince"), "out of the pending index");
 
         Completion late = new Completion(id, "Who wrote Hamlet?", 2, "corr-7", NOW.minus(Duration.ofDays(5)));

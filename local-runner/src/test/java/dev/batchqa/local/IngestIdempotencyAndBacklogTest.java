@@ -14,10 +14,12 @@ import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.message.Limits;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.DynamoDbIdempotencyStore;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.store.IdempotencyStore.Claim;
+import dev.batchqa.shared.store.RequestStore.Completion;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -127,17 +129,56 @@ class IngestIdempotencyAndBacklogTest {
         var keys = new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24), Clock.fixed(now, ZoneOffset.UTC));
         String key = "k-" + UUID.randomUUID();
         assertEquals(Optional.empty(), keys.claim(key, "id-1", "hash-1"));
-        assertEquals(Optional.of(new Claim("id-1", "hash-1")), keys.claim(key, "id-2", "hash-2"));
+        assertEquals(Optional.of(new Claim("id-1", "hash-1", now)), keys.claim(key, "id-2", "hash-2"));
 
         // a PENDING record lives 15 days, and a completion at its end keeps it one more result TTL (24 h)
         var justBefore = new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24),
                 Clock.fixed(now.plus(Duration.ofDays(16)).minusSeconds(1), ZoneOffset.UTC));
-        assertEquals(Optional.of(new Claim("id-1", "hash-1")), justBefore.claim(key, "id-3", "hash-3"),
+        assertEquals(Optional.of(new Claim("id-1", "hash-1", now)), justBefore.claim(key, "id-3", "hash-3"),
                 "15 days PENDING + 24 h DONE: the claim is still there");
         var after = new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24),
                 Clock.fixed(now.plus(Duration.ofDays(16)), ZoneOffset.UTC));
         assertEquals(Optional.empty(), after.claim(key, "id-4", "hash-4"), "an expired claim can be taken again");
-        assertEquals(Optional.of(new Claim("id-4", "hash-4")), after.claim(key, "id-5", "hash-5"));
+        assertEquals(Optional.of(new Claim("id-4", "hash-4", now.plus(Duration.ofDays(16)))), after.claim(key, "id-5", "hash-5"));
+    }
+
+    /**
+     * A replay with the key after the result TTL: the question was answered, read and has expired (TTL may not have
+     * deleted the item yet, or it has). The claim still lives (15 days + TTL), but the replay must neither create
+     * the record again (PENDING, as if never asked) nor queue the question to be answered a second time.
+     */
+    @Test
+    void aReplayAfterTheResultTtlNeitherRecreatesNorRequeuesTheQuestion() throws Exception {
+        String queueUrl = newQueue();
+        Instant t0 = Instant.now().minus(Duration.ofDays(3));
+        String body = "{\"context\":\"The score was 83.1.\",\"question\":\"Which score?\"}";
+        for (boolean deletedByTtl : List.of(false, true)) {
+            String key = "late-" + UUID.randomUUID();
+            String id = Json.MAPPER.readTree(api(queueUrl, t0).handle(post("/qa", key, body)).getBody()).get("id").asText();
+            var then = new DynamoDbRequestStore(dynamo, TABLE, Duration.ofHours(24), Clock.fixed(t0.plusSeconds(5), ZoneOffset.UTC));
+            assertTrue(then.complete(new Completion(id, "Which score?", 1, null), List.of(new Answer("83.1", 14, 18, 0.9))));
+            if (deletedByTtl) dynamo.deleteItem(r -> r.tableName(TABLE).key(Map.of("id", AttributeValue.fromS(id))));
+            long queued = depth(queueUrl);
+
+            APIGatewayV2HTTPResponse replay = api(queueUrl, t0.plus(Duration.ofHours(25))).handle(post("/qa", key, body));
+
+            assertEquals(404, replay.getStatusCode(), replay.getBody());
+            assertEquals("NOT_FOUND", Json.MAPPER.readTree(replay.getBody()).get("error").get("code").asText());
+            assertEquals(queued, depth(queueUrl), "not queued again");
+            Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(TABLE)
+                    .key(Map.of("id", AttributeValue.fromS(id))).consistentRead(true)).item();
+            if (deletedByTtl) {
+                assertTrue(item == null || item.isEmpty(), "not recreated: " + item);
+            } else {
+                assertEquals("DONE", item.get("status").s(), "the expired outcome is not replaced by a PENDING record");
+            }
+        }
+        // within the TTL the replay still finds (or, had the first attempt died before it, creates) the record
+        String key = "soon-" + UUID.randomUUID();
+        String id = Json.MAPPER.readTree(api(queueUrl, t0).handle(post("/qa", key, body)).getBody()).get("id").asText();
+        APIGatewayV2HTTPResponse replay = api(queueUrl, t0.plus(Duration.ofHours(23))).handle(post("/qa", key, body));
+        assertEquals(202, replay.getStatusCode(), replay.getBody());
+        assertEquals(id, Json.MAPPER.readTree(replay.getBody()).get("id").asText());
     }
 
     @Test
@@ -169,6 +210,15 @@ class IngestIdempotencyAndBacklogTest {
         IngestApi admitting = api(queueUrl, BacklogGate.sqs(sqs, queueUrl, 4));
         assertEquals(202, admitting.handle(post("/qa", null, "{\"context\":\"c\",\"question\":\"q?\"}")).getStatusCode());
         assertEquals(4, depth(queueUrl));
+    }
+
+    /** The API as it runs at {@code now}, no admission control. */
+    private IngestApi api(String queueUrl, Instant now) {
+        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+        return new IngestApi(new DynamoDbRequestStore(dynamo, TABLE, Duration.ofHours(24), clock),
+                new DynamoDbIdempotencyStore(dynamo, TABLE, Duration.ofHours(24), clock),
+                new SqsRequestQueue(sqs, queueUrl, new MessageCodec(validator)), BacklogGate.off(), IngestMetrics.none(),
+                validator, clock);
     }
 
     private IngestApi api(String queueUrl, BacklogGate gate) {

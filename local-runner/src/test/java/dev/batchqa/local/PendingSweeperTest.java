@@ -3,6 +3,7 @@ package dev.batchqa.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.batchqa.shared.model.Answer;
@@ -20,12 +21,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,7 +100,7 @@ class PendingSweeperTest {
         String failed = pending(EXPIRY.plusHours(2));
         assertTrue(store.fail(new Completion(failed, null, 1, null), new ErrorInfo("INVALID_TEXT", "bad")));
 
-        PendingSweeper.Result result = sweeper(store).sweep(Duration.ofMinutes(1), 1000);
+        PendingSweeper.Result result = sweeper(store).sweep(Duration.ofMinutes(1));
 
         assertEquals(new PendingSweeper.Result(1, 0, false), result);
         QaRecord expired = store.find(stale).orElseThrow();
@@ -111,7 +117,7 @@ class PendingSweeperTest {
 
         // write-once: the expired record is final, a late answer does not overwrite it
         assertFalse(store.complete(new Completion(stale, "Which score?", 1, null), List.of()));
-        assertEquals(new PendingSweeper.Result(0, 0, false), sweeper(store).sweep(Duration.ofMinutes(1), 1000),
+        assertEquals(new PendingSweeper.Result(0, 0, false), sweeper(store).sweep(Duration.ofMinutes(1)),
                 "nothing is swept twice");
     }
 
@@ -125,12 +131,15 @@ class PendingSweeperTest {
                     try {
                         Object value = method.invoke(store, args);
                         if (method.getName().equals("stalePending")) {
-                            @SuppressWarnings("unchecked") List<String> ids = (List<String>) value;
-                            returned.addAll(ids);
+                            @SuppressWarnings("unchecked") List<String> ids = ((Stream<String>) value).toList();
+                            synchronized (returned) {
+                                returned.addAll(ids);
+                            }
                             for (String stale : ids) {
                                 store.complete(new Completion(stale, "Which score?", 1, null),
                                         List.of(new Answer("late", 0, 4, 0.5)));
                             }
+                            return ids.stream();
                         }
                         return value;
                     } catch (InvocationTargetException e) {
@@ -138,7 +147,7 @@ class PendingSweeperTest {
                     }
                 });
 
-        PendingSweeper.Result result = sweeper(racing).sweep(Duration.ofMinutes(1), 1000);
+        PendingSweeper.Result result = sweeper(racing).sweep(Duration.ofMinutes(1));
 
         assertEquals(List.of(id), returned, "the sweeper saw the record as PENDING");
         assertEquals(new PendingSweeper.Result(0, 1, false), result);
@@ -206,20 +215,104 @@ class PendingSweeperTest {
         assertEquals(found.size(), Set.copyOf(found).size(), "no id twice");
         assertEquals(50, smallPages.stalePending(cutoff, 50).size(), "limit across shards and pages");
 
-        // bounded by count: 150 now, the rest in the next run (rounds of 100 ids)
-        assertEquals(new PendingSweeper.Result(150, 0, true), sweeper(smallPages).sweep(Duration.ofMinutes(1), 150));
-        assertEquals(new PendingSweeper.Result(80, 0, false), sweeper(smallPages).sweep(Duration.ofMinutes(1), 1000));
+        // one run goes on until the index is empty, whatever the page size
+        assertEquals(new PendingSweeper.Result(230, 0, false), sweeper(smallPages).sweep(Duration.ofMinutes(1)));
         for (String id : stale) {
             assertEquals(PendingSweeper.EXPIRED, store.find(id).orElseThrow().error(), id);
         }
         assertEquals(QaStatus.PENDING, store.find(young).orElseThrow().status());
         assertEquals(List.of(), store.stalePending(cutoff, 1000));
+        for (int shard = 0; shard < DynamoDbRequestStore.PENDING_SHARDS; shard++) {
+            assertEquals(0, store.stalePending(shard, cutoff).count(), "shard " + shard);
+        }
+    }
+
+    @Test
+    void everyShardIsSweptAtTheSameTime() {
+        // at least one stale record in every shard
+        Set<Integer> covered = new HashSet<>();
+        while (covered.size() < DynamoDbRequestStore.PENDING_SHARDS) {
+            String id = pending(EXPIRY.plusHours(1));
+            covered.add(Integer.parseInt(rawItem(id).get("pendingShard").n()));
+        }
+        // each shard's first write waits until every shard has reached its first write: a sweep that took the
+        // shards one after another would wait here in vain
+        CountDownLatch allShards = new CountDownLatch(DynamoDbRequestStore.PENDING_SHARDS);
+        Set<String> writers = ConcurrentHashMap.newKeySet();
+        RequestStore meeting = (RequestStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RequestStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("failPending") && writers.add(Thread.currentThread().getName())) {
+                        allShards.countDown();
+                        if (!allShards.await(20, TimeUnit.SECONDS)) throw new IllegalStateException("shards in turn");
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        PendingSweeper.Result result = sweeper(meeting).sweep(Duration.ofMinutes(1));
+
+        assertEquals(DynamoDbRequestStore.PENDING_SHARDS, writers.size(), "a writer a shard: " + writers);
+        assertEquals(0, allShards.getCount());
+        assertFalse(result.truncated());
+        assertEquals(List.of(), store.stalePending(NOW.minus(EXPIRY), 1000));
+    }
+
+    @Test
+    void aRunStopsWhenItsTimeIsSpentAndTheNextOneGoesOn() {
+        List<String> stale = IntStream.range(0, 60).mapToObj(i -> pending(EXPIRY.plusMinutes(1 + i))).toList();
+        RequestStore slow = (RequestStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RequestStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("failPending")) Thread.sleep(50);
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        PendingSweeper.Result first = sweeper(slow).sweep(Duration.ofMillis(300));
+
+        assertTrue(first.truncated(), "time ran out: " + first);
+        assertTrue(first.expired() > 0 && first.expired() < stale.size(), "some, not all: " + first);
+        PendingSweeper.Result second = sweeper(store).sweep(Duration.ofMinutes(1));
+        assertEquals(new PendingSweeper.Result(stale.size() - first.expired(), 0, false), second);
+        for (String id : stale) assertEquals(PendingSweeper.EXPIRED, store.find(id).orElseThrow().error(), id);
+    }
+
+    @Test
+    void aShardThatFailsFailsTheRunAfterTheOthersAreDone() {
+        Map<String, Integer> stale = new HashMap<>();
+        while (!stale.containsValue(3) || stale.size() < 40) {
+            String id = pending(EXPIRY.plusMinutes(1 + stale.size()));
+            stale.put(id, shardOf(id));
+        }
+        RequestStore brokenShard = (RequestStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RequestStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("stalePending") && args.length == 2 && args[0].equals(3)) {
+                        throw new IllegalStateException("throttled");
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> sweeper(brokenShard).sweep(Duration.ofMinutes(1)));
+
+        assertEquals("throttled", e.getCause().getMessage());
+        stale.forEach((id, shard) ->
+                assertEquals(shard == 3 ? QaStatus.PENDING : QaStatus.FAILED, store.find(id).orElseThrow().status(), id));
     }
 
     @Test
     void aRunWithoutTimeLeftWritesNothingAndSaysSo() {
         String id = pending(EXPIRY.plusHours(1));
-        assertEquals(new PendingSweeper.Result(0, 0, true), sweeper(store).sweep(Duration.ZERO, 1000));
+        assertEquals(new PendingSweeper.Result(0, 0, true), sweeper(store).sweep(Duration.ZERO));
         assertEquals(QaStatus.PENDING, store.find(id).orElseThrow().status());
     }
 
@@ -254,6 +347,10 @@ class PendingSweeperTest {
                 List.of(new Answer("83.1", 1, 5, 0.9))));
         assertEquals(QaStatus.DONE, store.find(waited).orElseThrow().status());
         assertFalse(rawItem(waited).containsKey("pendingShard"));
+    }
+
+    private int shardOf(String id) {
+        return Integer.parseInt(rawItem(id).get("pendingShard").n());
     }
 
     private Map<String, AttributeValue> rawItem(String id) {

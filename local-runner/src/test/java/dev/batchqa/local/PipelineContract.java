@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.model.QaRecord;
+import dev.batchqa.shared.model.QaStatus;
+import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,6 +27,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The whole path, end to end: HTTP POST -> ingest handler -> DynamoDB PENDING + SQS -> poller -> inference
@@ -126,6 +132,49 @@ abstract class PipelineContract {
         assertEquals("DONE", done.get("status").asText());
         assertEquals("paris", done.get("answer").get("text").asText());
         assertEquals("Which capital?", done.get("question").asText());
+    }
+
+    /**
+     * A bulk message that reuses the id of an HTTP question still waiting in the queue, for another question, is not
+     * answered under that id: the record keeps waiting for its own message, which then answers it.
+     */
+    @Test
+    void bulkMessageReusingAPendingIdForAnotherQuestionStoresNoAnswer() throws Exception {
+        LocalPipeline p = pipeline();
+        String id = UUID.randomUUID().toString();
+        var store = new DynamoDbRequestStore(p.dynamo(), p.config().tableName(), Duration.ofHours(24), Clock.systemUTC());
+        // as POST /qa stores it; its own message is sent below, after the impostor's was consumed
+        assertTrue(store.createPending(QaRecord.pending(id, "Which score?", 1, null, Instant.now())));
+        String impostor = Json.MAPPER.writeValueAsString(Map.of("version", 1, "id", id,
+                "question", "Which capital?", "context", "The capital paris is nice."));
+        p.sqs().sendMessage(r -> r.queueUrl(p.queueUrl()).messageBody(impostor));
+        awaitQueueEmpty(p);
+
+        assertEquals(QaStatus.PENDING, store.find(id).orElseThrow().status(), "the other question's answer is refused");
+
+        String own = Json.MAPPER.writeValueAsString(Map.of("version", 1, "id", id,
+                "question", "Which score?", "context", "BERT reached a score 83.1 on the final test."));
+        p.sqs().sendMessage(r -> r.queueUrl(p.queueUrl()).messageBody(own));
+        JsonNode done = awaitCompletion(id);
+        assertEquals("DONE", done.get("status").asText(), done.toString());
+        assertEquals("83.1", done.get("answer").get("text").asText());
+        assertEquals("Which score?", done.get("question").asText());
+    }
+
+    /** Until the queue holds no message, waiting or in flight (SQS's approximate counts; exact on the emulators). */
+    private static void awaitQueueEmpty(LocalPipeline p) throws InterruptedException {
+        long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Map<QueueAttributeName, String> a = p.sqs().getQueueAttributes(r -> r.queueUrl(p.queueUrl()).attributeNames(
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+            if ("0".equals(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                    && "0".equals(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        fail("the queue did not empty within " + ANSWER_TIMEOUT);
     }
 
     @Test

@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -168,7 +169,7 @@ public final class HeavyMemory implements Callable<Integer> {
             return true;
         }
 
-        @Override public List<String> stalePending(Instant cutoff, int limit) { return List.of(); }
+        @Override public Stream<String> stalePending(int shard, Instant cutoff) { return Stream.empty(); }
         @Override public boolean failPending(String id, ErrorInfo error) { return false; }
     }
 }

@@ -264,14 +264,18 @@ public final class MessageCodec {
     }
 
     /**
-     * The questions whose records a message names, read as leniently as possible: the v1 body's valid {@code id},
-     * else the SQS message id; the questions with a valid id of a v2 body. Texts where the body has them as strings.
-     * The dead-letter handler uses it on messages that may not even be JSON.
+     * The questions whose records a message names, read as leniently as the fields allow: the v1 body's valid
+     * {@code id}, else the SQS message id; the questions with a valid id of a v2 body. Texts where the body has them
+     * as strings. The dead-letter handler uses it on messages that may not even be JSON.
+     *
+     * <p>The JSON itself is parsed as {@link #decode} parses it ({@link QuestionReader#parse}): a body that names a
+     * key twice or has text after the object names no question to inference, so it names only the SQS message id
+     * here too, never the id one of two readings of it would pick.
      */
     public static List<Question> bestEffortQuestions(String body, String sqsMessageId) {
         JsonNode tree;
         try {
-            tree = Json.MAPPER.readTree(body == null ? "" : body);
+            tree = QuestionReader.parse(body);
         } catch (JsonProcessingException e) {
             return List.of(new Question(sqsMessageId, null));
         }

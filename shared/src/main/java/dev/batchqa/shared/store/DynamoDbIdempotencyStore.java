@@ -80,7 +80,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
                 Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
                         .key(Map.of(DynamoDbRequestStore.ID, key)).consistentRead(true)).item();
                 if (item != null && !item.isEmpty() && !expired(item, clock.instant())) {
-                    return Optional.of(new Claim(item.get(REQUEST_ID).s(), item.get(BODY_HASH).s()));
+                    AttributeValue claimedAt = item.get(DynamoDbRequestStore.CREATED_AT);
+                    return Optional.of(new Claim(item.get(REQUEST_ID).s(), item.get(BODY_HASH).s(),
+                            claimedAt == null ? null : Instant.parse(claimedAt.s())));
                 }
                 if (attempt >= MAX_ATTEMPTS) {
                     throw new IllegalStateException("idempotency claim neither taken nor readable after " + attempt + " attempts");

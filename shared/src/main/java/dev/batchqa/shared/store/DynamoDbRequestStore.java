@@ -7,12 +7,15 @@ import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,7 +33,6 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
@@ -43,6 +45,13 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * {@value #PENDING_INDEX} (KEYS_ONLY). Every completion REMOVEs both, so the index holds PENDING records only and
  * the sweeper finds the stale ones with one Query per shard instead of a table scan. The shards spread a high
  * ingest rate over several index partitions (one partition key would take every PENDING write).
+ *
+ * <p>A PENDING record also carries {@code questionDigest} (SHA-256 of the question text, hex), and a completion that
+ * knows its question is accepted only if the digest matches: an id is a capability, and a bulk producer that reuses
+ * the id of an HTTP question still waiting in the queue (by mistake or on purpose) must not store an answer to its
+ * own question under that id. The refused completion returns false, like a duplicate; the inference side tells the
+ * two apart by reading the record. A completion without a question text (the sweeper, a dead letter that could not be
+ * read) is not checked: it stores no answer, and the record must still end.
  *
  * <p>Late duplicates: a completion creates a missing record (bulk messages have none) only while its message is
  * younger than the result TTL. Any earlier completion of the same message happened after it was sent, so it
@@ -75,6 +84,7 @@ public final class DynamoDbRequestStore implements RequestStore {
     static final String QUEUED_AT = "queuedAt";
     static final String PENDING_SHARD = "pendingShard";
     static final String PENDING_SINCE = "pendingSince";
+    static final String QUESTION_DIGEST = "questionDigest";
     /** The sparse index of PENDING records: hash {@code pendingShard} (N), range {@code pendingSince} (N). */
     public static final String PENDING_INDEX = "pending-by-age";
     /** Partition keys of {@value #PENDING_INDEX}; the sweeper queries each. */
@@ -88,6 +98,8 @@ public final class DynamoDbRequestStore implements RequestStore {
     private static final String NOT_COMPLETED = "attribute_not_exists(#id) OR #status = :pending";
     /** Completes only an existing PENDING record. */
     private static final String STILL_PENDING = "#status = :pending";
+    /** ... and only for the question it was created with, when the record knows it (created before digests: not). */
+    private static final String SAME_QUESTION = "attribute_not_exists(#questionDigest) OR #questionDigest = :questionDigest";
 
     /** BatchGetItem's maximum number of keys per request. */
     public static final int MAX_KEYS_PER_BATCH_GET = 100;
@@ -136,6 +148,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         item.put(ID, s(record.id()));
         item.put(STATUS, s(QaStatus.PENDING.name()));
         item.put(QUESTION, s(record.question()));
+        if (record.question() != null) item.put(QUESTION_DIGEST, s(questionDigest(record.question())));
         item.put(TOP_K, n(record.topK()));
         item.put(CREATED_AT, s(record.createdAt().toString()));
         item.put(EXPIRES_AT, n(record.createdAt().plus(pendingTtl()).getEpochSecond()));
@@ -146,11 +159,11 @@ public final class DynamoDbRequestStore implements RequestStore {
             dynamo.putItem(PutItemRequest.builder()
                     .tableName(table)
                     .item(item)
-                    // an expired record (TTL deletes lazily) counts as absent here too, as in find: a replay of
-                    // an idempotency key whose record expired stores it again instead of failing on it
-                    .conditionExpression("attribute_not_exists(#id) OR #expiresAt <= :now")
-                    .expressionAttributeNames(Map.of("#id", ID, "#expiresAt", EXPIRES_AT))
-                    .expressionAttributeValues(Map.of(":now", n(clock.instant().getEpochSecond())))
+                    // never over an existing item, even an expired one that TTL has not deleted yet: that one was
+                    // answered and expired, and must not come back PENDING (an Idempotency-Key replay checks
+                    // mayHaveExpired before it gets here)
+                    .conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", ID))
                     .build());
             return true;
         } catch (ConditionalCheckFailedException e) {
@@ -275,31 +288,29 @@ public final class DynamoDbRequestStore implements RequestStore {
         return failWith(new Completion(id, null, 1, null), error, false);
     }
 
+    @Override
+    public int pendingShards() {
+        return PENDING_SHARDS;
+    }
+
     /**
-     * Up to {@code limit} ids from {@value #PENDING_INDEX}, shard by shard, oldest first within a shard; each
-     * shard's Query ({@code pendingSince < cutoff}) is paginated. The index is eventually consistent, so an id may
-     * belong to a record completed a moment ago: {@link #failPending} refuses those.
+     * One shard of {@value #PENDING_INDEX} ({@code pendingSince < cutoff}), oldest first: a paginated Query whose
+     * pages are read as the stream is consumed. Each page continues after the last key of the one before, so the
+     * entries the sweeper removes meanwhile are not read again, however far the index lags behind.
      */
     @Override
-    public List<String> stalePending(Instant cutoff, int limit) {
-        List<String> ids = new ArrayList<>();
-        for (int shard = 0; shard < PENDING_SHARDS && ids.size() < limit; shard++) {
-            Map<String, AttributeValue> start = null;
-            do {
-                QueryResponse page = dynamo.query(QueryRequest.builder()
+    public Stream<String> stalePending(int shard, Instant cutoff) {
+        if (shard < 0 || shard >= PENDING_SHARDS) throw new IllegalArgumentException("no shard " + shard);
+        return dynamo.queryPaginator(QueryRequest.builder()
                         .tableName(table)
                         .indexName(PENDING_INDEX)
                         .keyConditionExpression("#shard = :shard AND #since < :cutoff")
                         .expressionAttributeNames(Map.of("#shard", PENDING_SHARD, "#since", PENDING_SINCE))
                         .expressionAttributeValues(Map.of(":shard", n(shard), ":cutoff", n(cutoff.getEpochSecond())))
-                        .limit(Math.min(indexPageSize, limit - ids.size()))
-                        .exclusiveStartKey(start)
-                        .build());
-                page.items().forEach(item -> ids.add(item.get(ID).s()));
-                start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-            } while (start != null && ids.size() < limit);
-        }
-        return ids;
+                        .limit(indexPageSize)
+                        .build())
+                .items().stream()
+                .map(item -> item.get(ID).s());
     }
 
     /**
@@ -337,11 +348,12 @@ public final class DynamoDbRequestStore implements RequestStore {
                     .tableName(table)
                     .key(Map.of(ID, s(id)))
                     .updateExpression("SET #status = :cancelled, #completedAt = :now, #expiresAt = :expires"
-                            + " REMOVE #question, #correlationId, #pendingShard, #pendingSince")
+                            + " REMOVE #question, #questionDigest, #correlationId, #pendingShard, #pendingSince")
                     .conditionExpression(STILL_PENDING)
                     .expressionAttributeNames(Map.of("#status", STATUS, "#completedAt", COMPLETED_AT,
-                            "#expiresAt", EXPIRES_AT, "#question", QUESTION, "#correlationId", CORRELATION_ID,
-                            "#pendingShard", PENDING_SHARD, "#pendingSince", PENDING_SINCE))
+                            "#expiresAt", EXPIRES_AT, "#question", QUESTION, "#questionDigest", QUESTION_DIGEST,
+                            "#correlationId", CORRELATION_ID, "#pendingShard", PENDING_SHARD,
+                            "#pendingSince", PENDING_SINCE))
                     .expressionAttributeValues(Map.of(":cancelled", s(QaStatus.CANCELLED.name()),
                             ":now", s(clock.instant().toString()), ":pending", s(QaStatus.PENDING.name()),
                             ":expires", n(withdrawnUntil().getEpochSecond())))
@@ -370,14 +382,29 @@ public final class DynamoDbRequestStore implements RequestStore {
         }
     }
 
+    /** SHA-256 of a question's text (UTF-8), hex: what a completion's question must match. */
+    static String questionDigest(String question) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(question.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The index shard of a record: stable, so that a record never moves between shards. */
     static int shardOf(String id) {
         return Math.floorMod(id.hashCode(), PENDING_SHARDS);
     }
 
+    @Override
+    public boolean mayHaveExpired(Instant createdAt) {
+        return !createdAt.plus(ttl).isAfter(clock.instant());
+    }
+
     /** Creating a missing record is safe only for a message younger than the result TTL (see the class comment). */
     private boolean mayCreate(Completion c) {
-        return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
+        return c.sentAt() == null || !mayHaveExpired(c.sentAt());
     }
 
     private boolean failWith(Completion completion, ErrorInfo error, boolean mayCreate) {
@@ -406,6 +433,12 @@ public final class DynamoDbRequestStore implements RequestStore {
         values.put(":question", s(c.question().text() == null ? "" : c.question().text()));
         values.put(":topK", n(c.topK()));
         values.put(":correlationId", s(c.correlationId() == null ? c.id() : c.correlationId()));
+        String condition = mayCreate ? NOT_COMPLETED : STILL_PENDING;
+        if (c.question().text() != null) {
+            condition = "(" + condition + ") AND (" + SAME_QUESTION + ")";
+            names.put("#questionDigest", QUESTION_DIGEST);
+            values.put(":questionDigest", s(questionDigest(c.question().text())));
+        }
         String update = "SET #status = :status, #completedAt = :now, #expiresAt = :expires, " + extraSet
                 + ", #createdAt = if_not_exists(#createdAt, :created)"
                 + ", #question = if_not_exists(#question, :question)"
@@ -418,7 +451,7 @@ public final class DynamoDbRequestStore implements RequestStore {
                     .tableName(table)
                     .key(Map.of(ID, s(c.id())))
                     .updateExpression(update)
-                    .conditionExpression(mayCreate ? NOT_COMPLETED : STILL_PENDING)
+                    .conditionExpression(condition)
                     .expressionAttributeNames(names)
                     .expressionAttributeValues(values)
                     .build());

@@ -1,5 +1,6 @@
 package dev.batchqa.shared.store;
 
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -23,10 +24,12 @@ public interface IdempotencyStore {
     Optional<Claim> claim(String keyHash, String requestId, String bodyHash);
 
     /**
-     * An idempotency key's claim: which request it created, for which body.
+     * An idempotency key's claim: which request it created, for which body, and when.
      *
      * @param requestId the request's id; for a request of several questions, their ids in request order joined by
      *                  {@code ","} (ids never contain one), so that a replay answers with the same ids
+     * @param claimedAt when the first attempt claimed the key: its records were created then or not at all, so a
+     *                  replay tells from it whether a missing record may have been completed and expired
      */
-    record Claim(String requestId, String bodyHash) {}
+    record Claim(String requestId, String bodyHash, Instant claimedAt) {}
 }

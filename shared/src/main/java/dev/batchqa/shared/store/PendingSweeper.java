@@ -4,11 +4,18 @@ import dev.batchqa.shared.model.ErrorInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Turns PENDING records older than the queue can hold their message into FAILED ({@code EXPIRED}). SQS drops a
@@ -17,13 +24,18 @@ import org.slf4j.LoggerFactory;
  * or FAILED.
  *
  * <p>The expiry is the source queue's retention plus a margin for an invocation still running with the last copy
- * of the message ({@link Settings#PENDING_EXPIRY_HOURS}). Each record is failed with a conditional write that
- * needs it still PENDING, so a record completed meanwhile (by a late answer, or by the dead-letter function) is
- * left alone. A run is bounded in time and count; what it leaves over, the next run takes.
+ * of the message ({@link dev.batchqa.shared.config.Settings#PENDING_EXPIRY_HOURS}). Each record is failed with a
+ * conditional write that needs it still PENDING, so a record completed meanwhile (by a late answer, or by the
+ * dead-letter function) is left alone, and two runs that overlap do no harm.
+ *
+ * <p>A run goes on until the index holds no stale record or its time is spent: the guarantee's bound depends on
+ * how fast a backlog of stale records is cleared, so nothing but time stops it. Each shard of the index
+ * ({@link RequestStore#pendingShards()}) is read and written by a thread of its own: the work is one conditional
+ * write per record, bound by the store's latency, not by CPU. What a run leaves over, the next run takes.
  *
  * <pre>{@code
  * PendingSweeper sweeper = new PendingSweeper(store, Settings.pendingExpiry(System.getenv()), Clock.systemUTC());
- * PendingSweeper.Result r = sweeper.sweep(Duration.ofMinutes(4), 20_000);
+ * PendingSweeper.Result r = sweeper.sweep(Duration.ofMinutes(14));
  * }</pre>
  */
 public final class PendingSweeper {
@@ -31,8 +43,6 @@ public final class PendingSweeper {
     /** The error of an expired question; names the reason only (no user text). */
     public static final ErrorInfo EXPIRED = new ErrorInfo("EXPIRED",
             "the question was not answered before its queue message expired");
-    /** Ids asked of the index at a time. */
-    static final int ROUND = 100;
 
     private final RequestStore store;
     private final Duration expiry;
@@ -46,52 +56,94 @@ public final class PendingSweeper {
     }
 
     /**
-     * One run: fails PENDING records created before now minus the expiry, until none is left, {@code timeBudget}
-     * has passed or {@code maxRecords} were handled.
+     * One run: fails the PENDING records created before now minus the expiry, every shard in parallel, until no
+     * shard has one left or {@code timeBudget} has passed.
+     *
+     * @throws IllegalStateException when the store failed on a shard (after the other shards finished their work,
+     *     so that one bad shard does not hold up the rest); the next run tries again
      */
-    public Result sweep(Duration timeBudget, int maxRecords) {
-        long deadline = System.nanoTime() + timeBudget.toNanos();
+    public Result sweep(Duration timeBudget) {
+        long started = System.nanoTime();
+        long deadline = started + timeBudget.toNanos();
         Instant cutoff = clock.instant().minus(expiry);
-        Set<String> seen = new HashSet<>();
+        int shards = store.pendingShards();
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        AtomicInteger thread = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(shards, r -> {
+            Thread t = new Thread(r, "pending-sweeper-" + thread.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<Result>> runs = new ArrayList<>();
+        try {
+            for (int shard = 0; shard < shards; shard++) {
+                int s = shard;
+                runs.add(pool.submit(() -> {
+                    if (mdc != null) MDC.setContextMap(mdc);
+                    try {
+                        return sweepShard(s, cutoff, deadline);
+                    } finally {
+                        MDC.clear();
+                    }
+                }));
+            }
+            Result total = new Result(0, 0, false);
+            RuntimeException failure = null;
+            for (Future<Result> run : runs) {
+                try {
+                    total = total.plus(run.get());
+                } catch (ExecutionException e) {
+                    if (failure == null) failure = new IllegalStateException("sweeping a shard failed", e.getCause());
+                    else failure.addSuppressed(e.getCause());
+                }
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            log.atInfo().addKeyValue("expired", total.expired()).addKeyValue("alreadyComplete", total.alreadyComplete())
+                    .addKeyValue("truncated", total.truncated()).addKeyValue("failedShards", failure == null ? 0
+                            : 1 + failure.getSuppressed().length)
+                    .addKeyValue("shards", shards).addKeyValue("durationMs", millis)
+                    .addKeyValue("cutoff", cutoff.toString())
+                    .log("pending sweep finished");
+            if (failure != null) throw failure;
+            return total;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sweeping", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One shard, one pass from its oldest entry: every id the index still lists before the cutoff. */
+    private Result sweepShard(int shard, Instant cutoff, long deadline) {
         int expired = 0;
         int alreadyComplete = 0;
-        boolean truncated = false;
-        while (true) {
-            int wanted = Math.min(ROUND, maxRecords - seen.size());
-            if (wanted <= 0) {
-                truncated = true;
-                break;
+        if (System.nanoTime() >= deadline) return new Result(0, 0, true);
+        Iterator<String> ids = store.stalePending(shard, cutoff).iterator();
+        while (ids.hasNext()) {
+            // checked before each write, not before each page read: a page costs one Query, a write per id
+            if (System.nanoTime() >= deadline) return new Result(expired, alreadyComplete, true);
+            String id = ids.next();
+            if (store.failPending(id, EXPIRED)) {
+                expired++;
+                log.atWarn().addKeyValue("qaId", id).addKeyValue("errorCode", EXPIRED.code())
+                        .log("pending question expired");
+            } else {
+                alreadyComplete++;
             }
-            List<String> ids = store.stalePending(cutoff, wanted);
-            // the index lags behind completions: ids failed in this run may come back once more
-            List<String> fresh = ids.stream().filter(id -> !seen.contains(id)).toList();
-            for (String id : fresh) {
-                if (System.nanoTime() >= deadline) {
-                    truncated = true;
-                    break;
-                }
-                seen.add(id);
-                if (store.failPending(id, EXPIRED)) {
-                    expired++;
-                    log.atWarn().addKeyValue("qaId", id).addKeyValue("errorCode", EXPIRED.code())
-                            .log("pending question expired");
-                } else {
-                    alreadyComplete++;
-                }
-            }
-            if (truncated || fresh.isEmpty() || ids.size() < wanted) break;
         }
-        Result result = new Result(expired, alreadyComplete, truncated);
-        log.atInfo().addKeyValue("expired", expired).addKeyValue("alreadyComplete", alreadyComplete)
-                .addKeyValue("truncated", truncated).addKeyValue("cutoff", cutoff.toString())
-                .log("pending sweep finished");
-        return result;
+        return new Result(expired, alreadyComplete, false);
     }
 
     /**
      * @param expired         records this run moved to FAILED (EXPIRED)
      * @param alreadyComplete stale index entries whose record was complete by the time of the write
-     * @param truncated       the run stopped on its time or count bound; more may be left for the next run
+     * @param truncated       the run stopped on its time bound; more may be left for the next run
      */
-    public record Result(int expired, int alreadyComplete, boolean truncated) {}
+    public record Result(int expired, int alreadyComplete, boolean truncated) {
+        Result plus(Result other) {
+            return new Result(expired + other.expired, alreadyComplete + other.alreadyComplete,
+                    truncated || other.truncated);
+        }
+    }
 }

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * Where question records live. Completion is write-once: a DONE, FAILED or CANCELLED record is never overwritten
@@ -21,6 +23,16 @@ public interface RequestStore {
 
     /** Stores a new PENDING record; false when a record with this id already exists. */
     boolean createPending(QaRecord record);
+
+    /**
+     * Whether a record created at {@code createdAt} could have been completed and expired by now (it is older than
+     * the result TTL). A missing record of such an age must not be created again: it may be one that was answered,
+     * read and expired, and a second, different outcome under its id would contradict the first. False for a store
+     * whose records never expire.
+     */
+    default boolean mayHaveExpired(Instant createdAt) {
+        return false;
+    }
 
     /** Notes that the PENDING record's message was accepted by SQS; a no-op once the record is complete. */
     void markQueued(String id);
@@ -37,7 +49,8 @@ public interface RequestStore {
 
     /**
      * Moves a record (or a message that never had one) to DONE. Returns false when the record was already
-     * completed, which makes redelivered and duplicate messages harmless.
+     * completed, which makes redelivered and duplicate messages harmless, and when the record is PENDING for another
+     * question than the completion's (an id reused by a bulk message): that answer is not stored.
      */
     default boolean complete(Completion completion, List<Answer> answers) {
         return complete(completion, answers, null, null);
@@ -51,14 +64,35 @@ public interface RequestStore {
      */
     boolean complete(Completion completion, List<Answer> answers, Double noAnswerScore, ModelInfo model);
 
-    /** Moves a record to FAILED; false when it was already completed. */
+    /**
+     * Moves a record to FAILED; false when it was already completed, or is PENDING for another question than the
+     * completion's. A completion without a question text is not compared: it still ends the record.
+     */
     boolean fail(Completion completion, ErrorInfo error);
 
     /**
-     * Ids of PENDING records created before {@code cutoff}, at most {@code limit}, read from an index that holds
-     * only PENDING records (eventually consistent: an id may already be complete; {@link #failPending} tells).
+     * How many parts the index of PENDING records has; each can be read on its own ({@link #stalePending(int,
+     * Instant)}), so the sweeper reads them in parallel.
      */
-    List<String> stalePending(Instant cutoff, int limit);
+    default int pendingShards() {
+        return 1;
+    }
+
+    /**
+     * Ids of the PENDING records of one shard (0 to {@link #pendingShards()} - 1) created before {@code cutoff},
+     * oldest first, read lazily page by page from an index that holds only PENDING records. One pass over the
+     * index: an id failed while the stream is read does not come back in it. The index is eventually consistent:
+     * an id may already be complete; {@link #failPending} tells.
+     */
+    Stream<String> stalePending(int shard, Instant cutoff);
+
+    /** The first {@code limit} ids of {@link #stalePending(int, Instant)}, shard after shard. */
+    default List<String> stalePending(Instant cutoff, int limit) {
+        return IntStream.range(0, pendingShards()).boxed()
+                .flatMap(shard -> stalePending(shard, cutoff))
+                .limit(limit)
+                .toList();
+    }
 
     /**
      * Moves a PENDING record to FAILED; false when it is complete already or does not exist. Unlike

@@ -166,6 +166,26 @@ class MessageCodecTest {
                 "sqs-1"));
     }
 
+    /**
+     * A body that decoding refuses as a whole (a key given twice, anything after the object) names no record to
+     * inference, which leaves it to the dead-letter queue: the dead-letter path must then fail the SQS message id
+     * too, not the id a lenient parser would pick (the last of two, or one before trailing text).
+     */
+    @Test
+    void bestEffortReadingRefusesWhatDecodingRefuses() {
+        List<String> bodies = List.of(
+                "{\"id\":\"a-1\",\"id\":\"a-2\",\"question\":\"q\",\"context\":\"c\"}",
+                "{\"version\":2,\"context\":\"c\",\"questions\":[{\"id\":\"q-1\",\"id\":\"q-2\",\"question\":\"q\"}]}",
+                "{\"version\":2,\"version\":1,\"id\":\"a-1\",\"questions\":[{\"id\":\"q-1\",\"question\":\"q\"}]}",
+                "{\"id\":\"a-1\",\"question\":\"q\",\"context\":\"c\"} {\"id\":\"a-2\"}");
+        for (String body : bodies) {
+            InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> codec.decode(body, "sqs-1"));
+            assertEquals("MALFORMED_MESSAGE", e.code(), body);
+            assertEquals(List.of(), e.questions(), "inference names no record: " + body);
+            assertEquals(List.of("sqs-1"), MessageCodec.bestEffortIds(body, "sqs-1"), body);
+        }
+    }
+
     @Test
     void noVersionMeansVersionOne() throws Exception {
         assertNull(Json.MAPPER.readTree("{\"question\":\"q\",\"context\":\"c\"}").get("version"));

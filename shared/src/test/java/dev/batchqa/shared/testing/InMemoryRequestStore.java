@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /** A {@link RequestStore} in a map, with the same write-once rule as the DynamoDB one; for handler unit tests. */
 public class InMemoryRequestStore implements RequestStore {
@@ -85,13 +86,13 @@ public class InMemoryRequestStore implements RequestStore {
     }
 
     @Override
-    public List<String> stalePending(Instant cutoff, int limit) {
+    public Stream<String> stalePending(int shard, Instant cutoff) {
+        if (shard != 0) throw new IllegalArgumentException("one shard only");
         return records.values().stream()
                 .filter(r -> r.status() == QaStatus.PENDING && r.createdAt().isBefore(cutoff))
                 .sorted(Comparator.comparing(QaRecord::createdAt))
-                .limit(limit)
                 .map(QaRecord::id)
-                .toList();
+                .toList().stream();
     }
 
     /** As the DynamoDB store: CANCELLED keeps id, status, topK and times; a tombstone keeps id and status. */
@@ -119,8 +120,13 @@ public class InMemoryRequestStore implements RequestStore {
         }
     }
 
+    @Override
+    public boolean mayHaveExpired(Instant createdAt) {
+        return !createdAt.plus(ttl).isAfter(clock.instant());
+    }
+
     private boolean mayCreate(Completion c) {
-        return c.sentAt() == null || c.sentAt().plus(ttl).isAfter(clock.instant());
+        return c.sentAt() == null || !mayHaveExpired(c.sentAt());
     }
 
     private synchronized boolean finish(Completion c, QaStatus status, List<Answer> answers, Double noAnswerScore,
@@ -128,6 +134,11 @@ public class InMemoryRequestStore implements RequestStore {
         maybeFail();
         QaRecord existing = records.get(c.id());
         if (existing != null && existing.status() != QaStatus.PENDING) return false;
+        // as the DynamoDB store's question digest: a PENDING record takes only a completion of its own question
+        if (existing != null && existing.question() != null && c.question().text() != null
+                && !existing.question().equals(c.question().text())) {
+            return false;
+        }
         if (existing == null && !mayCreate) return false;
         var now = clock.instant();
         records.put(c.id(), new QaRecord(c.id(), status,
