@@ -34,6 +34,10 @@ import picocli.CommandLine.Option;
  * directory, {@code --also-tokens-per-pass 512,8192} engines with other pass caps, {@code --also-pad-to-multiple-of 1}
  * engines with other pass length rounding, interleaved with the two others. Windows use the engine's (HuggingFace)
  * stride: {@code doc_stride} context tokens shared by consecutive windows. The last line printed is one JSON object.
+ *
+ * <p>Each mode's line also gives the seed's CPU time per question over the mode's: on a machine shared with other
+ * work the questions/s ratio mostly measures the scheduler (a pool of workers waits for its slowest, preempted one),
+ * while CPU per question stays close to what the mode costs; on a quiet machine, as on Lambda, both are worth reading.
  */
 @Command(name = "bench-throughput", mixinStandardHelpOptions = true,
         description = "Questions/s and SQuAD EM/F1 of the seed's way and of the engine's default configuration, "
@@ -163,9 +167,9 @@ public final class ThroughputBench implements Callable<Integer> {
                         qs.size()));
             }
             System.out.printf(Locale.ROOT, "%d questions (%s, %s articles), batch %d, %d cores available, malloc "
-                            + "env: MALLOC_MMAP_THRESHOLD_=%s MALLOC_TRIM_THRESHOLD_=%s%n", qs.size(),
+                            + "env: MALLOC_MMAP_THRESHOLD_=%s MALLOC_TRIM_THRESHOLD_=%s OMP_WAIT_POLICY=%s%n", qs.size(),
                     data.getFileName(), articles, batch, Runtime.getRuntime().availableProcessors(), System.getenv("MALLOC_MMAP_THRESHOLD_"),
-                    System.getenv("MALLOC_TRIM_THRESHOLD_"));
+                    System.getenv("MALLOC_TRIM_THRESHOLD_"), System.getenv("OMP_WAIT_POLICY"));
             for (Mode m : modes) {
                 m.engine.warmUp(Duration.ofSeconds(60));
                 System.out.printf(Locale.ROOT, "%-8s %s%n", m.name, m.engine.options());
@@ -215,9 +219,10 @@ public final class ThroughputBench implements Callable<Integer> {
                 qps[k] = qs.size() / (m.nanos / 1e9);
                 f1[k] = 100 * f / qs.size();
                 var s = m.engine.stats();
-                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  %.1f CPU ms/question  (%d "
-                                + "passes, %d windows, %.1f%% padding, %s, %d workers x %d threads)%n", m.name, qps[k],
-                        100 * em / qs.size(), f1[k], m.cpuNanos / 1e6 / qs.size(), s.forwardPasses(), s.windows(),
+                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  %.1f CPU ms/question  "
+                                + "(%.2fx the seed's CPU; %d passes, %d windows, %.1f%% padding, %s, %d workers x %d "
+                                + "threads)%n", m.name, qps[k], 100 * em / qs.size(), f1[k], m.cpuNanos / 1e6 / qs.size(),
+                        (double) modes.get(0).cpuNanos / m.cpuNanos, s.forwardPasses(), s.windows(),
                         100.0 * (s.paddedTokens() - s.tokens()) / Math.max(1, s.paddedTokens()),
                         m.engine.options().modelFile(), m.engine.options().workers(), m.engine.options().threads());
                 gflops[k] = flops.of(s.minus(before[k])) / (m.cpuNanos / 1e9) / 1e9;
@@ -234,9 +239,10 @@ public final class ThroughputBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "{\"isa\":\"%s\", \"seed_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, "
                     + "\"seed_f1\":%.2f, \"engine_f1\":%.2f, \"engine_variant\":\"%s\", \"questions\":%d, "
                     + "\"fp32_peak\":%.1f, \"int8_peak\":%.1f, \"seed_gflops\":%.1f, \"engine_gflops\":%.1f, "
-                    + "\"load\":%.1f}%n", isa, qps[0], qps[1], qps[1] / qps[0], f1[0], f1[1],
+                    + "\"cpu_ratio\":%.2f, \"load\":%.1f}%n", isa, qps[0], qps[1], qps[1] / qps[0], f1[0], f1[1],
                     modes.get(1).engine.identity().variant(), qs.size(), peak == null ? Double.NaN : peak.fp32(),
-                    peak == null ? Double.NaN : peak.int8(), gflops[0], gflops[1], load1);
+                    peak == null ? Double.NaN : peak.int8(), gflops[0], gflops[1],
+                    (double) modes.get(0).cpuNanos / modes.get(1).cpuNanos, load1);
             return 0;
         } finally {
             for (Mode m : modes) {

@@ -3,6 +3,7 @@ package dev.batchqa.engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +39,7 @@ public record CpuIsa(Set<String> flags, String modelName, Map<String, String> ca
 
     public CpuIsa {
         flags = Set.copyOf(flags);
-        caps = Map.copyOf(caps);
+        caps = Collections.unmodifiableMap(new LinkedHashMap<>(caps)); // in CAP_VARIABLES order, for the logs
     }
 
     /** This process: /proc/cpuinfo and the environment. */
