@@ -1,8 +1,10 @@
 # Inference function image (AWS Lambda, java21, x86_64). Built by `sam build` (template.yaml
 # InferenceFunction Metadata: DockerContext ., Dockerfile Dockerfile).
 #
-# Needs the model directory exported beforehand (python model/export_hf_qa.py), default
-# model/build/mobilebert-squad2: model.pt + tokenizer.json + config.json.
+# Needs the model directory exported beforehand, default model/build/qa-variants: model/export_hf_qa.py, then
+# model/export_quantized.py --model DIR --out model/build/qa-variants --data SQUAD_DEV, which writes every variant
+# (fp32.pt, bf16.pt, the int8 file) beside model.pt, tokenizer.json and a config.json naming the variants that passed
+# its F1 check; the engine picks one at init by what the host's CPU runs natively (model/README.md).
 
 # ---------------------------------------------------------------- build stage
 FROM maven:3.9-eclipse-temurin-21 AS build
@@ -24,7 +26,7 @@ RUN sh docker/assemble-runtime.sh inference-function/target /
 # ---------------------------------------------------------------- runtime image
 FROM public.ecr.aws/lambda/java:21
 
-ARG MODEL_DIR=model/build/mobilebert-squad2
+ARG MODEL_DIR=model/build/qa-variants
 
 # libtorch (cpu, cxx11 ABI) from the build stage; DJL reads these three variables
 # (ai.djl.pytorch.jni.LibUtils): the flavor/version select the matching JNI library.
@@ -55,7 +57,8 @@ ENV PYTORCH_LIBRARY_PATH=/opt/libtorch \
 # ${LAMBDA_TASK_ROOT}/lib/*.jar on the classpath).
 COPY --from=build /opt/task/lib/ ${LAMBDA_TASK_ROOT}/lib/
 
-# The exported TorchScript QA model, baked in (no download at run time).
+# The exported TorchScript QA model with all its variants, baked in (no download at run time): the whole directory,
+# so that the engine can choose among them on whatever CPU the function lands.
 COPY ${MODEL_DIR}/ /opt/model/
 
 # Engine threads: not set here, so the handler uses Runtime.availableProcessors(), which the

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Exports faster numeric variants of the MiniLM QA stand-in (a BERT span model traced with torch 1.13): per-channel
-dynamic int8 with chosen Linear groups kept in fp32, and bf16.
+"""Exports faster numeric variants of the MiniLM QA stand-in (a BERT span model traced with torch 1.13): fp32 and bf16
+with fused attention, and dynamic int8 (per channel, optionally SmoothQuant-scaled) with chosen Linear groups kept in
+fp32; each checked against fp32 on held-out questions.
 
 Why not quantize the traced file directly: quantizing a TorchScript module (quantize_dynamic_jit) freezes it and gives
 no say over which layers stay fp32 by name; and a bf16 cast of the traced file breaks, because the traced graph builds
@@ -14,10 +15,12 @@ Variants (names are the file names, `<name>.pt`):
   int8-pc-<groups>   the same, with the named groups kept in fp32; groups: qkv (query/key/value), attn_out, inter
                      (FFN up), out (FFN down), head (qa_outputs), L<i> (all Linears of layer i)
   int8-pt            per-tensor dynamic int8 of every Linear (what the committed model-int8.pt is), for reference
-  Measured (SquadEval, 200 SQuAD v1.1 dev questions, DJL/libtorch 2.7.1): all Linears int8 loses 3.1 F1; keeping
-  the FFN down-projection (`out`, 1536 -> 384, whose GELU inputs have the widest range) in fp32 loses none, keeping
-  qkv or inter recovers only 1-2 F1. So the int8 variant to use is int8-pc-out (none stays within 0.5 F1 of
-  fp32 on 600 questions, docs/evaluation.md, so the default export is fp32,bf16).
+  int8-sq<A>-pc[-<groups>]  SmoothQuant (alpha A/100, scales from calibration windows of the first half of the dev
+                     articles, --data) before per-channel int8: activation outliers moved into the weights
+  <int8 variant>-fused  the same with the fused attention (below)
+  Measured under --isa avx2 (scripts/bench-throughput, FBGEMM's AVX2 int8 kernels; docs/evaluation.md, "int8 under
+  AVX2"): the best trade-off on the first half of the dev articles is int8-sq50-pc-out-fused (FFN down-projection
+  kept fp32; -0.67 F1 there, +0.05 on the held-out second half, 1.61x less CPU than the seed's way), the int8 default.
   bf16               every weight in bfloat16 (attention mask and logits follow the model dtype; logits are returned
                      as float32), attention fused (below). Needs a CPU with avx512_bf16 or AMX to be fast: the engine
                      checks at load.
@@ -35,12 +38,16 @@ against model.pt with it, and the saved TorchScript's code then names `torch.sca
 
 Usage (Debian's torch, python3-torch 1.13; no PyPI):
   /usr/bin/python3 model/export_quantized.py --model ../shared/models/minilm-squad1 \
-      [--out model/build/minilm-variants] [--variants int8-pc,int8-pc-head,bf16]
-Writes OUT/<variant>.pt, links model.pt and tokenizer.json of the source model into OUT and writes its config.json
-with `"bf16_model_file": "bf16.pt"` when there is a bf16 export and `"model_file": "fp32.pt"` when there is an fp32
-one, so that OUT is a model directory for the engine: bf16 on CPUs with native bf16 (avx512_bf16 / amx_bf16), fp32
-elsewhere; `QA_MODEL_FILE=int8-pc.pt` picks a file; model.pt stays the source's file, for reference. Exported files
-are not committed (model/build/ is ignored).
+      [--out model/build/minilm-variants] [--data dev-v1.1.json.gz] [--variants fp32,bf16,int8-sq50-pc-out-fused]
+      [--int8-default NAME] [--check-questions 200]
+Writes OUT/<variant>.pt for every variant (by default all a deployment uses: fp32, bf16 and the best int8), copies
+model.pt and tokenizer.json of the source into OUT and writes its config.json with `"model_file": "fp32.pt"`. With
+--data every variant's F1 against fp32 is checked on held-out questions (the second half of the articles; one window
+each, WordPiece-level F1, torch 1.13's kernels) and recorded under `variant_checks`; `bf16_model_file` and
+`int8_model_file` (--int8-default) name a variant only if it is within MAX_F1_LOSS (0.5) F1 of fp32.
+Without --data nothing is checked and only fp32 is named. The engine then picks bf16 where native, int8 where
+named and its kernels are fast, else fp32 (model/README.md); `QA_MODEL_FILE=<variant>.pt` picks any file. Exported
+files are not committed (model/build/ is ignored).
 """
 
 import argparse
@@ -49,6 +56,7 @@ import io
 import json
 import math
 import os
+import shutil
 import sys
 import zipfile
 
@@ -71,6 +79,19 @@ def written_out_attention(q, k, v, mask_add, head_dim=None):
 
 
 _lib.impl("sdpa", written_out_attention, "CPU")
+
+# What a deployment uses (the Dockerfile copies them all): fp32 everywhere, bf16 where native, and the best int8
+# trade-off found under --isa avx2 (docs/evaluation.md, "int8 under AVX2"), named as the int8 default if it passes
+# the check below. Chosen on the first half of the dev articles (-0.67 F1 on 300 questions, the best of ten
+# methods), reported on the second half (+0.05 F1 on 600 questions, 1.61x less CPU than the seed's way).
+BEST_INT8 = "int8-sq50-pc-out-fused"
+DEFAULT_INT8 = BEST_INT8
+DEFAULT_VARIANTS = ("fp32", "bf16", BEST_INT8)
+# a variant losing more F1 than this against fp32 on the held-out questions is not named as a default
+MAX_F1_LOSS = 0.5
+
+# calibration windows (first half of the SQuAD dev articles) when --data is given; see calibration.py
+CALIBRATION = None
 
 LINEARS = ("query", "key", "value", "attn_out", "inter", "out")
 GROUPS = {"qkv": ("query", "key", "value"), "attn_out": ("attn_out",), "inter": ("inter",), "out": ("out",)}
@@ -196,6 +217,56 @@ def linear_names(layers, keep_fp32):
     return names
 
 
+class Smoothed(nn.Module):
+    """SmoothQuant (Xiao et al. 2023): `x / s` then the Linear with its input columns times `s`, the same product;
+    s_j = max|x_j|^alpha / max|W_:,j|^(1-alpha) moves the activation outliers, which per-tensor activation
+    quantization cannot represent, into the weights, which are quantized per output channel. BERT is post-LN (the
+    LayerNorm output is also the residual), so `1/s` cannot be folded into the LayerNorm: it is an element-wise
+    multiply per Linear, small against the product."""
+
+    def __init__(self, linear, scale):
+        super().__init__()
+        self.register_buffer("inv_scale", 1.0 / scale)
+        self.linear = linear
+        with torch.no_grad():
+            self.linear.weight.mul_(scale[None, :])
+
+    def forward(self, x):
+        return self.linear(x * self.inv_scale)
+
+
+def activation_ranges(model, windows):
+    """Per Linear, the largest |input| per input channel over the calibration windows."""
+    ranges, hooks = {}, []
+    for name, mod in model.named_modules():
+        if isinstance(mod, nn.Linear):
+            def hook(m, inputs, _out, name=name):
+                r = inputs[0].detach().abs().reshape(-1, inputs[0].shape[-1]).amax(0)
+                ranges[name] = torch.maximum(ranges[name], r) if name in ranges else r
+            hooks.append(mod.register_forward_hook(hook))
+    with torch.no_grad():
+        for w in windows:
+            model(*w)
+    for h in hooks:
+        h.remove()
+    return ranges
+
+
+def smooth(model, names, ranges, alpha):
+    """A copy of the model with the named Linears wrapped in Smoothed; returns it and the wrapped Linears' names."""
+    m = copy.deepcopy(model)
+    inner = []
+    for name in names:
+        parent_name, _, attr = name.rpartition(".")
+        parent = m.get_submodule(parent_name) if parent_name else m
+        lin = getattr(parent, attr)
+        w_max = lin.weight.detach().abs().amax(0).clamp(min=1e-5)
+        scale = (ranges[name].clamp(min=1e-5) ** alpha / w_max ** (1 - alpha)).clamp(min=1e-2, max=1e2)
+        setattr(parent, attr, Smoothed(lin, scale))
+        inner.append(name + ".linear")
+    return m, inner
+
+
 def fused(model):
     m = copy.deepcopy(model)
     for layer in m.bert.layers:
@@ -229,6 +300,14 @@ def save_fused(traced, path):
 
 
 def export(model, layers, variant, out_dir):
+    # "<int8 variant>-fused": the same quantization of the model with the fused attention
+    fuse = variant.startswith("int8") and variant.endswith("-fused")
+    name = variant
+    if fuse:
+        variant = variant[:-len("-fused")]
+        model, reference = fused(model), model
+    else:
+        reference = model
     if variant == "bf16":
         m = fused(model).to(torch.bfloat16)
         note = "bf16 weights and activations, fused attention, float32 logits"
@@ -241,6 +320,19 @@ def export(model, layers, variant, out_dir):
     elif variant == "int8-pt":
         m = quantize_dynamic(model, {nn.Linear: default_dynamic_qconfig}, dtype=torch.qint8)
         note = "per-tensor dynamic int8, every Linear"
+    elif variant.startswith("int8-sq"):
+        # int8-sq<alpha x 100>-pc[-groups]: SmoothQuant scales from the calibration windows, then as int8-pc
+        head, _, rest = variant[len("int8-sq"):].partition("-pc")
+        alpha = int(head) / 100
+        keep = [g for g in rest.split("-") if g]
+        if CALIBRATION is None:
+            raise SystemExit(f"{variant} needs calibration windows: --data SQUAD_DEV")
+        names = linear_names(layers, keep)
+        ranges = activation_ranges(model, CALIBRATION)
+        smoothed, inner = smooth(model, names, ranges, alpha)
+        m = quantize_dynamic(smoothed, {n: per_channel_dynamic_qconfig for n in inner}, dtype=torch.qint8)
+        note = (f"SmoothQuant alpha {alpha} + per-channel dynamic int8 of {len(names)} Linears, "
+                f"fp32: {','.join(keep) or 'none'}")
     elif variant.startswith("int8-pc"):
         keep = [g for g in variant[len("int8-pc"):].split("-") if g]
         unknown = [g for g in keep if g not in GROUPS and g != "head" and not (g[0] == "L" and g[1:].isdigit())]
@@ -254,48 +346,98 @@ def export(model, layers, variant, out_dir):
     with torch.no_grad():
         traced = torch.jit.trace(m, example(), check_trace=False)
     # a different shape than the trace's: batch and sequence length must stay dynamic
-    diff = max_diff(model, traced, example(batch=3, seq=77, pad=20, seed=1))
-    path = os.path.join(out_dir, variant + ".pt")
-    if variant in ("bf16", "fp32"):
+    diff = max_diff(reference, traced, example(batch=3, seq=77, pad=20, seed=1))
+    path = os.path.join(out_dir, name + ".pt")
+    if variant in ("bf16", "fp32") or fuse:
         save_fused(traced, path)
     else:
         torch.jit.save(traced, path)
-    print(f"{variant}: {note}; max |logit diff| vs fp32 {diff:.4f}; {os.path.getsize(path) / 1e6:.1f} MB -> {path}",
+    print(f"{name}: {note}{', fused attention' if fuse else ''}; max |logit diff| vs fp32 {diff:.4f}; {os.path.getsize(path) / 1e6:.1f} MB -> {path}",
           flush=True)
+    return m
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True, help="source model directory (model.pt, config.json, tokenizer.json)")
     p.add_argument("--out", default="model/build/minilm-variants")
-    p.add_argument("--variants", default="fp32,bf16")
+    p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
+    p.add_argument("--data", help="SQuAD v1.1 dev json(.gz): calibration windows from the first half of the articles; "
+                   "each variant's F1 against fp32 checked on questions of the second half")
+    p.add_argument("--int8-default", default=DEFAULT_INT8,
+                   help="the int8 variant the config names for the engine (if it passes the F1 check); 'none' for none")
+    p.add_argument("--check-questions", type=int, default=200)
     a = p.parse_args()
+    if a.data:
+        global CALIBRATION
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from calibration import first_half_windows
+        CALIBRATION = first_half_windows(os.path.join(a.model, "tokenizer.json"), a.data)
     # Debian's torch has no fbgemm; the packed weights are stored unpacked and re-packed by the loading libtorch
     torch.backends.quantized.engine = "onednn" if "onednn" in torch.backends.quantized.supported_engines else "qnnpack"
     os.makedirs(a.out, exist_ok=True)
     traced = torch.jit.load(os.path.join(a.model, "model.pt")).eval()
-    model, layers = rebuild(traced)
+    try:
+        model, layers = rebuild(traced)
+    except (KeyError, ValueError, RuntimeError) as e:
+        # another layout (e.g. export_hf_qa.py's MobileBERT): the directory still has to be a model directory
+        # for the image, with model.pt alone
+        print(f"{a.model}/model.pt is not the BERT layout this script rebuilds ({type(e).__name__}: {e}); "
+              f"writing model.pt, tokenizer.json and config.json only: no variants", flush=True)
+        for name in ("model.pt", "tokenizer.json", "config.json"):
+            shutil.copyfile(os.path.join(a.model, name), os.path.join(a.out, name))
+        return
     parity = max_diff(traced, model, example())
     print(f"eager rebuild vs traced model.pt: max |logit diff| {parity:.2e} ({layers} layers)")
     if parity > 1e-4:
         sys.exit("the eager rebuild does not reproduce model.pt; not exporting")
+    # copies, not links: the image build copies this directory, and a link would point outside the build context
     for name in ("model.pt", "tokenizer.json"):
-        link = os.path.join(a.out, name)
-        if not os.path.lexists(link):
-            os.symlink(os.path.abspath(os.path.join(a.model, name)), link)
+        target = os.path.join(a.out, name)
+        if os.path.islink(target):
+            os.remove(target)
+        if not os.path.exists(target):
+            shutil.copyfile(os.path.join(a.model, name), target)
     variants = [v for v in a.variants.split(",") if v]
+    check = None
+    if a.data:
+        from calibration import second_half_questions, span_f1
+        tok, held_out = second_half_questions(os.path.join(a.model, "tokenizer.json"), a.data, a.check_questions)
+        base_f1 = span_f1(model, tok, held_out)
+        print(f"F1 check: fp32 {base_f1:.2f} on {len(held_out)} questions of the second half of the articles "
+              f"(one window each, WordPiece-level F1); limit {MAX_F1_LOSS} F1 below fp32", flush=True)
+        check = lambda m: span_f1(m, tok, held_out) - base_f1  # noqa: E731
+    checks = {}
     for variant in variants:
-        export(model, layers, variant, a.out)
-    # config.json of the source, plus the bf16 export for the engine to pick on CPUs with native bf16 (Bf16Variant)
+        m = export(model, layers, variant, a.out)
+        if check is not None and variant != "fp32":
+            delta = check(m)
+            checks[variant] = {"delta_f1": round(delta, 2), "questions": len(held_out),
+                               "within_limit": delta >= -MAX_F1_LOSS, "default": False}
+            print(f"  {variant}: F1 {delta:+.2f} against fp32 -> "
+                  f"{'within the limit' if delta >= -MAX_F1_LOSS else 'OVER THE LIMIT: not a default'}", flush=True)
+    # config.json of the source, naming the variants the engine may choose (ModelVariants): only those whose F1 was
+    # checked and within the limit; the others stay in the directory for QA_MODEL_FILE
     with open(os.path.join(a.model, "config.json")) as f:
         config = json.load(f)
     config_path = os.path.join(a.out, "config.json")
     if os.path.lexists(config_path):
         os.remove(config_path)  # an older run's symlink to the source's config.json
-    if "bf16" in variants or os.path.isfile(os.path.join(a.out, "bf16.pt")):
-        config["bf16_model_file"] = "bf16.pt"
-    if "fp32" in variants or os.path.isfile(os.path.join(a.out, "fp32.pt")):
+    if os.path.isfile(os.path.join(a.out, "fp32.pt")):
         config["model_file"] = "fp32.pt"
+    if not os.path.isfile(os.path.join(a.out, config.get("quantized_model_file") or "-")):
+        config.pop("quantized_model_file", None)  # the source's own int8 file is not copied
+    for key, variant in (("bf16_model_file", "bf16"), ("int8_model_file", a.int8_default)):
+        if variant in (None, "none"):
+            continue
+        if checks.get(variant, {}).get("within_limit"):
+            config[key] = variant + ".pt"
+            checks[variant]["default"] = True
+        elif variant in variants:
+            print(f"{variant}: {'not checked (no --data)' if check is None else 'over the F1 limit'}; "
+                  f"not named in config.json", flush=True)
+    if checks:
+        config["variant_checks"] = checks
     with open(config_path, "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")

@@ -275,7 +275,9 @@ def main() -> int:
         print(f"wrote {model_path} ({os.path.getsize(model_path) / 1e6:.1f} MB), torch {torch.__version__}")
         quantized_file = None
         if args.int8:
-            q = torch.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            # every Linear but the span head, whose weight's dtype forward() reads (a quantized Linear has none)
+            names = {n for n, m in model.named_modules() if isinstance(m, nn.Linear) and n != "qa"}
+            q = torch.quantization.quantize_dynamic(model, names, dtype=torch.qint8)
             qs = torch.jit.script(q)
             quantized_file = "model-int8.pt"
             qs.save(os.path.join(args.out, quantized_file))
@@ -322,7 +324,7 @@ def main() -> int:
         "parameters": params,
     }
     if bf16_file:
-        config["bf16_model_file"] = bf16_file  # the engine picks it on CPUs with native bf16 (Bf16Variant)
+        config["bf16_model_file"] = bf16_file  # the engine picks it on CPUs with native bf16 (ModelVariants)
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")

@@ -1,6 +1,8 @@
 package dev.batchqa.bench;
 
+import dev.batchqa.engine.CpuIsa;
 import dev.batchqa.engine.EngineOptions;
+import dev.batchqa.engine.EngineStats;
 import dev.batchqa.engine.QaEngine;
 import dev.batchqa.engine.QaQuery;
 import dev.batchqa.engine.QaResult;
@@ -32,6 +34,10 @@ import picocli.CommandLine.Option;
  * directory, {@code --also-tokens-per-pass 512,8192} engines with other pass caps, {@code --also-pad-to-multiple-of 1}
  * engines with other pass length rounding, interleaved with the two others. Windows use the engine's (HuggingFace)
  * stride: {@code doc_stride} context tokens shared by consecutive windows. The last line printed is one JSON object.
+ *
+ * <p>Each mode's line also gives the seed's CPU time per question over the mode's: on a machine shared with other
+ * work the questions/s ratio mostly measures the scheduler (a pool of workers waits for its slowest, preempted one),
+ * while CPU per question stays close to what the mode costs; on a quiet machine, as on Lambda, both are worth reading.
  */
 @Command(name = "bench-throughput", mixinStandardHelpOptions = true,
         description = "Questions/s and SQuAD EM/F1 of the seed's way and of the engine's default configuration, "
@@ -46,6 +52,17 @@ public final class ThroughputBench implements Callable<Integer> {
 
     @Option(names = "--limit", description = "first N questions (default: all)")
     Integer limit;
+
+    @Option(names = "--articles", defaultValue = "all", description = "all, first or second half of the articles "
+            + "(ArticleSplit), before --limit: choose a variant on the first half, report it on the second")
+    String articles;
+
+    @Option(names = "--isa", defaultValue = "native", description = "the ISA profile's name, printed; "
+            + "scripts/bench-throughput sets its variables before the JVM starts (they are read when libtorch loads)")
+    String isa;
+
+    @Option(names = "--no-peak", description = "skip the GEMM peak measurement (about 3 s)")
+    boolean noPeak;
 
     @Option(names = "--batch", defaultValue = "32", description = "questions per answerAll call (default: ${DEFAULT-VALUE})")
     int batch;
@@ -90,17 +107,35 @@ public final class ThroughputBench implements Callable<Integer> {
         }
     }
 
+    /**
+     * The first line: the ISA profile with the caps it set and what the CPU reports, so that a pasted result says on
+     * what it ran.
+     */
+    private void printProfile() {
+        CpuIsa cpu = CpuIsa.current();
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        System.out.printf(Locale.ROOT, "isa profile %s: caps %s; the libraries will use %s; CPU %s, flags %s; "
+                + "load average %.2f%n", isa, cpu.caps().isEmpty() ? "none" : cpu.caps(), cpu.level(), cpu.modelName(),
+                cpu.vectorFlags(), os.getSystemLoadAverage());
+    }
+
     public static void main(String[] argv) {
         System.exit(new CommandLine(new ThroughputBench()).execute(argv));
     }
 
     @Override
     public Integer call() throws Exception {
+        printProfile();
         SquadDataset squad = SquadDataset.read(data);
-        if (limit != null) {
-            squad = squad.limit(limit);
+        List<SquadDataset.Question> qs = switch (articles) {
+            case "all" -> squad.questions();
+            case "first" -> ArticleSplit.of(squad).first();
+            case "second" -> ArticleSplit.of(squad).second();
+            default -> throw new CommandLine.ParameterException(new CommandLine(this), "--articles: all, first or second");
+        };
+        if (limit != null && limit < qs.size()) {
+            qs = qs.subList(0, limit);
         }
-        List<SquadDataset.Question> qs = squad.questions();
         EngineOptions base = EngineOptions.of(model.toString())
                 .withNullThreshold(Double.POSITIVE_INFINITY); // SQuAD v1.1: every question has an answer
         if (threads != null) {
@@ -131,16 +166,20 @@ public final class ThroughputBench implements Callable<Integer> {
                 modes.add(new Mode("engine:tokens=" + tokens, QaEngine.load(engineConfig.withMaxTokensPerPass(tokens)),
                         qs.size()));
             }
-            System.out.printf(Locale.ROOT, "%d questions (%s), batch %d, %d cores available, malloc env: "
-                            + "MALLOC_MMAP_THRESHOLD_=%s MALLOC_TRIM_THRESHOLD_=%s%n", qs.size(), data.getFileName(),
-                    batch, Runtime.getRuntime().availableProcessors(), System.getenv("MALLOC_MMAP_THRESHOLD_"),
-                    System.getenv("MALLOC_TRIM_THRESHOLD_"));
+            System.out.printf(Locale.ROOT, "%d questions (%s, %s articles), batch %d, %d cores available, malloc "
+                            + "env: MALLOC_MMAP_THRESHOLD_=%s MALLOC_TRIM_THRESHOLD_=%s OMP_WAIT_POLICY=%s%n", qs.size(),
+                    data.getFileName(), articles, batch, Runtime.getRuntime().availableProcessors(), System.getenv("MALLOC_MMAP_THRESHOLD_"),
+                    System.getenv("MALLOC_TRIM_THRESHOLD_"), System.getenv("OMP_WAIT_POLICY"));
             for (Mode m : modes) {
                 m.engine.warmUp(Duration.ofSeconds(60));
                 System.out.printf(Locale.ROOT, "%-8s %s%n", m.name, m.engine.options());
             }
+            ModelFlops flops = ModelFlops.of(model.resolve("model.pt"));
+            GemmPeak peak = noPeak ? null : GemmPeak.measure();
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             double load0 = os.getSystemLoadAverage();
+            EngineStats[] before = new EngineStats[modes.size()];
+            for (int k = 0; k < modes.size(); k++) before[k] = modes.get(k).engine.stats();
             int chunkNo = 0;
             for (int from = 0; from < qs.size(); from += batch, chunkNo++) {
                 List<QaQuery> chunk = new ArrayList<>();
@@ -161,8 +200,14 @@ public final class ThroughputBench implements Callable<Integer> {
             }
             double load1 = os.getSystemLoadAverage();
             System.out.printf(Locale.ROOT, "system load average %.1f at start, %.1f at end%n", load0, load1);
+            if (peak != null) {
+                System.out.printf(Locale.ROOT, "GEMM peak, one core, [%d x %d x %d] (GFLOP per CPU-second): fp32 %.1f  "
+                        + "int8 (dynamic Linear) %.1f  bf16 %.1f  (load %.1f)%n", 2048, 1024, 1024, peak.fp32(),
+                        peak.int8(), peak.bf16(), load0);
+            }
             double[] qps = new double[modes.size()];
             double[] f1 = new double[modes.size()];
+            double[] gflops = new double[modes.size()];
             for (int k = 0; k < modes.size(); k++) {
                 Mode m = modes.get(k);
                 double em = 0;
@@ -174,15 +219,30 @@ public final class ThroughputBench implements Callable<Integer> {
                 qps[k] = qs.size() / (m.nanos / 1e9);
                 f1[k] = 100 * f / qs.size();
                 var s = m.engine.stats();
-                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  %.1f CPU ms/question  (%d "
-                                + "passes, %d windows, %.1f%% padding, %s, %d workers x %d threads)%n", m.name, qps[k],
-                        100 * em / qs.size(), f1[k], m.cpuNanos / 1e6 / qs.size(), s.forwardPasses(), s.windows(),
+                System.out.printf(Locale.ROOT, "%-26s %7.2f questions/s  EM %.2f  F1 %.2f  %.1f CPU ms/question  "
+                                + "(%.2fx the seed's CPU; %d passes, %d windows, %.1f%% padding, %s, %d workers x %d "
+                                + "threads)%n", m.name, qps[k], 100 * em / qs.size(), f1[k], m.cpuNanos / 1e6 / qs.size(),
+                        (double) modes.get(0).cpuNanos / m.cpuNanos, s.forwardPasses(), s.windows(),
                         100.0 * (s.paddedTokens() - s.tokens()) / Math.max(1, s.paddedTokens()),
                         m.engine.options().modelFile(), m.engine.options().workers(), m.engine.options().threads());
+                gflops[k] = flops.of(s.minus(before[k])) / (m.cpuNanos / 1e9) / 1e9;
             }
-            System.out.printf(Locale.ROOT, "{\"seed_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, \"seed_f1\":%.2f, "
-                    + "\"engine_f1\":%.2f, \"questions\":%d}%n", qps[0], qps[1], qps[1] / qps[0], f1[0], f1[1],
-                    qs.size());
+            // the model's FLOP (Linears counted from model.pt's weights, attention estimated) per CPU-second of each
+            // mode, against the one-core peak of the mode's numeric type: how far each is from the hardware's limit
+            StringBuilder line = new StringBuilder("achieved GFLOP per CPU-second (fraction of that type's peak):");
+            for (int k = 0; k < modes.size(); k++) {
+                String variant = modes.get(k).engine.identity().variant();
+                line.append(String.format(Locale.ROOT, "  %s %s %.1f", modes.get(k).name, variant, gflops[k]));
+                if (peak != null) line.append(String.format(Locale.ROOT, " (%.0f%%)", 100 * gflops[k] / peak.of(variant)));
+            }
+            System.out.println(line);
+            System.out.printf(Locale.ROOT, "{\"isa\":\"%s\", \"seed_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, "
+                    + "\"seed_f1\":%.2f, \"engine_f1\":%.2f, \"engine_variant\":\"%s\", \"questions\":%d, "
+                    + "\"fp32_peak\":%.1f, \"int8_peak\":%.1f, \"seed_gflops\":%.1f, \"engine_gflops\":%.1f, "
+                    + "\"cpu_ratio\":%.2f, \"load\":%.1f}%n", isa, qps[0], qps[1], qps[1] / qps[0], f1[0], f1[1],
+                    modes.get(1).engine.identity().variant(), qs.size(), peak == null ? Double.NaN : peak.fp32(),
+                    peak == null ? Double.NaN : peak.int8(), gflops[0], gflops[1],
+                    (double) modes.get(0).cpuNanos / modes.get(1).cpuNanos, load1);
             return 0;
         } finally {
             for (Mode m : modes) {

@@ -87,7 +87,7 @@ class DockerfileInvariantsTest {
 
   @Test
   void modelIsBakedInFromTheExporterOutput() {
-    assertTrue(instructions.contains("ARG MODEL_DIR=model/build/mobilebert-squad2"));
+    assertTrue(instructions.contains("ARG MODEL_DIR=model/build/qa-variants"));
     assertTrue(instructions.contains("COPY ${MODEL_DIR}/ /opt/model/"));
     String ignore = readDockerignore();
     // an allow-list (DockerBuildRehearsalTest computes the context it makes)

@@ -20,7 +20,7 @@ import java.util.Locale;
  * @param name    {@code config.json}'s {@code name}, else its {@code source} (the exporter's Hugging Face id), else
  *                the model directory's name
  * @param variant {@code bf16} when the file is the config's {@code bf16_model_file}, {@code int8} when it is its
- *                {@code quantized_model_file} (or its name says int8), else {@code fp32}
+ *                {@code int8_model_file} or {@code quantized_model_file} (or its name says int8), else {@code fp32}
  */
 public record ModelIdentity(String name, String variant) {
 
@@ -31,7 +31,8 @@ public record ModelIdentity(String name, String variant) {
         if (name == null) name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
         String lower = modelFile.toLowerCase(Locale.ROOT);
         String variant = modelFile.equals(string(config, "bf16_model_file")) || lower.contains("bf16") ? "bf16"
-                : modelFile.equals(string(config, "quantized_model_file")) || lower.contains("int8") ? "int8"
+                : modelFile.equals(string(config, "int8_model_file"))
+                        || modelFile.equals(string(config, "quantized_model_file")) || lower.contains("int8") ? "int8"
                 : "fp32";
         return new ModelIdentity(name, variant);
     }

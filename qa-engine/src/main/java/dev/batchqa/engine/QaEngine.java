@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -131,21 +131,41 @@ public final class QaEngine implements Answerer, AutoCloseable {
             throw new IOException("Model directory not found: " + dir
                     + " (expected config.json, model.pt and tokenizer.json)");
         }
-        Optional<String> bf16 = Bf16Variant.choose(config, dir, Bf16Variant.cpuFlags());
-        if (bf16.isPresent()) {
+        CpuIsa isa = CpuIsa.current();
+        ModelVariants.Choice choice = ModelVariants.choose(config, dir, isa);
+        if (choice.file() != null) {
             QaEngine engine = null;
             try {
-                engine = loadDirectory(config.withModelFile(bf16.get()), dir);
-                // a graph that loads can still fail in its first pass (an op without a bf16 kernel)
-                engine.answer(new QaQuery("Which check?", "The bf16 check runs at load.", 1));
+                engine = loadDirectory(config.withModelFile(choice.file()), dir);
+                // a graph that loads can still fail in its first pass (an op without a bf16 or int8 kernel)
+                engine.answer(new QaQuery("Which check?", "The variant check runs at load.", 1));
+                logChoice(engine, choice.reason(), isa);
                 return engine;
             } catch (IOException | RuntimeException e) {
                 if (engine != null) engine.close();
-                LOG.atWarn().addKeyValue("bf16ModelFile", bf16.get()).addKeyValue("error", e.toString())
-                        .log("bf16 model not usable, loading the fp32 model");
+                LOG.atWarn().addKeyValue("modelFile", choice.file()).addKeyValue("error", e.toString())
+                        .log("model variant not usable, loading the fp32 model");
+                choice = new ModelVariants.Choice(null, "fp32", choice.variant() + " file failed its check");
             }
         }
-        return loadDirectory(config, dir);
+        QaEngine engine = loadDirectory(config, dir);
+        logChoice(engine, choice.reason(), isa);
+        return engine;
+    }
+
+    /**
+     * The init log line that says which variant answers and why, with what the CPU reports: Lambda names no CPU model,
+     * so this line is how a deployment learns what its functions see.
+     */
+    private static void logChoice(QaEngine engine, String reason, CpuIsa isa) {
+        LOG.atInfo().addKeyValue("variant", engine.identity().variant())
+                .addKeyValue("modelFile", engine.options().modelFile())
+                .addKeyValue("reason", reason)
+                .addKeyValue("isaLevel", isa.level())
+                .addKeyValue("isaCaps", isa.caps())
+                .addKeyValue("cpuModel", isa.modelName())
+                .addKeyValue("cpuFlags", String.join(" ", new TreeSet<>(isa.flags())))
+                .log("model variant chosen");
     }
 
     private static QaEngine loadDirectory(EngineOptions config, Path dir) throws IOException {
