@@ -3,7 +3,17 @@ package dev.batchqa.ingest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.ingest.jobs.JobProgress;
+import dev.batchqa.ingest.jobs.JobWorker;
+import dev.batchqa.ingest.jobs.JobsWiring;
 import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.aws.RequestQueue;
+import dev.batchqa.shared.config.Settings;
+import dev.batchqa.shared.message.QaValidator;
+import dev.batchqa.shared.model.QuestionSet;
+import java.time.Clock;
+import java.util.Set;
+import java.util.function.Consumer;
 import dev.batchqa.shared.events.CompletionEvent;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.model.QaRecord;
@@ -54,14 +64,62 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
     }
 
     private final Bus bus;
+    private final JobLinesHook jobs;
 
-    /** Used by the Lambda runtime: the bus named by {@value #EVENT_BUS_ENV}. */
+    /**
+     * The completion path's hook for bulk jobs: each finished record's image is offered to it, and a job line is
+     * counted there ({@link JobProgress}, once per line however often the stream delivers it); the job whose last
+     * line this was is advanced (finalized). A failure retries the record, as a failed publish does.
+     */
+    public interface JobLinesHook {
+        void ended(QaRecord record);
+
+        JobLinesHook NONE = record -> {};
+
+        static JobLinesHook of(JobProgress progress, Consumer<String> advance) {
+            return r -> progress.lineEnded(r.id(), r.status(), r.error() == null ? null : r.error().code())
+                    .ifPresent(advance);
+        }
+    }
+
+    /** Used by the Lambda runtime: the bus named by {@value #EVENT_BUS_ENV}, and the jobs if the stack has them. */
     public CompletionEventsHandler() {
-        this(eventBridge(System.getenv(EVENT_BUS_ENV)));
+        this(eventBridge(System.getenv(EVENT_BUS_ENV)), jobsFromEnvironment());
     }
 
     public CompletionEventsHandler(Bus bus) {
+        this(bus, JobLinesHook.NONE);
+    }
+
+    public CompletionEventsHandler(Bus bus, JobLinesHook jobs) {
         this.bus = bus;
+        this.jobs = jobs;
+    }
+
+    /**
+     * The job-line hook of the deployed function: counts lines and finalizes jobs (reads the question table, writes
+     * the results object, publishes job events); it never queues, so it gets no queue.
+     */
+    private static JobLinesHook jobsFromEnvironment() {
+        var dynamo = AwsClients.dynamoDb();
+        var parts = JobsWiring.fromEnvironment(System.getenv(), dynamo);
+        if (parts.isEmpty()) return JobLinesHook.NONE;
+        Settings settings = Settings.fromEnvironment();
+        RequestQueue noQueue = new RequestQueue() {
+            @Override
+            public void send(QuestionSet message) {
+                throw new UnsupportedOperationException("the completion-events function queues nothing");
+            }
+
+            @Override
+            public Set<String> sendAll(List<QuestionSet> messages) {
+                throw new UnsupportedOperationException("the completion-events function queues nothing");
+            }
+        };
+        JobWorker worker = parts.get().worker(new DynamoDbRequestStore(dynamo, settings), noQueue,
+                QaValidator.fromSettings(settings), JobEventBus.eventBridge(System.getenv(EVENT_BUS_ENV)),
+                Clock.systemUTC());
+        return JobLinesHook.of(new JobProgress(parts.get().jobs()), worker::advance);
     }
 
     /** PutEvents to {@code busName}; an entry with an error code, or a failed call, counts as not accepted. */
@@ -99,12 +157,14 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
     /** The sequence numbers of the records whose event was not published. */
     List<String> process(JsonNode streamEvent) {
         Map<String, CompletionEvent> events = new LinkedHashMap<>(); // by sequence number, in stream order
+        List<String> jobFailures = new ArrayList<>();
         int ignored = 0;
         for (JsonNode record : streamEvent.path("Records")) {
             JsonNode dynamodb = record.path("dynamodb");
             String sequence = dynamodb.path("SequenceNumber").asText();
+            QaRecord qa;
             try {
-                QaRecord qa = DynamoDbRequestStore.toRecord(item(dynamodb.path("NewImage")));
+                qa = DynamoDbRequestStore.toRecord(item(dynamodb.path("NewImage")));
                 var event = CompletionEvent.of(qa);
                 if (event.isPresent()) events.put(sequence, event.get());
                 else ignored++;
@@ -113,9 +173,16 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
                 log.atWarn().addKeyValue("sequenceNumber", sequence).addKeyValue("error", e.getClass().getSimpleName())
                         .log("stream record is not a question record; no event");
                 ignored++;
+                continue;
+            }
+            try {
+                jobs.ended(qa);
+            } catch (RuntimeException e) {
+                log.atWarn().addKeyValue("sequenceNumber", sequence).setCause(e).log("job line not counted; retried");
+                jobFailures.add(sequence);
             }
         }
-        List<String> failed = new ArrayList<>();
+        List<String> failed = new ArrayList<>(jobFailures);
         List<Map.Entry<String, CompletionEvent>> all = new ArrayList<>(events.entrySet());
         for (int i = 0; i < all.size(); i += MAX_ENTRIES_PER_PUT) {
             List<Map.Entry<String, CompletionEvent>> chunk = all.subList(i, Math.min(all.size(), i + MAX_ENTRIES_PER_PUT));
@@ -127,7 +194,9 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
                 accepted = List.of();
             }
             for (int j = 0; j < chunk.size(); j++) {
-                if (j >= accepted.size() || !accepted.get(j)) failed.add(chunk.get(j).getKey());
+                if ((j >= accepted.size() || !accepted.get(j)) && !failed.contains(chunk.get(j).getKey())) {
+                    failed.add(chunk.get(j).getKey());
+                }
             }
         }
         log.atInfo().addKeyValue("records", streamEvent.path("Records").size()).addKeyValue("published",

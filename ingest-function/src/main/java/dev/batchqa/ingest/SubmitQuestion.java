@@ -271,7 +271,7 @@ final class SubmitQuestion {
     }
 
     /** Idempotency keys are per caller: another principal's key never reveals this caller's request. */
-    private static String caller(APIGatewayV2HTTPEvent event) {
+    static String caller(APIGatewayV2HTTPEvent event) {
         var rc = event.getRequestContext();
         var authorizer = rc == null ? null : rc.getAuthorizer();
         if (authorizer != null && authorizer.getIam() != null && authorizer.getIam().getUserArn() != null) {
