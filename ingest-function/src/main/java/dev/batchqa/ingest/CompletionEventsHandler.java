@@ -3,16 +3,10 @@ package dev.batchqa.ingest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.ingest.jobs.JobKicks;
 import dev.batchqa.ingest.jobs.JobProgress;
-import dev.batchqa.ingest.jobs.JobWorker;
 import dev.batchqa.ingest.jobs.JobsWiring;
 import dev.batchqa.shared.aws.AwsClients;
-import dev.batchqa.shared.aws.RequestQueue;
-import dev.batchqa.shared.config.Settings;
-import dev.batchqa.shared.message.QaValidator;
-import dev.batchqa.shared.model.QuestionSet;
-import java.time.Clock;
-import java.util.Set;
 import java.util.function.Consumer;
 import dev.batchqa.shared.events.CompletionEvent;
 import dev.batchqa.shared.message.Json;
@@ -97,29 +91,14 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
     }
 
     /**
-     * The job-line hook of the deployed function: counts lines and finalizes jobs (reads the question table, writes
-     * the results object, publishes job events); it never queues, so it gets no queue.
+     * The job-line hook of the deployed function: counts lines, and kicks JobWorkerFunction (through the bucket, see
+     * {@link JobKicks}) for a job whose last line this may have been, which writes its results and ends it. So this
+     * function only updates the job table's line sets and puts kicks: it reads no question and writes no result.
      */
     private static JobLinesHook jobsFromEnvironment() {
-        var dynamo = AwsClients.dynamoDb();
-        var parts = JobsWiring.fromEnvironment(System.getenv(), dynamo);
+        var parts = JobsWiring.fromEnvironment(System.getenv(), AwsClients.dynamoDb());
         if (parts.isEmpty()) return JobLinesHook.NONE;
-        Settings settings = Settings.fromEnvironment();
-        RequestQueue noQueue = new RequestQueue() {
-            @Override
-            public void send(QuestionSet message) {
-                throw new UnsupportedOperationException("the completion-events function queues nothing");
-            }
-
-            @Override
-            public Set<String> sendAll(List<QuestionSet> messages) {
-                throw new UnsupportedOperationException("the completion-events function queues nothing");
-            }
-        };
-        JobWorker worker = parts.get().worker(new DynamoDbRequestStore(dynamo, settings), noQueue,
-                QaValidator.fromSettings(settings), JobEventBus.eventBridge(System.getenv(EVENT_BUS_ENV)),
-                Clock.systemUTC());
-        return JobLinesHook.of(new JobProgress(parts.get().jobs()), worker::advance);
+        return JobLinesHook.of(new JobProgress(parts.get().jobs()), JobKicks.via(parts.get().files()));
     }
 
     /** PutEvents to {@code busName}; an entry with an error code, or a failed call, counts as not accepted. */

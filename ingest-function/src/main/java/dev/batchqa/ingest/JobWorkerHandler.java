@@ -16,7 +16,6 @@ import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -24,9 +23,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Lambda entry point of JobWorkerFunction: an S3 ObjectCreated event of a kick ({@link JobKicks}) advances that
- * job (starts it, cancels it); the schedule's event (no {@code Records}) sweeps every open job (expiry, and
- * whatever a crash left half done). A failure is thrown, so that Lambda retries the asynchronous event.
+ * Lambda entry point of JobWorkerFunction: S3's "Object Created" event (through EventBridge) of a kick
+ * ({@link JobKicks}) advances that job (starts it, cancels it, finalizes it); the schedule's event sweeps every open
+ * job (expiry, and whatever a crash left half done). A failure is thrown, so that Lambda retries the asynchronous
+ * event.
  *
  * <pre>{@code
  * new JobWorkerHandler(worker).handleRequest(s3EventJson, out, context);
@@ -53,14 +53,11 @@ public final class JobWorkerHandler implements RequestStreamHandler {
         if (context != null) MDC.put("awsRequestId", context.getAwsRequestId());
         try {
             JsonNode event = Json.MAPPER.readTree(input);
-            JsonNode records = event.path("Records");
-            if (records.isArray() && !records.isEmpty()) {
-                for (JsonNode record : records) {
-                    String key = URLDecoder.decode(record.path("s3").path("object").path("key").asText(""),
-                            StandardCharsets.UTF_8);
-                    JobKicks.jobOf(key).ifPresentOrElse(worker::advance,
-                            () -> log.atWarn().log("S3 event for an object that is not a kick; ignored"));
-                }
+            if ("Object Created".equals(event.path("detail-type").asText())) {
+                // S3's EventBridge notification: the key is not URL-encoded there
+                String key = event.path("detail").path("object").path("key").asText("");
+                JobKicks.jobOf(key).ifPresentOrElse(worker::advance,
+                        () -> log.atWarn().log("S3 event for an object that is not a kick; ignored"));
             } else {
                 int open = worker.sweep(SWEEP_LIMIT);
                 log.atInfo().addKeyValue("openJobs", open).log("job sweep");

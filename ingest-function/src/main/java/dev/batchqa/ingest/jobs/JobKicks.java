@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * How the deployed ingest function asks for a job to be advanced (after a submit, cancel or retry) without waiting
- * for it: an empty object {@code kicks/<jobId>/<random>} in the jobs bucket, whose ObjectCreated event invokes
+ * for it: an empty object {@code kicks/<jobId>/<random>} in the jobs bucket, whose "Object Created" event (S3 to EventBridge) invokes
  * JobWorkerFunction. The bucket's lifecycle rule deletes kicks after a day. Locally the runner advances jobs on
  * its own threads instead.
  *

@@ -45,7 +45,9 @@ public final class S3JobFiles implements JobFiles {
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
-            if (e.statusCode() == 404) return Optional.empty(); // HEAD has no body to name the error in
+            // HEAD has no body to name the error in; without s3:ListBucket S3 answers a missing key with 403 (the
+            // functions may read every key of the prefixes they ask about, so 403 can only mean missing)
+            if (e.statusCode() == 404 || e.statusCode() == 403) return Optional.empty();
             throw e;
         }
     }
