@@ -1,5 +1,6 @@
 package dev.batchqa.bench;
 
+import dev.batchqa.shared.eval.SquadMetrics;
 import dev.batchqa.engine.EngineOptions;
 import dev.batchqa.engine.QaEngine;
 import dev.batchqa.engine.QaQuery;

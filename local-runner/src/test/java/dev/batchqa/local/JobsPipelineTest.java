@@ -25,7 +25,13 @@ import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.RequestStore;
+import dev.batchqa.bulk.BulkJobs;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -135,6 +141,43 @@ class JobsPipelineTest {
         JsonNode event = jobEvent(id);
         assertEquals("JobCompleted", event.get("detail-type").asText());
         assertEquals(n, event.get("detail").get("counts").get("done").asInt());
+    }
+
+    @Test
+    @Order(2)
+    void theCliSubmitsASquadFileAsAJobFollowsItAndScoresItsResults(@TempDir Path dir) throws Exception {
+        Path squad = dir.resolve("squad.json");
+        Files.writeString(squad, "{\"version\": \"v2.0\", \"data\": [{\"title\": \"Quokka\", \"paragraphs\": [{\"context\": "
+                + Json.MAPPER.writeValueAsString(CONTEXT) + ", \"qas\": ["
+                + "{\"id\": \"sq-1\", \"question\": \"Where does the quokka live?\", \"is_impossible\": false, "
+                + "\"answers\": [{\"text\": \"Rottnest Island\", \"answer_start\": 37}]},"
+                + "{\"id\": \"sq-2\", \"question\": \"What does it eat?\", \"is_impossible\": false, "
+                + "\"answers\": [{\"text\": \"leaves\", \"answer_start\": 58}]},"
+                + "{\"id\": \"sq-3\", \"question\": \"Who owns the island?\", \"is_impossible\": true, \"answers\": []}"
+                + "]}]}]}");
+        Path results = dir.resolve("results.jsonl");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = BulkJobs.run(new String[] {"--job", squad.toString(), "--api", api.toString(), "--out",
+                results.toString(), "--progress-interval", "1", "--limit", "2"}, Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String log = err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, log);
+        String id = out.toString(StandardCharsets.UTF_8).trim();
+        assertTrue(JobLines.isJobId(id), "the job id on stdout first: " + id);
+        assertTrue(log.contains("lines/s") && log.contains("ETA") && log.contains("/2"), log);
+        assertTrue(log.contains("lost = 0"), log);
+        List<String> lines = Files.readAllLines(results);
+        assertEquals(2, lines.size(), "--limit counts questions, not paragraphs");
+        assertEquals("sq-1", Json.MAPPER.readTree(lines.get(0)).get("custom_id").asText());
+
+        ByteArrayOutputStream scoreErr = new ByteArrayOutputStream();
+        int scored = BulkJobs.run(new String[] {"--score", results.toString(), "--squad", squad.toString()}, Map.of(),
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(scoreErr, true, StandardCharsets.UTF_8));
+        String score = scoreErr.toString(StandardCharsets.UTF_8);
+        assertTrue(score.matches("(?s)EM [0-9.]+  F1 [0-9.]+  over 2 questions \\(1 of the SQuAD file have no result line\\).*"),
+                score);
+        assertEquals(1, scored, "a question without a result line makes the score incomplete");
     }
 
     @Test
