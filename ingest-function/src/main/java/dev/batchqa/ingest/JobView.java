@@ -17,14 +17,17 @@ record JobView(String id, String status, CountsView counts, String createdAt, St
         String results) {
 
     record CountsView(int total, int done, int failed, int cancelled, int expired, int pending) {
-        static CountsView of(Job.Counts c) {
-            return new CountsView(c.total(), c.done(), c.failed(), c.cancelled(), c.expired(), c.pending());
+        /** A job that failed validation has nothing pending: none of its lines will be answered. */
+        static CountsView of(Job job) {
+            Job.Counts c = job.counts();
+            return new CountsView(c.total(), c.done(), c.failed(), c.cancelled(), c.expired(),
+                    job.status() == dev.batchqa.ingest.jobs.JobStatus.FAILED ? 0 : c.pending());
         }
     }
 
     static JobView of(Job job) {
         boolean hasResults = job.status().isEnded() && job.status() != dev.batchqa.ingest.jobs.JobStatus.FAILED;
-        return new JobView(job.id(), job.status().wire(), CountsView.of(job.counts()), job.createdAt().toString(),
+        return new JobView(job.id(), job.status().wire(), CountsView.of(job), job.createdAt().toString(),
                 job.expiresAt().toString(), job.completedAt() == null ? null : job.completedAt().toString(),
                 job.completionWindow().toSeconds(), job.metadata(), job.parentId(), job.errors(), job.errorCount(),
                 hasResults ? "/jobs/" + job.id() + "/results" : null);

@@ -27,8 +27,11 @@ public record Job(String id, String owner, JobStatus status, JobStatus endAs, Co
     /** A new job, validating its input. */
     public static Job validating(String id, String owner, Map<String, String> metadata, Instant now, Duration window,
             String parentId, String inputKey) {
-        return new Job(id, owner, JobStatus.VALIDATING, null, Counts.EMPTY, metadata, now, now.plus(window), null,
-                window, parentId, inputKey, List.of(), 0);
+        // as stored: creation in milliseconds, the deadline in seconds (so the 202 and a later GET agree)
+        Instant created = now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        return new Job(id, owner, JobStatus.VALIDATING, null, Counts.EMPTY, metadata, created,
+                created.plus(window).truncatedTo(java.time.temporal.ChronoUnit.SECONDS), null, window, parentId,
+                inputKey, List.of(), 0);
     }
 
     /** What its lines' counts say: every line has ended. */
