@@ -298,20 +298,33 @@ class JobsPipelineTest {
         awaitJob(id, j -> j.get("status").asText().equals("in_progress"));
         answer(id, 2);
         awaitJob(id, j -> j.get("counts").get("done").asInt() == 1);
-        // the worker as it will be once the window (1 h) has passed
-        Settings settings = Settings.from(Map.of());
-        JobWorker later = new JobWorker(pipeline.jobStore(), pipeline.jobFiles(), pipeline.store(),
-                new JobProgress(pipeline.jobStore()),
-                new SqsRequestQueue(pipeline.sqs(), pipeline.queueUrl(), new MessageCodec(QaValidator.fromSettings(settings))),
-                QaValidator.fromSettings(settings), pipeline.events()::publish,
-                Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
-        later.sweep(1_000);
+        laterWorker().sweep(1_000);
         JsonNode job = awaitJob(id, j -> j.get("status").asText().equals("expired"));
         assertEquals(1, job.get("counts").get("done").asInt(), job.toString());
         assertEquals(2, job.get("counts").get("expired").asInt(), job.toString());
         assertEquals(List.of("EXPIRED", "DONE", "EXPIRED"),
                 results(id).stream().map(r -> r.get("status").asText()).toList());
         assertEquals("JobExpired", jobEvent(id).get("detail-type").asText());
+    }
+
+    @Test
+    @Order(6)
+    void aJobWhoseLastCountsWereLostEndsCompletedAtItsWindowNotExpired() throws Exception {
+        String id = submitJob(2, "l");
+        awaitJob(id, j -> j.get("status").asText().equals("in_progress"));
+        // answered by a writer that died before counting: the question table has the answers, the job no counts
+        RequestStore uncounted = new dev.batchqa.shared.store.DynamoDbRequestStore(pipeline.dynamo(),
+                Settings.from(Map.of("QA_TABLE_NAME", pipeline.config().tableName())));
+        for (int line = 1; line <= 2; line++) {
+            assertTrue(uncounted.complete(new RequestStore.Completion(JobLines.questionId(id, line), "Where?", 1, id),
+                    List.of(), 0.9, null));
+        }
+        Thread.sleep(500);
+        assertEquals(0, Json.MAPPER.readTree(get("/jobs/" + id).body()).get("counts").get("done").asInt());
+        laterWorker().sweep(1_000);
+        JsonNode job = awaitJob(id, j -> j.get("status").asText().equals("completed"));
+        assertEquals(2, job.get("counts").get("done").asInt(), job.toString());
+        assertEquals(0, job.get("counts").get("expired").asInt(), job.toString());
     }
 
     @Test
@@ -410,6 +423,16 @@ class JobsPipelineTest {
     }
 
     // --- helpers
+
+    /** The job worker as it will be once a window of 1 h has passed. */
+    private JobWorker laterWorker() {
+        Settings settings = Settings.from(Map.of());
+        return new JobWorker(pipeline.jobStore(), pipeline.jobFiles(), pipeline.store(),
+                new JobProgress(pipeline.jobStore()),
+                new SqsRequestQueue(pipeline.sqs(), pipeline.queueUrl(), new MessageCodec(QaValidator.fromSettings(settings))),
+                QaValidator.fromSettings(settings), pipeline.events()::publish,
+                Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
+    }
 
     private String submitJob(int lines, String prefix) throws Exception {
         StringBuilder body = new StringBuilder();

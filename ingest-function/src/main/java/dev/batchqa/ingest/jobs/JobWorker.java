@@ -112,6 +112,16 @@ public final class JobWorker {
                 finalizeIfEnded(jobId);
             }
             case IN_PROGRESS -> {
+                if (job.endAs() == null && !clock.instant().isBefore(job.expiresAt())) {
+                    // a job whose lines were all answered but whose last counts were lost (a writer that died
+                    // between its write and its count) ends completed, not expired: recount before expiring
+                    endLines(job, null, null);
+                    job = jobs.find(jobId).orElse(job);
+                    if (job.linesEnded()) {
+                        finalizeJob(job);
+                        return;
+                    }
+                }
                 if (job.endAs() == JobStatus.EXPIRED
                         || !clock.instant().isBefore(job.expiresAt()) && jobs.markExpiring(jobId)) {
                     log.atInfo().addKeyValue("jobId", jobId).log("job expired; ending its unanswered lines");
@@ -213,7 +223,7 @@ public final class JobWorker {
      * Ends every line not ended yet with {@code code} (FAILED, read as CANCELLED or EXPIRED): a write-once
      * completion like an answer, so a line answered at the same moment keeps its answer. A line never stored (the
      * start stopped early) gets its record here. Lines already ended are counted again, which changes nothing
-     * unless their count was lost.
+     * unless their count was lost. With a null {@code code} it only recounts.
      */
     private void endLines(Job job, String code, String message) {
         List<JobInput.Line> lines;
@@ -222,7 +232,7 @@ public final class JobWorker {
         } catch (JobInput.NotText e) {
             throw new IllegalStateException("job " + job.id() + " passed validation but its input is not text", e);
         }
-        ErrorInfo error = new ErrorInfo(code, message);
+        ErrorInfo error = code == null ? null : new ErrorInfo(code, message);
         int ended = 0;
         for (int from = 0; from < lines.size(); from += CHUNK) {
             List<JobInput.Line> chunk = lines.subList(from, Math.min(lines.size(), from + CHUNK));
@@ -235,14 +245,17 @@ public final class JobWorker {
                     progress.lineEnded(id, record.status(), record.error() == null ? null : record.error().code());
                     continue;
                 }
+                if (code == null) continue;
                 Question q = new Question(id, line.set().first().text());
                 if (store.fail(RequestStore.Completion.of(q, line.set().withCorrelationId(job.id()), null), error)) {
                     ended++;
                 }
             }
         }
-        log.atInfo().addKeyValue("jobId", job.id()).addKeyValue("code", code).addKeyValue("ended", ended)
-                .log("job lines ended");
+        if (code != null) {
+            log.atInfo().addKeyValue("jobId", job.id()).addKeyValue("code", code).addKeyValue("ended", ended)
+                    .log("job lines ended");
+        }
     }
 
     private void finalizeIfEnded(String jobId) {
