@@ -1,7 +1,8 @@
 // Drives the try-it page in a real headless Chromium (Debian's /usr/bin/chromium through playwright-core):
 // pastes the README's BERT abstract, asks two questions, waits for each card to end DONE, and prints one JSON
 // line with what the page shows (status history, highlighted text, top-k rows, stats panel) for the JUnit test
-// to check. Usage: node try-it.mjs <page-url> <screenshot.png> <user-data-dir> [chromium]
+// to check; then submits a bulk job and a bad one from the page's job form and follows them in its jobs table
+// (screenshot <screenshot>-jobs.png). Usage: node try-it.mjs <page-url> <screenshot.png> <user-data-dir> [chromium]
 import { chromium } from 'playwright-core';
 
 const [url, screenshot, userDataDir, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
@@ -61,6 +62,35 @@ try {
   };
   await page.locator('article.card').first().scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshot, fullPage: true });
+
+  // a bulk job from the page: three lines, followed in the jobs table to its end, with a results link
+  const jobLines = QUESTIONS.concat(['Who introduced BERT?']).map((q, i) =>
+    JSON.stringify({ custom_id: `page-${i + 1}`, context: CONTEXT, question: q })).join('\n');
+  await page.getByLabel('Job lines (JSONL)').fill(jobLines);
+  await page.locator('#job-submit').click();
+  await page.waitForFunction(() => {
+    const row = document.querySelector('#jobs-body tr');
+    return row && row.querySelector('.job-status').textContent === 'completed' && row.querySelector('a');
+  }, null, { timeout: 60_000 });
+  const row = page.locator('#jobs-body tr').first();
+  result.job = {
+    id: await row.getAttribute('data-job'),
+    status: await row.locator('.job-status').textContent(),
+    progressValue: Number(await row.locator('progress').getAttribute('value')),
+    progressMax: Number(await row.locator('progress').getAttribute('max')),
+    counts: await row.locator('.job-counts').textContent(),
+    resultsHref: await row.locator('a').getAttribute('href'),
+  };
+  // a job with a bad line shows its first line error in the table
+  await page.getByLabel('Job lines (JSONL)').fill(jobLines + '\n{"custom_id": "bad"}');
+  await page.locator('#job-submit').click();
+  await page.waitForFunction(() => {
+    const row = document.querySelector('#jobs-body tr');
+    return row && row.querySelector('.job-status').textContent.startsWith('failed');
+  }, null, { timeout: 30_000 });
+  result.failedJob = await page.locator('#jobs-body tr').first().locator('.job-status').textContent();
+  await page.locator('#jobs-title').scrollIntoViewIfNeeded();
+  await page.locator('section[aria-labelledby=jobs-title]').screenshot({ path: screenshot.replace(/\.png$/, '-jobs.png') });
   console.log('RESULT ' + JSON.stringify(result));
 } finally {
   await context.close();

@@ -1,5 +1,6 @@
 package dev.batchqa.bench;
 
+import dev.batchqa.shared.eval.SquadMetrics;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

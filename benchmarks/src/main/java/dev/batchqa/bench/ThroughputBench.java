@@ -1,6 +1,7 @@
 package dev.batchqa.bench;
 
 import dev.batchqa.engine.CpuIsa;
+import dev.batchqa.shared.eval.SquadMetrics;
 import dev.batchqa.engine.EngineOptions;
 import dev.batchqa.engine.EngineStats;
 import dev.batchqa.engine.QaEngine;

@@ -190,7 +190,7 @@ public final class BulkSubmit {
                 AtomicLong answered = new AtomicLong();
                 AnswerCollector.Outcome outcome;
                 try (Progress ignored = new Progress(err, mode, "answered", "answers", report.sent(), answered::get,
-                        null, Duration.ofSeconds(10))) {
+                        null, Duration.ofSeconds(5))) {
                     outcome = collector.await(report.sentIds(), o.timeout(), o.pollInterval(), answered::set);
                 }
                 Map<String, Long> byStatus = new TreeMap<>();

@@ -32,7 +32,8 @@ class OpenApiDocumentTest {
         assertEquals(List.of(), result.getMessages() == null ? List.of() : result.getMessages());
         OpenAPI api = result.getOpenAPI();
         assertNotNull(api);
-        assertEquals(Set.of("/qa", "/qa/batch", "/qa/{id}"), api.getPaths().keySet());
+        assertEquals(Set.of("/qa", "/qa/batch", "/qa/{id}", "/jobs", "/jobs/uploads", "/jobs/{id}", "/jobs/{id}/results",
+                "/jobs/{id}/cancel", "/jobs/{id}/retry"), api.getPaths().keySet());
         assertNotNull(api.getPaths().get("/qa").getPost());
         assertNotNull(api.getPaths().get("/qa/batch").getPost());
         assertNotNull(api.getPaths().get("/qa/{id}").getGet());

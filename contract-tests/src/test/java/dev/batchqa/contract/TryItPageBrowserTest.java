@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The try-it page in a real headless Chromium against the local runner with the fixture model: the README's BERT
  * question is answered, the answer is highlighted in the context exactly at the API's offsets, the status changes
- * and the stats panel are shown, and a screenshot lands in {@code contract-tests/target/try-it.png}.
+ * and the stats panel are shown, and a screenshot lands in {@code contract-tests/target/try-it.png}; then a bulk job
+ * submitted from the page ends in its jobs table with a full progress bar and a results link, and a job with a bad
+ * line shows that line's error ({@code contract-tests/target/try-it-jobs.png}).
  *
  * <p>Needs Debian's {@code chromium} and npm {@code playwright-core}. Where chromium is missing the test is skipped
  * with a message, unless {@code BATCHQA_REQUIRE_TOOLS=1} (set by .ci/run), where it fails.
@@ -104,6 +106,17 @@ class TryItPageBrowserTest {
             assertEquals("2", result.at("/stats/done").asText());
             assertEquals("0", result.at("/stats/failed").asText());
             assertTrue(Files.size(screenshot) > 10_000, "screenshot written");
+
+            // the jobs table: the page's job, ended, its bar full, a link to its results; the bad one's line error
+            JsonNode job = result.get("job");
+            assertEquals("completed", job.get("status").asText(), job.toString());
+            assertEquals(3, job.get("progressMax").asInt());
+            assertEquals(3, job.get("progressValue").asInt());
+            assertEquals(" 3/3", job.get("counts").asText());
+            assertEquals("/jobs/" + job.get("id").asText() + "/results", job.get("resultsHref").asText());
+            assertEquals("failed (line 4: MISSING_FIELD)", result.get("failedJob").asText());
+            Path jobsShot = target.resolve("try-it-jobs.png");
+            assertTrue(Files.size(jobsShot) > 5_000, "jobs screenshot written: " + jobsShot);
         }
     }
 }

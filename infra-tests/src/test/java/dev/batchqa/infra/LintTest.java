@@ -44,6 +44,9 @@ class LintTest {
   static final Set<String> KNOWN_UNSUPPORTED = Set.of(
       // AWS::SQS::Queue SqsManagedSseEnabled (2021)
       "SqsManagedSseEnabled on AWS::SQS::Queue",
+      // AWS::S3::Bucket OwnershipControls (2020), NotificationConfiguration EventBridgeConfiguration (2021)
+      "OwnershipControls on AWS::S3::Bucket",
+      "EventBridgeConfiguration on AWS::S3::Bucket.NotificationConfiguration",
       // AWS::Serverless::Function Architectures (2021), LoggingConfig (2023), SnapStart (2022),
       // PackageType/ImageUri/ImageConfig container images (2020), EphemeralStorage (2022)
       "Architectures on AWS::Serverless::Function",

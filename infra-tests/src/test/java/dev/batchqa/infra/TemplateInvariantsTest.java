@@ -47,7 +47,24 @@ class TemplateInvariantsTest {
    */
   static final Set<String> INGEST_ACTIONS = Set.of(
       "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-      "sqs:SendMessage", "sqs:GetQueueAttributes");
+      // bulk jobs: a job with its counts and the caller's list (DynamoDbJobStore)
+      "dynamodb:Query",
+      "sqs:SendMessage", "sqs:GetQueueAttributes",
+      // bulk jobs: inputs, kicks, and the pre-signed upload and results URLs (signed with this role)
+      "s3:PutObject", "s3:GetObject");
+  static final String JOB_TABLE = "JobTable";
+  static final String JOB_WORKER = "JobWorkerFunction";
+  /**
+   * JobWorker: records of the lines (PutItem createPending, UpdateItem fail, BatchGetItem findAll), the job table
+   * (Query find and openJobs, PutItem shards, UpdateItem transitions and counts), the bucket, the queue, the bus.
+   */
+  static final Set<String> JOB_WORKER_ACTIONS = Set.of(
+      "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:Query",
+      "s3:GetObject", "s3:PutObject", "sqs:SendMessage", "events:PutEvents");
+  /** The only object ARNs with a wildcard: one prefix each of the jobs bucket. */
+  static final Set<Object> JOB_BUCKET_PREFIXES = Set.of(
+      Map.of("Fn::Sub", "${JobBucket.Arn}/jobs/*"), Map.of("Fn::Sub", "${JobBucket.Arn}/uploads/*"),
+      Map.of("Fn::Sub", "${JobBucket.Arn}/kicks/*"));
   /** BatchProcessor writes only through RequestStore.complete/fail: conditional UpdateItem (upserts). */
   static final Set<String> INFERENCE_ACTIONS = Set.of(
       // completions, and the batch read of a redelivered batch (BatchProcessor.skipCompleted)
@@ -71,7 +88,9 @@ class TemplateInvariantsTest {
    */
   static final Set<String> COMPLETION_EVENTS_ACTIONS = Set.of(
       "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
-      "events:PutEvents", "sqs:SendMessage");
+      "events:PutEvents", "sqs:SendMessage",
+      // a job line's count (UpdateItem on the job table) and the kick of a job that may have ended
+      "dynamodb:UpdateItem", "s3:PutObject");
   /** The DLQ keeps a dead letter at most this long after the source queue would have (operator time). */
   static final long DLQ_MARGIN_SECONDS = 3 * 86_400;
 
@@ -482,8 +501,12 @@ class TemplateInvariantsTest {
       // scopes it the same way)
       boolean listStreams = Set.of("dynamodb:ListStreams").equals(actions(List.of(st)))
           && Map.of("Fn::Sub", "${QaTable.Arn}/stream/*").equals(st.get("Resource"));
+      // and S3 object actions on one prefix of the jobs bucket (object ARNs name keys only so)
+      Object res = st.get("Resource");
+      boolean jobObjects = actions(List.of(st)).stream().allMatch(a -> a.equals("s3:GetObject") || a.equals("s3:PutObject"))
+          && JOB_BUCKET_PREFIXES.containsAll(res instanceof List ? list(res) : List.of(res));
       for (String key : List.of("Action", "Resource")) {
-        if (listStreams && key.equals("Resource")) continue;
+        if ((listStreams || jobObjects) && key.equals("Resource")) continue;
         walkStrings(st.get(key), s -> {
           if (s.contains("*")) {
             bad.add(key + " '" + s + "' in " + st);
@@ -496,7 +519,7 @@ class TemplateInvariantsTest {
 
   @Test
   void functionsUseExplicitStatementsOnlyNoSamPolicyTemplatesOrManagedPoliciesBeyondBasicExecution() {
-    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER, SWEEPER, COMPLETION_EVENTS)) {
+    for (String fn : List.of(INGEST, INFERENCE, DEAD_LETTER, SWEEPER, COMPLETION_EVENTS, JOB_WORKER)) {
       for (Object policy : list(t.properties(fn).get("Policies"))) {
         assertTrue(policy instanceof Map && map(policy).containsKey("Statement"),
             fn + ": only explicit policy documents, no SAM policy template / managed policy: " + policy);
@@ -539,7 +562,18 @@ class TemplateInvariantsTest {
     // least privilege on deletes: ingest never deletes an item (records are write-once, claims expire)
     assertFalse(actions(statements).stream().anyMatch(a -> a.startsWith("dynamodb:Delete")
         || a.startsWith("dynamodb:BatchWrite")), "ingest may delete nothing: " + actions(statements));
-    assertResources(statements, Map.of("dynamodb:", List.of(TABLE), "sqs:", List.of(QUEUE, BULK_QUEUE)));
+    for (Map<String, Object> st : statements) {
+      Object res = st.get("Resource");
+      if (actions(List.of(st)).stream().anyMatch(a -> a.startsWith("s3:"))) {
+        assertTrue(JOB_BUCKET_PREFIXES.containsAll(res instanceof List ? list(res) : List.of(res)), "resource of " + st);
+      } else if (Map.of("Fn::Sub", "${JobTable.Arn}/index/jobs-by-owner").equals(res)) {
+        assertEquals(Set.of("dynamodb:Query"), actions(List.of(st)), "the owner index is only queried: " + st);
+      } else if (Map.of("Fn::GetAtt", List.of(JOB_TABLE, "Arn")).equals(res)) {
+        assertEquals(Set.of("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"), actions(List.of(st)));
+      } else {
+        assertResources(List.of(st), Map.of("dynamodb:", List.of(TABLE), "sqs:", List.of(QUEUE, BULK_QUEUE)));
+      }
+    }
     // HttpApi events add no role policy in SAM; no other event types that would
     for (Object ev : map(p.get("Events")).values()) {
       assertEquals("HttpApi", map(ev).get("Type"));
@@ -590,8 +624,13 @@ class TemplateInvariantsTest {
     Map<String, Object> expected = Map.of(
         "dynamodb:", Map.of("Fn::GetAtt", List.of(TABLE, "StreamArn")),
         "events:", Map.of("Fn::GetAtt", List.of("CompletionEventBus", "Arn")),
-        "sqs:", Map.of("Fn::GetAtt", List.of("CompletionEventsFailureQueue", "Arn")));
+        "sqs:", Map.of("Fn::GetAtt", List.of("CompletionEventsFailureQueue", "Arn")),
+        "s3:", Map.of("Fn::Sub", "${JobBucket.Arn}/kicks/*"));
     for (Map<String, Object> st : statements) {
+      if (actions(List.of(st)).equals(Set.of("dynamodb:UpdateItem"))) {
+        assertEquals(Map.of("Fn::GetAtt", List.of(JOB_TABLE, "Arn")), st.get("Resource"), "only job counts: " + st);
+        continue;
+      }
       Set<String> services = new TreeSet<>();
       actions(List.of(st)).forEach(a -> services.add(a.substring(0, a.indexOf(':') + 1)));
       assertEquals(1, services.size(), "one service per statement: " + st);
@@ -654,6 +693,58 @@ class TemplateInvariantsTest {
         assertEquals(Map.of("Fn::GetAtt", List.of(TABLE, "Arn")), resource);
       }
     }
+  }
+
+  @Test
+  void jobWorkerFunctionMayOnlyCallWhatItCallsOnItsOwnResources() throws Exception {
+    Map<String, Object> p = t.properties(JOB_WORKER);
+    List<Map<String, Object>> statements = inlineStatements(p);
+    assertEquals(JOB_WORKER_ACTIONS, actions(statements));
+    for (Map<String, Object> st : statements) {
+      Object res = st.get("Resource");
+      Set<String> a = actions(List.of(st));
+      if (a.stream().anyMatch(x -> x.startsWith("s3:"))) {
+        assertTrue(JOB_BUCKET_PREFIXES.containsAll(res instanceof List ? list(res) : List.of(res)), "resource of " + st);
+        assertFalse(String.valueOf(res).contains("kicks"), "the worker reads kicks' events, never their objects");
+      } else if (a.equals(Set.of("dynamodb:Query")) && res instanceof Map && map(res).containsKey("Fn::Sub")) {
+        assertEquals(Map.of("Fn::Sub", "${JobTable.Arn}/index/open-jobs"), res);
+      } else if (a.stream().anyMatch(x -> x.startsWith("dynamodb:"))) {
+        assertTrue(Set.of(Map.of("Fn::GetAtt", List.of(TABLE, "Arn")), Map.of("Fn::GetAtt", List.of(JOB_TABLE, "Arn")))
+            .contains(res), "resource of " + st);
+      } else if (a.equals(Set.of("sqs:SendMessage"))) {
+        assertEquals(Map.of("Fn::GetAtt", List.of(BULK_QUEUE, "Arn")), res, "job lines go to the bulk lane");
+      } else {
+        assertEquals(Set.of("events:PutEvents"), a);
+        assertEquals(Map.of("Fn::GetAtt", List.of("CompletionEventBus", "Arn")), res);
+      }
+    }
+    assertEquals(t.properties(INGEST).get("CodeUri"), p.get("CodeUri"), "packaged in the ingest jar");
+    String handler = scalar(p.get("Handler"));
+    java.nio.file.Path src = CfnTemplate.repoRoot().resolve("ingest-function/src/main/java/"
+        + handler.substring(0, handler.indexOf("::")).replace('.', '/') + ".java");
+    assertTrue(java.nio.file.Files.isRegularFile(src), src.toString());
+    Set<String> types = new TreeSet<>();
+    for (Object ev : map(p.get("Events")).values()) types.add(scalar(map(ev).get("Type")));
+    assertEquals(Set.of("EventBridgeRule", "Schedule"), types, "kicks and the sweep invoke it");
+  }
+
+  @Test
+  void jobBucketIsPrivateEncryptedAndEveryPrefixExpires() {
+    Map<String, Object> b = t.properties("JobBucket");
+    Map<String, Object> block = map(b.get("PublicAccessBlockConfiguration"));
+    for (String k : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
+      assertEquals(Boolean.TRUE, block.get(k), k);
+    }
+    assertEquals("AES256", path(list(path(b, "BucketEncryption", "ServerSideEncryptionConfiguration")).get(0),
+        "ServerSideEncryptionByDefault", "SSEAlgorithm"));
+    Set<String> prefixes = new TreeSet<>();
+    for (Object rule : list(path(b, "LifecycleConfiguration", "Rules"))) {
+      assertEquals("Enabled", map(rule).get("Status"));
+      assertTrue(number(map(rule).get("ExpirationInDays")) > 0, "expires: " + rule);
+      prefixes.add(scalar(map(rule).get("Prefix")));
+    }
+    assertEquals(Set.of("jobs/", "uploads/", "kicks/"), prefixes, "every prefix the code writes expires");
+    assertEquals("ttl", path(t.properties(JOB_TABLE), "TimeToLiveSpecification", "AttributeName"));
   }
 
   // ------------------------------------------------------------------ functions
@@ -782,7 +873,9 @@ class TemplateInvariantsTest {
       assertEquals("2.0", scalar(props.get("PayloadFormatVersion")));
       eventRoutes.add(scalar(props.get("Method")).toLowerCase() + " " + props.get("Path"));
     }
-    assertEquals(Set.of("post /qa", "get /qa/{id}", "delete /qa/{id}", "post /qa/batch"), eventRoutes);
+    assertEquals(Set.of("post /qa", "get /qa/{id}", "delete /qa/{id}", "post /qa/batch", "post /jobs", "get /jobs",
+        "post /jobs/uploads", "get /jobs/{id}", "get /jobs/{id}/results", "post /jobs/{id}/cancel",
+        "post /jobs/{id}/retry"), eventRoutes);
     assertEquals(eventRoutes, bodyRoutes(t.defaults()).keySet());
   }
 

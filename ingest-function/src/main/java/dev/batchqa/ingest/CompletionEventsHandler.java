@@ -3,7 +3,11 @@ package dev.batchqa.ingest;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchqa.ingest.jobs.JobKicks;
+import dev.batchqa.ingest.jobs.JobProgress;
+import dev.batchqa.ingest.jobs.JobsWiring;
 import dev.batchqa.shared.aws.AwsClients;
+import java.util.function.Consumer;
 import dev.batchqa.shared.events.CompletionEvent;
 import dev.batchqa.shared.message.Json;
 import dev.batchqa.shared.model.QaRecord;
@@ -54,14 +58,47 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
     }
 
     private final Bus bus;
+    private final JobLinesHook jobs;
 
-    /** Used by the Lambda runtime: the bus named by {@value #EVENT_BUS_ENV}. */
+    /**
+     * The completion path's hook for bulk jobs: each finished record's image is offered to it, and a job line is
+     * counted there ({@link JobProgress}, once per line however often the stream delivers it); the job whose last
+     * line this was is advanced (finalized). A failure retries the record, as a failed publish does.
+     */
+    public interface JobLinesHook {
+        void ended(QaRecord record);
+
+        JobLinesHook NONE = record -> {};
+
+        static JobLinesHook of(JobProgress progress, Consumer<String> advance) {
+            return r -> progress.lineEnded(r.id(), r.status(), r.error() == null ? null : r.error().code())
+                    .ifPresent(advance);
+        }
+    }
+
+    /** Used by the Lambda runtime: the bus named by {@value #EVENT_BUS_ENV}, and the jobs if the stack has them. */
     public CompletionEventsHandler() {
-        this(eventBridge(System.getenv(EVENT_BUS_ENV)));
+        this(eventBridge(System.getenv(EVENT_BUS_ENV)), jobsFromEnvironment());
     }
 
     public CompletionEventsHandler(Bus bus) {
+        this(bus, JobLinesHook.NONE);
+    }
+
+    public CompletionEventsHandler(Bus bus, JobLinesHook jobs) {
         this.bus = bus;
+        this.jobs = jobs;
+    }
+
+    /**
+     * The job-line hook of the deployed function: counts lines, and kicks JobWorkerFunction (through the bucket, see
+     * {@link JobKicks}) for a job whose last line this may have been, which writes its results and ends it. So this
+     * function only updates the job table's line sets and puts kicks: it reads no question and writes no result.
+     */
+    private static JobLinesHook jobsFromEnvironment() {
+        var parts = JobsWiring.fromEnvironment(System.getenv(), AwsClients.dynamoDb());
+        if (parts.isEmpty()) return JobLinesHook.NONE;
+        return JobLinesHook.of(new JobProgress(parts.get().jobs()), JobKicks.via(parts.get().files()));
     }
 
     /** PutEvents to {@code busName}; an entry with an error code, or a failed call, counts as not accepted. */
@@ -99,12 +136,14 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
     /** The sequence numbers of the records whose event was not published. */
     List<String> process(JsonNode streamEvent) {
         Map<String, CompletionEvent> events = new LinkedHashMap<>(); // by sequence number, in stream order
+        List<String> jobFailures = new ArrayList<>();
         int ignored = 0;
         for (JsonNode record : streamEvent.path("Records")) {
             JsonNode dynamodb = record.path("dynamodb");
             String sequence = dynamodb.path("SequenceNumber").asText();
+            QaRecord qa;
             try {
-                QaRecord qa = DynamoDbRequestStore.toRecord(item(dynamodb.path("NewImage")));
+                qa = DynamoDbRequestStore.toRecord(item(dynamodb.path("NewImage")));
                 var event = CompletionEvent.of(qa);
                 if (event.isPresent()) events.put(sequence, event.get());
                 else ignored++;
@@ -113,9 +152,16 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
                 log.atWarn().addKeyValue("sequenceNumber", sequence).addKeyValue("error", e.getClass().getSimpleName())
                         .log("stream record is not a question record; no event");
                 ignored++;
+                continue;
+            }
+            try {
+                jobs.ended(qa);
+            } catch (RuntimeException e) {
+                log.atWarn().addKeyValue("sequenceNumber", sequence).setCause(e).log("job line not counted; retried");
+                jobFailures.add(sequence);
             }
         }
-        List<String> failed = new ArrayList<>();
+        List<String> failed = new ArrayList<>(jobFailures);
         List<Map.Entry<String, CompletionEvent>> all = new ArrayList<>(events.entrySet());
         for (int i = 0; i < all.size(); i += MAX_ENTRIES_PER_PUT) {
             List<Map.Entry<String, CompletionEvent>> chunk = all.subList(i, Math.min(all.size(), i + MAX_ENTRIES_PER_PUT));
@@ -127,7 +173,9 @@ public final class CompletionEventsHandler implements RequestStreamHandler {
                 accepted = List.of();
             }
             for (int j = 0; j < chunk.size(); j++) {
-                if (j >= accepted.size() || !accepted.get(j)) failed.add(chunk.get(j).getKey());
+                if ((j >= accepted.size() || !accepted.get(j)) && !failed.contains(chunk.get(j).getKey())) {
+                    failed.add(chunk.get(j).getKey());
+                }
             }
         }
         log.atInfo().addKeyValue("records", streamEvent.path("Records").size()).addKeyValue("published",

@@ -33,6 +33,7 @@ import org.slf4j.MDC;
  *       PENDING.
  *   <li>{@code DELETE /qa/{id}}: {@link DeleteQuestion} (204, or 404): PENDING becomes CANCELLED, DONE or FAILED
  *       a tombstone.
+ *   <li>{@code /jobs...}: bulk jobs, {@link JobRoutes}, when the deployment has them.
  * </ul>
  *
  * <p>A 202 and a PENDING record carry {@code Retry-After}, the {@link RetryAfter} estimate.
@@ -53,9 +54,17 @@ public final class IngestApi {
     private final DeleteQuestion deleteQuestion;
     private final IngestMetrics metrics;
     private final BacklogGate backlog;
+    private final JobRoutes jobs;
 
     public IngestApi(RequestStore store, IdempotencyStore keys, RequestQueue queue, BacklogGate backlog,
             IngestMetrics metrics, QaValidator validator, Clock clock) {
+        this(store, keys, queue, backlog, metrics, validator, clock, null);
+    }
+
+    /** @param jobs the {@code /jobs} routes; null: none (404) */
+    public IngestApi(RequestStore store, IdempotencyStore keys, RequestQueue queue, BacklogGate backlog,
+            IngestMetrics metrics, QaValidator validator, Clock clock, JobRoutes jobs) {
+        this.jobs = jobs;
         this.submitQuestion = new SubmitQuestion(store, keys, queue, backlog, validator, clock);
         this.submitBatch = new SubmitBatch(store, queue, backlog, validator, clock);
         this.getQuestion = new GetQuestion(store);
@@ -107,7 +116,8 @@ public final class IngestApi {
         log.atInfo()
                 .addKeyValue("method", method)
                 // the route, not the path: ids would make every line unique and say nothing more than qaId does
-                .addKeyValue("path", path.startsWith("/qa/") && !path.equals("/qa/batch") ? "/qa/{id}" : path)
+                .addKeyValue("path", path.startsWith("/qa/") && !path.equals("/qa/batch") ? "/qa/{id}"
+                        : JobRoutes.matches(path) ? JobRoutes.template(path) : path)
                 .addKeyValue("status", outcome.response.getStatusCode())
                 .addKeyValue("latencyMs", (System.nanoTime() - started) / 1_000_000)
                 .log("http request");
@@ -136,6 +146,10 @@ public final class IngestApi {
             if (!method.equals("POST")) throw methodNotAllowed(method, path);
             SubmitBatch.BatchResponse response = submitBatch.submit(event, correlationId(event));
             return new Outcome(Responses.json(200, response), false, response.serverErrors());
+        }
+        if (jobs != null && JobRoutes.matches(path)) {
+            correlationId(event);
+            return Outcome.of(jobs.route(method, path, event));
         }
         Matcher status = STATUS_PATH.matcher(path);
         if (status.matches()) {

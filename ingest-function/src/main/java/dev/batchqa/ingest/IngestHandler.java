@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.batchqa.ingest.jobs.JobKicks;
+import dev.batchqa.ingest.jobs.JobsWiring;
 import dev.batchqa.shared.aws.AwsClients;
 import dev.batchqa.shared.aws.Lanes;
 import dev.batchqa.shared.aws.RequestQueue;
@@ -54,13 +56,19 @@ public final class IngestHandler implements RequestHandler<APIGatewayV2HTTPEvent
         QaValidator validator = QaValidator.fromSettings(settings);
         var dynamo = AwsClients.dynamoDb();
         var sqs = AwsClients.sqs();
+        var keys = new DynamoDbIdempotencyStore(dynamo, settings);
+        // jobs are advanced by JobWorkerFunction, kicked through the bucket: nothing runs after a response here
+        JobRoutes jobs = JobsWiring.fromEnvironment(System.getenv(), dynamo)
+                .map(p -> new JobRoutes(p.jobs(), p.files(), keys, JobKicks.via(p.files()), Clock.systemUTC()))
+                .orElse(null);
         return new IngestApi(
                 new DynamoDbRequestStore(dynamo, settings),
-                new DynamoDbIdempotencyStore(dynamo, settings),
+                keys,
                 queue(sqs, settings, new MessageCodec(validator)),
                 BacklogGate.sqs(sqs, settings.requireQueueUrl(), settings.bulkQueueUrl(), settings.maxBacklog()),
                 IngestMetrics.toStdout(),
                 validator,
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                jobs);
     }
 }

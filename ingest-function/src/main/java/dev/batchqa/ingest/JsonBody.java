@@ -59,7 +59,8 @@ final class JsonBody {
         return null;
     }
 
-    private static byte[] bytes(APIGatewayV2HTTPEvent event) {
+    /** The raw body, base64-decoded when API Gateway encoded it. */
+    static byte[] bytes(APIGatewayV2HTTPEvent event) {
         String body = event.getBody();
         if (body == null) return new byte[0];
         if (event.getIsBase64Encoded()) {

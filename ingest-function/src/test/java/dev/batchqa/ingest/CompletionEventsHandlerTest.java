@@ -73,6 +73,31 @@ class CompletionEventsHandlerTest {
     }
 
     @Test
+    void everyFinishedImageGoesThroughTheJobHookAndAHookFailureRetriesItsRecord() throws IOException {
+        JsonNode event = Json.MAPPER.readTree(recorded());
+        // a job's line: its id names the job and the line
+        ObjectNode line = ((ObjectNode) event.get("Records").get(1)).deepCopy();
+        String jobLine = "job_0123456789abcdef0123456789abcdef_7";
+        ((ObjectNode) line.get("dynamodb").get("NewImage")).set("id", Json.MAPPER.readTree("{\"S\":\"" + jobLine + "\"}"));
+        ((ObjectNode) line.get("dynamodb")).put("SequenceNumber", "111500000000012345678905");
+        ((com.fasterxml.jackson.databind.node.ArrayNode) event.get("Records")).add(line);
+        List<String> seen = new ArrayList<>();
+        CompletionEventsHandler handler = new CompletionEventsHandler(events -> events.stream().map(e -> true).toList(),
+                record -> seen.add(record.id() + " " + record.status() + " "
+                        + (record.error() == null ? "-" : record.error().code())));
+
+        assertEquals(List.of(), handler.process(event));
+        assertEquals(jobLine + " FAILED TOO_MANY_WINDOWS", seen.getLast());
+        assertEquals(4, seen.size(), "every finished record is offered (the hook tells job lines apart)");
+
+        CompletionEventsHandler failing = new CompletionEventsHandler(events -> events.stream().map(e -> true).toList(),
+                record -> {
+                    if (record.id().equals(jobLine)) throw new IllegalStateException("job table unreachable");
+                });
+        assertEquals(List.of("111500000000012345678905"), failing.process(event), "retried, as a refused publish");
+    }
+
+    @Test
     void putEventsIsCalledWithAtMostTenEntries() {
         List<Integer> calls = new ArrayList<>();
         CompletionEventsHandler handler = new CompletionEventsHandler(events -> {

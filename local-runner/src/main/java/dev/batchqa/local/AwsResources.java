@@ -1,5 +1,6 @@
 package dev.batchqa.local;
 
+import dev.batchqa.ingest.jobs.DynamoDbJobStore;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -12,6 +13,9 @@ import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -79,6 +83,48 @@ final class AwsResources {
             return;
         }
         dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
+    }
+
+    /**
+     * The jobs table (JobTable in template.yaml; see DynamoDbJobStore): keys jobId + part, and its two sparse
+     * indexes, the caller's jobs by creation time and the open jobs by expiry.
+     */
+    static void ensureJobTable(DynamoDbClient dynamo, String table) {
+        try {
+            dynamo.createTable(r -> r.tableName(table)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(
+                            attribute("jobId", ScalarAttributeType.S),
+                            attribute("part", ScalarAttributeType.S),
+                            attribute("owner", ScalarAttributeType.S),
+                            attribute("createdAt", ScalarAttributeType.N),
+                            attribute("openShard", ScalarAttributeType.N),
+                            attribute("expiresAt", ScalarAttributeType.N))
+                    .keySchema(key("jobId", KeyType.HASH), key("part", KeyType.RANGE))
+                    .globalSecondaryIndexes(
+                            GlobalSecondaryIndex.builder()
+                                    .indexName(DynamoDbJobStore.OWNER_INDEX)
+                                    .keySchema(key("owner", KeyType.HASH), key("createdAt", KeyType.RANGE))
+                                    .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build())
+                                    .build(),
+                            GlobalSecondaryIndex.builder()
+                                    .indexName(DynamoDbJobStore.OPEN_INDEX)
+                                    .keySchema(key("openShard", KeyType.HASH), key("expiresAt", KeyType.RANGE))
+                                    .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build())
+                                    .build()));
+        } catch (ResourceInUseException alreadyThere) {
+            return;
+        }
+        dynamo.waiter().waitUntilTableExists(r -> r.tableName(table));
+    }
+
+    /** The jobs bucket (JobBucket in template.yaml), if missing. */
+    static void ensureBucket(S3Client s3, String bucket) {
+        try {
+            s3.createBucket(r -> r.bucket(bucket));
+        } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException alreadyThere) {
+            // made by an earlier run against the same server
+        }
     }
 
     private static AttributeDefinition attribute(String name, ScalarAttributeType type) {

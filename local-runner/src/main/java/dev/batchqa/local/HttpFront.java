@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  * how many questions this runner's handlers completed, which the page shows; and {@code GET /local/events}, the
  * completion events (as the deployed EventBridge bus gets them) as Server-Sent Events: one
  * {@code event: QuestionCompleted} with {@code data: {"source","detail-type","time","detail":{...}}} per DONE,
- * FAILED or CANCELLED question, from the moment of subscribing, and a {@code : keep-alive} comment every
+ * FAILED or CANCELLED question (and {@code event: JobCompleted}, {@code JobFailed}, {@code JobCancelled} or
+ * {@code JobExpired} per ended job), from the moment of subscribing, and a {@code : keep-alive} comment every
  * {@value #KEEP_ALIVE_SECONDS} s. {@code curl -N http://localhost:3000/local/events} follows them.
  */
 public final class HttpFront implements AutoCloseable {
@@ -172,7 +173,7 @@ public final class HttpFront implements AutoCloseable {
             while (true) {
                 String json = queue.poll(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
                 String frame = json == null ? ": keep-alive\n\n"
-                        : "event: " + CompletionEvent.DETAIL_TYPE + "\ndata: " + json + "\n\n";
+                        : "event: " + detailType(json) + "\ndata: " + json + "\n\n";
                 out.write(frame.getBytes(StandardCharsets.UTF_8));
                 out.flush(); // an IOException here: the subscriber left
             }
@@ -182,6 +183,15 @@ public final class HttpFront implements AutoCloseable {
             // the subscriber closed the stream
         } finally {
             events.unsubscribe(queue);
+        }
+    }
+
+    /** The envelope's detail-type (QuestionCompleted, JobCompleted, ...): the SSE event name. */
+    private static String detailType(String envelope) {
+        try {
+            return Json.MAPPER.readTree(envelope).path("detail-type").asText(CompletionEvent.DETAIL_TYPE);
+        } catch (IOException e) {
+            return CompletionEvent.DETAIL_TYPE;
         }
     }
 

@@ -45,7 +45,14 @@ public record LocalConfig(
         EngineLoader engine,
         BatchPolicy policy,
         Duration pendingExpiry,
-        AwsCredentialsProvider credentials) {
+        AwsCredentialsProvider credentials,
+        Jobs jobs) {
+
+    /**
+     * Where bulk jobs live: their table, their bucket, the S3 endpoint (null with the embedded emulators, which start
+     * S3Proxy, or on AWS), and how often open jobs are swept (expiry).
+     */
+    public record Jobs(String tableName, String bucket, URI s3Endpoint, Duration sweepInterval) {}
 
     /** Which parts run in this process: both handlers, only the HTTP side, or only the SQS worker. */
     public enum Role { ALL, API, WORKER }
@@ -97,7 +104,12 @@ public record LocalConfig(
                 EngineLoader.fromEnvironment(withModel(vars, modelLocation(vars))),
                 BatchPolicy.fromEnvironment(vars),
                 Settings.pendingExpiry(vars),
-                credentials(env, sqs == null && dynamo == null && queueUrl == null));
+                credentials(env, sqs == null && dynamo == null && queueUrl == null),
+                new Jobs(vars.getOrDefault("QA_JOB_TABLE_NAME", "qa-jobs"),
+                        vars.getOrDefault("QA_JOB_BUCKET", "batch-qa-jobs"),
+                        env.uri("AWS_ENDPOINT_URL_S3").orElse(common),
+                        // the deployed sweep runs every minute; locally sooner, so a short window ends on time
+                        Duration.ofSeconds(Math.max(1, env.integer("QA_JOB_SWEEP_INTERVAL_SECONDS", 10)))));
     }
 
     /** This configuration with another model (the load test's choice), warmed up as the function does. */
@@ -106,7 +118,7 @@ public record LocalConfig(
                 queueUrl, tableName, batchSize, batchingWindow, visibilityTimeoutSeconds, maxReceiveCount, pollers,
                 functionTimeout, location, role, ackDelay, sweepInterval, settings,
                 new EngineLoader(engine.options().withModelLocation(location), engine.warmUp()), policy,
-                pendingExpiry, credentials);
+                pendingExpiry, credentials, jobs);
     }
 
     private static Map<String, String> withModel(Map<String, String> vars, String location) {

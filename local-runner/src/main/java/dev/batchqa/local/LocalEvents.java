@@ -1,5 +1,6 @@
 package dev.batchqa.local;
 
+import dev.batchqa.ingest.jobs.JobEvent;
 import dev.batchqa.shared.events.CompletionEvent;
 import java.time.Clock;
 import java.util.Set;
@@ -10,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local runner's stand-in for the EventBridge bus: completion events fan out to every current subscriber
+ * The local runner's stand-in for the EventBridge bus: completion events (and job events) fan out to every current subscriber
  * (the Server-Sent Events of {@code GET /local/events}). A subscriber sees the events published after it
  * subscribed, nothing earlier; one that falls {@value #MAX_BACKLOG} events behind loses the oldest (a local tool,
  * not a durable bus).
@@ -33,6 +34,15 @@ public final class LocalEvents {
             while (!s.offer(json)) s.poll();
         }
         log.atDebug().addKeyValue("qaId", event.id()).addKeyValue("status", event.status()).log("completion event");
+    }
+
+    /** Offers a job's end ({@code JobCompleted}, ...), as EventBridge's envelope JSON, to every subscriber. */
+    public void publish(JobEvent event) {
+        String json = event.toEnvelopeJson(clock.instant());
+        for (BlockingQueue<String> s : subscribers) {
+            while (!s.offer(json)) s.poll();
+        }
+        log.atInfo().addKeyValue("jobId", event.id()).addKeyValue("status", event.status()).log("job event");
     }
 
     /** Whether anyone listens: without a subscriber an event need not even be built. */

@@ -14,6 +14,13 @@ import dev.batchqa.ingest.DeadLetterHandler;
 import dev.batchqa.ingest.IngestApi;
 import dev.batchqa.ingest.IngestHandler;
 import dev.batchqa.ingest.IngestMetrics;
+import dev.batchqa.ingest.JobRoutes;
+import dev.batchqa.ingest.jobs.DynamoDbJobStore;
+import dev.batchqa.ingest.jobs.JobFiles;
+import dev.batchqa.ingest.jobs.JobProgress;
+import dev.batchqa.ingest.jobs.JobWorker;
+import dev.batchqa.ingest.jobs.JobsWiring;
+import dev.batchqa.ingest.jobs.S3JobFiles;
 import dev.batchqa.shared.aws.AwsClients;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.MessageCodec;
@@ -21,6 +28,7 @@ import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.store.DynamoDbIdempotencyStore;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.store.PendingSweeper;
+import dev.batchqa.shared.store.RequestStore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -33,12 +41,15 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -51,6 +62,7 @@ public final class LocalPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPipeline.class);
 
     private static final Duration SWEEP_BUDGET = Duration.ofMinutes(1);
+    private static final int JOB_SWEEP_LIMIT = 1_000;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private final LocalConfig config;
@@ -68,6 +80,11 @@ public final class LocalPipeline implements AutoCloseable {
     private URI dynamoEndpoint;
     private PendingSweeper sweeper;
     private final LocalEvents events = new LocalEvents(Clock.systemUTC());
+    private URI s3Endpoint;
+    private JobWorker jobWorker;
+    private DynamoDbJobStore jobStore;
+    private ExecutorService jobThreads;
+    private JobFiles jobFiles;
 
     private LocalPipeline(LocalConfig config) {
         this.config = config;
@@ -94,6 +111,11 @@ public final class LocalPipeline implements AutoCloseable {
             resources.push(dynalite);
             sqsEndpoint = embeddedSqs.endpoint();
             dynamoEndpoint = dynalite.endpoint();
+            EmbeddedS3 embeddedS3 = EmbeddedS3.start(0, "local", "local");
+            resources.push(embeddedS3);
+            s3Endpoint = embeddedS3.endpoint();
+        } else {
+            s3Endpoint = config.jobs().s3Endpoint();
         }
         sqs = sqsClient();
         resources.push(sqs);
@@ -117,9 +139,41 @@ public final class LocalPipeline implements AutoCloseable {
                 base.maxQuestionChars(), base.maxBacklog(), bulkQueueUrl);
         QaValidator validator = QaValidator.fromSettings(settings);
         MessageCodec codec = new MessageCodec(validator);
-        // dynalite has no streams: completion events come from the write path, mapped as the deployed handler maps them
-        store = new CountingRequestStore(new EventingRequestStore(new DynamoDbRequestStore(dynamo, settings), events,
-                Clock.systemUTC()));
+        // dynalite has no streams: completion events come from the write path, mapped as the deployed handler maps
+        // them, and so do job-line counts (JobCountingRequestStore, the local twin of CompletionEventsHandler's hook)
+        AwsResources.ensureJobTable(dynamo, config.jobs().tableName());
+        AwsClients.Target s3Target = new AwsClients.Target(config.region(), s3Endpoint, config.credentials());
+        S3Client s3 = JobsWiring.s3(s3Target);
+        resources.push(s3);
+        S3Presigner presigner = JobsWiring.presigner(s3Target);
+        resources.push(presigner);
+        // on AWS the stack owns the bucket; an emulator gets it made
+        if (s3Endpoint != null) AwsResources.ensureBucket(s3, config.jobs().bucket());
+        jobStore = new DynamoDbJobStore(dynamo, config.jobs().tableName());
+        jobFiles = new S3JobFiles(s3, presigner, config.jobs().bucket());
+        JobFiles files = jobFiles;
+        jobThreads = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "job-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        resources.push(jobThreads::shutdownNow);
+        store = new CountingRequestStore(new JobCountingRequestStore(
+                new EventingRequestStore(new DynamoDbRequestStore(dynamo, settings), events, Clock.systemUTC()),
+                new JobProgress(jobStore), this::advanceJob));
+        // the queue job lines go to: one place to point at a bulk lane
+        // job lines are bulk work: the bulk lane, so that they never stand between a user and a free function
+        SqsRequestQueue jobQueue = new SqsRequestQueue(sqs, bulkQueueUrl != null ? bulkQueueUrl : queueUrl, codec);
+        jobWorker = new JobWorker(jobStore, files, store, new JobProgress(jobStore), jobQueue, validator,
+                events::publish, Clock.systemUTC());
+        ScheduledExecutorService jobSweeps = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "job-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        resources.push(jobSweeps::shutdownNow);
+        long jobEvery = config.jobs().sweepInterval().toMillis();
+        jobSweeps.scheduleWithFixedDelay(this::sweepJobsQuietly, jobEvery, jobEvery, TimeUnit.MILLISECONDS);
 
         if (config.role() != LocalConfig.Role.API) {
             BatchMetrics metrics = new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "local");
@@ -143,11 +197,13 @@ public final class LocalPipeline implements AutoCloseable {
             }
         }
         if (config.role() != LocalConfig.Role.WORKER) {
+            DynamoDbIdempotencyStore keys = new DynamoDbIdempotencyStore(dynamo, settings);
             IngestHandler ingest = new IngestHandler(
-                    new IngestApi(store, new DynamoDbIdempotencyStore(dynamo, settings),
+                    new IngestApi(store, keys,
                             IngestHandler.queue(sqs, settings, codec),
                             BacklogGate.sqs(sqs, queueUrl, bulkQueueUrl, settings.maxBacklog()),
-                            IngestMetrics.none(), validator, Clock.systemUTC()));
+                            IngestMetrics.none(), validator, Clock.systemUTC(),
+                            new JobRoutes(jobStore, files, keys, this::advanceJob, Clock.systemUTC())));
             front = HttpFront.start(config.httpHost(), config.httpPort(), ingest, () -> localStats(queue), events);
             resources.push(front);
             // SweeperFunction's schedule, in process: PENDING records older than the queue keeps messages end FAILED
@@ -202,6 +258,52 @@ public final class LocalPipeline implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("pending sweep failed; the next one retries", e);
         }
+    }
+
+    /** Advances a job on the job threads: what JobWorkerFunction does deployed, kicked through the bucket. */
+    private void advanceJob(String jobId) {
+        try {
+            jobThreads.execute(() -> {
+                try {
+                    jobWorker.advance(jobId);
+                } catch (RuntimeException e) {
+                    log.atWarn().addKeyValue("jobId", jobId).setCause(e).log("advancing a job failed; the sweep retries");
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the runner is closing; the job is where it was, and the next run's sweep takes it on
+        }
+    }
+
+    private void sweepJobsQuietly() {
+        try {
+            jobWorker.sweep(JOB_SWEEP_LIMIT);
+        } catch (RuntimeException e) {
+            log.warn("job sweep failed; the next one retries", e);
+        }
+    }
+
+    /** The jobs' worker (tests drive expiry with it). */
+    public JobWorker jobWorker() {
+        return jobWorker;
+    }
+
+    public DynamoDbJobStore jobStore() {
+        return jobStore;
+    }
+
+    public JobFiles jobFiles() {
+        return jobFiles;
+    }
+
+    /** The question records through every decorator, as the handlers write them (tests play the inference side). */
+    RequestStore store() {
+        return store;
+    }
+
+    /** The S3 endpoint of the jobs bucket: the embedded S3Proxy's, or the configured one (null: AWS's). */
+    public URI s3Endpoint() {
+        return s3Endpoint;
     }
 
     /** The inference handler as the function builds it, owning its engine (closed with the handler). */

@@ -11,7 +11,7 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         LocalConfig config = LocalConfig.fromEnvironment(System.getenv());
         System.err.printf("Starting the pipeline (model: %s, %s)...%n", config.modelLocation(),
-                config.embeddedEmulators() ? "embedded ElasticMQ + dynalite" : "endpoints from the environment");
+                config.embeddedEmulators() ? "embedded ElasticMQ + dynalite + S3Proxy" : "endpoints from the environment");
         LocalPipeline pipeline;
         try {
             pipeline = LocalPipeline.start(config);
@@ -46,12 +46,17 @@ public final class Main {
         System.err.printf("""
 
                 Ready. HTTP API on %1$s
-                  SQS %2$s, bulk lane %6$s (endpoint %3$s), DynamoDB table %4$s (endpoint %5$s)
+                  try-it page %1$s/   completion and job events: curl -N %1$s/local/events
+                  SQS %2$s, bulk lane %9$s (endpoint %3$s), DynamoDB table %4$s (endpoint %5$s)
+                  S3 bucket %6$s (endpoint %7$s), jobs table %8$s
                   curl -s -X POST %1$s/qa -H 'Content-Type: application/json' \\
                        -d '{"context": "The SQuAD v2.0 Test F1 reached 83.1.", "question": "What was the F1?"}'
                   curl -s %1$s/qa/<id>
+                  curl -s -X POST %1$s/jobs -H 'Content-Type: application/x-ndjson' --data-binary @examples/job.jsonl
                 Ctrl-C stops it.
                 """, api, pipeline.queueUrl(), pipeline.sqsEndpoint(), config.tableName(), pipeline.dynamoEndpoint(),
+                config.jobs().bucket(), pipeline.s3Endpoint() == null ? "AWS" : pipeline.s3Endpoint(),
+                config.jobs().tableName(),
                 pipeline.bulkQueueUrl() == null ? "(none: one lane)" : pipeline.bulkQueueUrl());
         stopped.await();
     }

@@ -14,7 +14,7 @@ import org.testcontainers.utility.DockerImageName;
 class LocalStackPipelineTest extends PipelineContract {
     @Container
     static final LocalStackContainer LOCALSTACK =
-            new LocalStackContainer(DockerImageName.parse("localstack/localstack:4.4")).withServices("sqs", "dynamodb");
+            new LocalStackContainer(DockerImageName.parse("localstack/localstack:4.4")).withServices("sqs", "dynamodb", "s3");
 
     @Override
     Map<String, String> environment() {

@@ -163,3 +163,69 @@ async function refreshStats() {
 }
 refreshStats();
 setInterval(refreshStats, 2000);
+
+// Bulk jobs: the caller's jobs with a progress bar each (ended lines of all lines) and, once a job has ended, a
+// link to its results file (GET /jobs/{id}/results redirects to it).
+function jobRow(job) {
+  const c = job.counts;
+  // a job that failed validation answered none of its lines: an empty bar, not a full one
+  const ended = job.status === 'failed' ? 0 : c.total - c.pending;
+  const bar = el('progress', {max: String(Math.max(1, c.total)), value: String(ended),
+    'aria-label': `Job ${job.id}: ${ended} of ${c.total} lines ended`});
+  const notAnswered = c.failed + c.cancelled + c.expired;
+  const text = el('span', {class: 'job-counts'});
+  text.textContent = ` ${ended}/${c.total}${notAnswered ? ` (${notAnswered} not answered)` : ''}`;
+  const status = el('span', {class: 'job-status', 'data-status': job.status});
+  status.textContent = job.status;
+  if (job.status === 'failed' && job.errors.length) {
+    status.title = job.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.code}`).join('; ');
+    status.textContent = `failed (line ${job.errors[0].line}: ${job.errors[0].code})`;
+  }
+  const id = el('span', {class: 'job-id', title: job.id});
+  id.textContent = job.id.slice(0, 12) + '…';
+  const results = el('td');
+  if (job.results) {
+    const link = el('a', {href: job.results, download: `${job.id}.results.jsonl`});
+    link.textContent = 'results.jsonl';
+    results.append(link);
+  } else {
+    results.textContent = '–';
+  }
+  const row = el('tr', {'data-job': job.id}, el('td', {}, id), el('td', {}, status), el('td', {}, bar, text), results);
+  return row;
+}
+
+async function refreshJobs() {
+  try {
+    const response = await fetch('/jobs?limit=20', {headers: {Accept: 'application/json'}});
+    if (!response.ok) return;
+    const page = await response.json();
+    $('jobs-body').replaceChildren(...page.jobs.map(jobRow));
+    $('jobs-empty').hidden = page.jobs.length > 0;
+  } catch (e) {
+    // the table keeps its last rows
+  }
+}
+
+$('job-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const lines = $('job-lines').value.trim();
+  $('job-error').textContent = '';
+  if (!lines) { $('job-error').textContent = 'Write at least one JSONL line.'; $('job-lines').focus(); return; }
+  try {
+    const response = await fetch('/jobs', {method: 'POST', headers: {'Content-Type': 'application/x-ndjson'},
+      body: lines + '\n'});
+    const body = await response.json();
+    if (response.status !== 202) {
+      $('job-error').textContent = body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`;
+      return;
+    }
+  } catch (e) {
+    $('job-error').textContent = 'network error';
+    return;
+  }
+  refreshJobs();
+});
+
+refreshJobs();
+setInterval(refreshJobs, 2000);

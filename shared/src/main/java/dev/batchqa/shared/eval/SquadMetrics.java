@@ -1,4 +1,4 @@
-package dev.batchqa.bench;
+package dev.batchqa.shared.eval;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /**
  * Exact match and F1 as the official SQuAD evaluation scripts (v1.1 and v2.0) compute them: normalize by lower-casing,
  * removing ASCII punctuation ({@code string.punctuation}), removing the articles a/an/the and folding whitespace; score
- * against every gold answer and keep the maximum.
+ * against every gold answer and keep the maximum. Shared by the benchmarks and bulk-submit's {@code --score}.
  */
 public final class SquadMetrics {
 

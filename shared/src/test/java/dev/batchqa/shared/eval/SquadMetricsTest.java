@@ -1,4 +1,4 @@
-package dev.batchqa.bench;
+package dev.batchqa.shared.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
