@@ -22,6 +22,7 @@ import dev.batchqa.ingest.jobs.JobWorker;
 import dev.batchqa.ingest.jobs.JobsWiring;
 import dev.batchqa.ingest.jobs.S3JobFiles;
 import dev.batchqa.shared.aws.AwsClients;
+import dev.batchqa.shared.aws.SqsRequestQueue;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.message.QaValidator;
