@@ -397,7 +397,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Stops the inference side only, as a crashed or scaled-in worker would. */
     public void stopPoller() {
-        if (poller != null) poller.close();
+        for (SqsPoller lane : lanePollers) lane.close();
     }
 
     private SqsClient sqsClient() {

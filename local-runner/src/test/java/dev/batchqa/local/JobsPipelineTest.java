@@ -316,7 +316,9 @@ class JobsPipelineTest {
         RequestStore uncounted = new dev.batchqa.shared.store.DynamoDbRequestStore(pipeline.dynamo(),
                 Settings.from(Map.of("QA_TABLE_NAME", pipeline.config().tableName())));
         for (int line = 1; line <= 2; line++) {
-            assertTrue(uncounted.complete(new RequestStore.Completion(JobLines.questionId(id, line), "Where?", 1, id),
+            // the question the line asked: a completion must match its PENDING record's question
+            assertTrue(uncounted.complete(new RequestStore.Completion(JobLines.questionId(id, line),
+                    "Where does it live?", 1, id),
                     List.of(), 0.9, null));
         }
         Thread.sleep(500);
