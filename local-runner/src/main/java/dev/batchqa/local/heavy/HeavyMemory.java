@@ -60,6 +60,9 @@ public final class HeavyMemory implements Callable<Integer> {
     @Option(names = "--messages", description = "Messages in the batch (default ${DEFAULT-VALUE})")
     int messages = 32;
 
+    @Option(names = "--questions", description = "Questions per message, at most what fits (default: what fits)")
+    int questions = Limits.MAX_QUESTIONS_PER_SET;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new HeavyMemory()).execute(args));
     }
@@ -70,7 +73,7 @@ public final class HeavyMemory implements Callable<Integer> {
         List<SQSEvent.SQSMessage> records = new ArrayList<>();
         int questionsPerMessage = 0;
         for (int m = 0; m < messages; m++) {
-            QuestionSet set = maximal(m);
+            QuestionSet set = maximal(m, questions);
             questionsPerMessage = set.questions().size();
             SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
             record.setMessageId("m-" + m);
@@ -87,7 +90,9 @@ public final class HeavyMemory implements Callable<Integer> {
         try (QaEngine engine = QaEngine.load(EngineOptions.of(model.toString()));
                 BatchProcessor processor = new BatchProcessor(engine, store, codec,
                         new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "heavy-memory"),
-                        Clock.systemUTC(), BatchPolicy.DEFAULT, Continuations.NONE)) {
+                        // no window cap: every question is tokenized and answered, however many windows the model's
+                        // tokenizer makes of it (the fixture's short windows make more than a real model's)
+                        Clock.systemUTC(), BatchPolicy.DEFAULT.withMaxWindowsPerQuestion(100_000), Continuations.NONE)) {
             response = processor.process(event);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -117,7 +122,7 @@ public final class HeavyMemory implements Callable<Integer> {
     }
 
     /** 40,000 CJK characters and as many 20-character questions as the message limit allows. */
-    static QuestionSet maximal(int seed) {
+    static QuestionSet maximal(int seed, int most) {
         Random r = new Random(20261211L + seed);
         StringBuilder context = new StringBuilder(Limits.MAX_CONTEXT_CHARS);
         while (context.length() < Limits.MAX_CONTEXT_CHARS) {
@@ -126,7 +131,7 @@ public final class HeavyMemory implements Callable<Integer> {
         }
         List<Question> questions = new ArrayList<>();
         QuestionSet set = null;
-        for (int i = 0; i < Limits.MAX_QUESTIONS_PER_SET; i++) {
+        for (int i = 0; i < Math.min(most, Limits.MAX_QUESTIONS_PER_SET); i++) {
             List<Question> more = new ArrayList<>(questions);
             more.add(new Question("m" + seed + "-q" + i, "这座城市的首都在哪里？请回答第" + i + "个问题。"));
             QuestionSet bigger = new QuestionSet(context.toString(), more, AnswerOptions.DEFAULT, "memory");
