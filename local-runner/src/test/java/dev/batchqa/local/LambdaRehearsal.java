@@ -86,8 +86,10 @@ public final class LambdaRehearsal {
       String table = "qa-rehearsal";
       AwsResources.ensureTable(dynamo, table);
       AwsResources.Queue queue = AwsResources.ensureQueue(sqs, "qa-rehearsal", 720, 5);
+      AwsResources.Queue bulk = AwsResources.ensureQueue(sqs, "qa-rehearsal-bulk", 720, 5);
       DeployedFunctions deployed = DeployedFunctions.load(o.root(), Map.of(
-          "QaTable", table, "QaQueue", queue.url(), "QaDeadLetterQueue", queue.deadLetterUrl()));
+          "QaTable", table, "QaQueue", queue.url(), "QaDeadLetterQueue", queue.deadLetterUrl(),
+          "QaBulkQueue", bulk.url(), "JobTable", table + "-jobs", "JobBucket", table + "-jobs"));
       Rehearsal r = new Rehearsal(o, deployed, dynamo, sqs, queue, dynalite.endpoint(), sqsServer.endpoint(), table);
       for (String name : o.functions()) {
         try {
@@ -287,9 +289,10 @@ public final class LambdaRehearsal {
       }
       for (int i = 0; i < DEAD_LETTERS; i++) {
         String id = UUID.randomUUID().toString();
-        store.createPending(QaRecord.pending(id, "q" + i, 1, null, Instant.now()));
+        String question = "q" + i; // the record's question: a failure must match it, as a completion must
+        store.createPending(QaRecord.pending(id, question, 1, null, Instant.now()));
         sqs.sendMessage(s -> s.queueUrl(queue.url())
-            .messageBody(codec.encode(QuestionSet.single(id, "q", "c", 1, null))));
+            .messageBody(codec.encode(QuestionSet.single(id, question, "c", 1, null))));
         deadLetterIds.add(id);
       }
     }
