@@ -124,16 +124,6 @@ public final class BatchProcessor implements AutoCloseable {
                 .build();
     }
 
-    /** The current cost estimate, in milliseconds per padded token. */
-    public double millisPerToken() {
-        return speed.millisPerToken();
-    }
-
-    /** Records the cost of a pass measured outside a batch (the full-length pass at init). */
-    public void observe(long tokens, long nanos) {
-        speed.observe(tokens, nanos);
-    }
-
     /** Acknowledges, hands on or gives back each message, as its questions ended. */
     private void handOn(List<MessageWork> work, BatchOutcome outcome) {
         List<Continuations.Message> out = new ArrayList<>();

@@ -53,7 +53,11 @@ public final class MessageCodec {
      * @throws IllegalArgumentException when the body would exceed {@link Limits#MAX_MESSAGE_BYTES}
      */
     public String encode(QuestionSet set) {
-        String text = write(set);
+        return withinLimit(write(set));
+    }
+
+    /** The body unchanged, or {@link IllegalArgumentException} when it exceeds {@link Limits#MAX_MESSAGE_BYTES}. */
+    private static String withinLimit(String text) {
         if (text.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("message exceeds the SQS limit of " + Limits.MAX_MESSAGE_BYTES + " bytes");
         }
@@ -92,6 +96,10 @@ public final class MessageCodec {
         } else {
             body = writeV2(set);
         }
+        return text(body);
+    }
+
+    private static String text(ObjectNode body) {
         try {
             return Json.MAPPER.writeValueAsString(body);
         } catch (JsonProcessingException e) {
@@ -145,17 +153,8 @@ public final class MessageCodec {
         ObjectNode body = writeV2(set);
         body.put("continuation", continuation.count());
         if (continuation.acceptedAt() != null) body.put("acceptedAt", continuation.acceptedAt().toEpochMilli());
-        String text;
-        try {
-            text = Json.MAPPER.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode message", e);
-        }
-        if (text.getBytes(StandardCharsets.UTF_8).length > Limits.MAX_MESSAGE_BYTES) {
-            // cannot happen for a subset of a message that fitted, but a continuation must never be cut
-            throw new IllegalArgumentException("message exceeds the SQS limit of " + Limits.MAX_MESSAGE_BYTES + " bytes");
-        }
-        return text;
+        // cannot exceed the limit for a subset of a message that fitted, but a continuation must never be cut
+        return withinLimit(text(body));
     }
 
     /**
