@@ -15,7 +15,7 @@ import org.slf4j.MDC;
  * Lambda entry point of SweeperFunction (an EventBridge schedule; the event itself is ignored): one
  * {@link PendingSweeper} run, which goes on until no stale PENDING record is left or the invocation's remaining
  * time less {@link #SAFETY} is spent. Packaged in the ingest jar; a DynamoDB error fails the invocation, which the
- * SweeperErrorsAlarm reports, and the next scheduled run starts over.
+ * FunctionErrorsAlarm reports, and the next scheduled run starts over.
  */
 public final class SweeperHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     /** Left of the invocation's time for the last writes in flight and the summary log. */
