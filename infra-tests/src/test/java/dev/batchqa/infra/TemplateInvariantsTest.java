@@ -1052,6 +1052,8 @@ class TemplateInvariantsTest {
     });
     assertTrue(rows.contains(List.of("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "${QueueName}")),
         "dashboard lacks the queue age");
+    assertTrue(rows.contains(List.of("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "${BulkQueueName}")),
+        "dashboard lacks the bulk lane's queue age");
   }
 
   // ------------------------------------------------------------------ alarms and outputs
