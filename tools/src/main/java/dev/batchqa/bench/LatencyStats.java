@@ -1,5 +1,6 @@
 package dev.batchqa.bench;
 
+import dev.batchqa.tools.Stats;
 import java.util.Arrays;
 import java.util.List;
 
@@ -12,13 +13,9 @@ public record LatencyStats(double[] sortedMillis, int questionsPerSample) {
         return new LatencyStats(sorted, questionsPerSample);
     }
 
-    /** Nearest-rank percentile: the smallest sample with at least p% of the samples at or below it. */
+    /** Nearest-rank percentile ({@link Stats#percentile}); NaN without samples. */
     public double percentile(double p) {
-        if (sortedMillis.length == 0) {
-            return Double.NaN;
-        }
-        int rank = (int) Math.ceil(p / 100.0 * sortedMillis.length);
-        return sortedMillis[Math.max(0, Math.min(sortedMillis.length - 1, rank - 1))];
+        return Stats.percentile(sortedMillis, p);
     }
 
     public double totalMillis() {

@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import dev.batchqa.tools.Stats;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +95,7 @@ public final class PassProbe implements Callable<Integer> {
                     // CPU time (user + system, all threads): on a shared machine wall time measures the neighbours
                     double cpu = (processCpuNanos() - cpu0) / 1e6 / iterations;
                     java.util.Arrays.sort(times);
-                    double med = times[iterations / 2] / 1e6;
+                    double med = Stats.median(java.util.Arrays.stream(times).mapToObj(t -> t / 1e6).toList());
                     System.out.printf(Locale.ROOT, "[%d, %d]  wall median %.1f ms/pass  min %.1f  max %.1f  %.3f ms/token"
                                     + " | CPU %.1f ms/pass  %.3f CPU ms/token%n", shape[0], shape[1], med,
                             times[0] / 1e6, times[iterations - 1] / 1e6, med / (shape[0] * (double) shape[1]), cpu,

@@ -2,6 +2,7 @@ package dev.batchqa.bench.coldstart;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchqa.tools.Stats;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -432,15 +433,15 @@ public final class ColdStartBenchmark {
                     sb.append("| ").append(row.label()).append(" |");
                     for (Variant v : variants) {
                         List<Double> xs = values(v.id(), mode, row.field());
-                        sb.append(' ').append(xs.isEmpty() ? "-" : fmt(median(xs)) + " [" + fmt(min(xs)) + "-"
+                        sb.append(' ').append(xs.isEmpty() ? "-" : fmt(Stats.median(xs)) + " [" + fmt(min(xs)) + "-"
                                 + fmt(max(xs)) + "]").append(" |");
                     }
                     if (hasA) {
                         List<Double> a = values("A", mode, row.field());
                         for (Variant v : others) {
                             List<Double> xs = values(v.id(), mode, row.field());
-                            sb.append(' ').append(a.isEmpty() || xs.isEmpty() || median(a) == 0 ? "-"
-                                    : String.format(Locale.ROOT, "%.2f (%s)", median(xs) / median(a),
+                            sb.append(' ').append(a.isEmpty() || xs.isEmpty() || Stats.median(a) == 0 ? "-"
+                                    : String.format(Locale.ROOT, "%.2f (%s)", Stats.median(xs) / Stats.median(a),
                                             paired(xs, a))).append(" |");
                         }
                     }
@@ -602,12 +603,6 @@ public final class ColdStartBenchmark {
         return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
     }
 
-    static double median(List<Double> xs) {
-        List<Double> s = xs.stream().sorted().toList();
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-    }
-
     /** Median of x[i] / a[i] over the rounds (runs of one round were launched back to back). */
     static String paired(List<Double> xs, List<Double> a) {
         List<Double> ratios = new ArrayList<>();
@@ -616,7 +611,7 @@ public final class ColdStartBenchmark {
                 ratios.add(xs.get(i) / a.get(i));
             }
         }
-        return ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", median(ratios));
+        return ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", Stats.median(ratios));
     }
 
     static double min(List<Double> xs) {

@@ -11,6 +11,7 @@ import dev.batchqa.shared.message.MessageCodec;
 import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.Answer;
+import dev.batchqa.tools.Stats;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -272,7 +273,7 @@ public final class LoadTest {
                             + "max %.1f ms), bulk %,d in %.1f s (%,.0f msg/s, %,d SendMessageBatch requests, %,d retried); "
                             + "%,d already answered%n",
                     (submitEnd - submitStart) / 1e9, viaHttp, httpSeconds, viaHttp / Math.max(1e-9, httpSeconds),
-                    percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6, percentile(sorted, 1.0) / 1e6,
+                    Stats.percentile(sorted, 50) / 1e6, Stats.percentile(sorted, 99) / 1e6, Stats.percentile(sorted, 100) / 1e6,
                     bulkReport.sent(), seconds(bulkReport.elapsed()), bulkReport.messagesPerSecond(),
                     bulkReport.requests(), bulkReport.retriedEntries(), atSubmitEnd.done() + atSubmitEnd.failed());
 
@@ -356,8 +357,8 @@ public final class LoadTest {
             Result result = new Result(o.questions(), viaHttp, bulkQuestions.size(), startup,
                     Duration.ofNanos(submitEnd - submitStart), Duration.ofNanos(Math.max(0, drainEnd - submitEnd)), total,
                     stats.done() + stats.failed() == 0 ? 0 : (stats.done() + stats.failed()) / seconds(total),
-                    viaHttp / Math.max(1e-9, httpSeconds), percentile(sorted, 0.50) / 1000, percentile(sorted, 0.99) / 1000,
-                    percentile(sorted, 1.0) / 1000, bulkReport.messagesPerSecond(), bulkReport.requests(),
+                    viaHttp / Math.max(1e-9, httpSeconds), Stats.percentile(sorted, 50) / 1000, Stats.percentile(sorted, 99) / 1000,
+                    Stats.percentile(sorted, 100) / 1000, bulkReport.messagesPerSecond(), bulkReport.requests(),
                     bulkReport.retriedEntries(), done, failed, correct, stats.duplicatesRefused(), stats.created(),
                     List.copyOf(problems));
             print(out, result, o, fixture, sample.size(), spotWrong);
@@ -469,12 +470,6 @@ public final class LoadTest {
         CommandLine cl = new CommandLine(cli);
         cl.parseArgs(args);
         return cl.isUsageHelpRequested() || cl.isVersionHelpRequested() ? null : cli.options();
-    }
-
-    private static long percentile(long[] sorted, double p) {
-        if (sorted.length == 0) return 0;
-        int index = (int) Math.ceil(p * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 
     private static String first(List<String> items) {

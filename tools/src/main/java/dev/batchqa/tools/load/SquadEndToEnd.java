@@ -18,6 +18,7 @@ import dev.batchqa.shared.model.Question;
 import dev.batchqa.shared.model.QuestionSet;
 import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.model.Answer;
+import dev.batchqa.tools.Stats;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Path;
@@ -234,7 +235,7 @@ public final class SquadEndToEnd implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "{\"e2e_qps\":%.2f, \"engine_qps\":%.2f, \"ratio\":%.2f, \"ratios\":%s, "
                 + "\"questions\":%d, \"rounds\":%d, \"lost\":%d, \"different_answers\":%d, \"function_cpus\":\"%s\", "
-                + "\"services_cpus\":%s}%n", median(e2eRates), median(engineRates), median(ratios),
+                + "\"services_cpus\":%s}%n", Stats.median(e2eRates), Stats.median(engineRates), Stats.median(ratios),
                 ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList(), asked.size(), rounds, lost,
                 disagree, services == null ? "all" : services.split().functionCpus(),
                 services == null ? "null" : "\"" + services.split().serviceCpus() + "\"");
@@ -298,12 +299,6 @@ public final class SquadEndToEnd implements Callable<Integer> {
         }
         line.append(String.format(Locale.ROOT, " other threads %.2f", rest / 1e6 / questions));
         return line.toString();
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Waits until {@code n} more questions than {@code before} are DONE or FAILED, or the timeout; how many are. */
