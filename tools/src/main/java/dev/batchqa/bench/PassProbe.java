@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
  * decoding), to find out what a pass costs per token and how predictors on parallel Java threads share the cores.
  *
  * <pre>
- * java -cp ... dev.batchqa.bench.PassProbe --model DIR --shapes 1x384,8x384 --iterations 5 --threads 1
- * java -cp ... dev.batchqa.bench.PassProbe --model DIR --shapes 1x384 --workers 2 --threads 1 --seconds 20
+ * scripts/tool pass-probe --model DIR --shapes 1x384,8x384 --iterations 5 --threads 1
+ * scripts/tool pass-probe --model DIR --shapes 1x384 --workers 2 --threads 1 --seconds 20
  * </pre>
  *
  * <p>With {@code --workers N} it loads one model and N predictors and runs them on N Java threads at once, each

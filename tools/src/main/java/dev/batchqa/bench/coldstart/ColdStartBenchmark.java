@@ -50,7 +50,7 @@ import picocli.CommandLine;
  * </ul>
  *
  * <p>Every run gets a fresh, empty {@code DJL_CACHE_DIR} (a Lambda cold start with an empty /tmp) and
- * {@code DJL_OFFLINE=true}. The child classpath is this JVM's own ({@code java.class.path}: the benchmarks module's
+ * {@code DJL_OFFLINE=true}. The child classpath is this JVM's own ({@code java.class.path}: the tools module's
  * runtime classpath), with or without the native jar.
  *
  * <pre>
@@ -222,7 +222,7 @@ public final class ColdStartBenchmark {
             List<String> nativeJars = classpath.stream().filter(ColdStartBenchmark::isNativeJar).toList();
             if (nativeJars.size() != 1) {
                 throw new IllegalStateException("expected exactly one pytorch-native-* jar on the classpath, found "
-                        + nativeJars + " (run through scripts/cold-start, which passes the benchmarks module's runtime"
+                        + nativeJars + " (run through scripts/cold-start, which passes the tools module's runtime"
                         + " classpath)");
             }
             Path nativeJar = Path.of(nativeJars.get(0));

@@ -7,7 +7,7 @@ import java.util.List;
  * Questions for the rehearsal, with the answer each must get.
  *
  * <p>{@code fixture}: for model/fixtures/tiny-qa, whose pointer rule answers with the word after a question word
- * found in the context (as local-runner's load test uses it): every question has its own value, so a mixed-up
+ * found in the context (as the load test uses it): every question has its own value, so a mixed-up
  * answer cannot pass. {@code squad}: SQuAD-shaped paragraphs (100-170 tokens, one 384-token window each) for a
  * real QA model, written for this rehearsal; a real model may miss one, so the rehearsal asks for 8 of 10.
  * {@code random}: the same questions for a model with random weights (speed only, answers not checked).
