@@ -1,6 +1,5 @@
 package dev.batchqa.local;
 
-import java.net.URI;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -47,10 +46,6 @@ final class DynaliteFixture implements BeforeAllCallback, AfterAllCallback {
     DynamoDbClient client() {
         if (client == null) throw new IllegalStateException("dynalite is not started: register the fixture static");
         return client;
-    }
-
-    URI endpoint() {
-        return dynalite.endpoint();
     }
 
     /** A table of its own for a test ({@code prefix-<uuid>}), with the schema and pending index of {@link AwsResources}. */
