@@ -51,7 +51,7 @@ ENV PYTORCH_LIBRARY_PATH=/opt/libtorch \
 # the mmap threshold (which glibc raises dynamically only up to 32 MiB) is mmap'ed on malloc and munmap'ed on free,
 # and the attention tensors of a big forward pass are larger than that (MiniLM [8, 384]: 56 MiB each), so every pass
 # page-faulted them in again: 1.8 M minor faults and 1.5x the CPU per token of a [1, 384] pass, which vanish with
-# these two settings (benchmarks PassProbe; docs/evaluation.md). Cost: the process keeps its peak native heap.
+# these two settings (PassProbe in tools; docs/evaluation.md). Cost: the process keeps its peak native heap.
 
 # Application: thin jar + runtime dependencies (the Lambda Java runtime puts
 # ${LAMBDA_TASK_ROOT}/lib/*.jar on the classpath).

@@ -11,7 +11,7 @@ The pack (mode 1) and casts (mode 2) happen once before the loop, so the loop ti
 
 Run with Debian's torch (python3-torch 1.13); the file loads in libtorch 2.7.1 (DJL):
   /usr/bin/python3 model/make_gemm_probe.py [OUT]
-Default OUT: benchmarks/src/main/resources/dev/batchqa/bench/gemm-probe.pt (committed).
+Default OUT: tools/src/main/resources/dev/batchqa/bench/gemm-probe.pt (committed).
 """
 
 import os
@@ -45,7 +45,7 @@ class GemmProbe(nn.Module):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        here, "..", "benchmarks", "src", "main", "resources", "dev", "batchqa", "bench", "gemm-probe.pt")
+        here, "..", "tools", "src", "main", "resources", "dev", "batchqa", "bench", "gemm-probe.pt")
     torch.backends.quantized.engine = "onednn" if "onednn" in torch.backends.quantized.supported_engines else "qnnpack"
     probe = torch.jit.script(GemmProbe().eval())
     a, b = torch.randn(64, 96), torch.randn(32, 96)

@@ -1,5 +1,6 @@
 package dev.batchqa.infra;
 
+import dev.batchqa.testsupport.CfnYaml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,20 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.AbstractConstruct;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
- * A CloudFormation/SAM template loaded into plain maps and lists, with the YAML short tags
- * ({@code !Ref}, {@code !GetAtt}, {@code !If} ...) turned into their JSON forms ({@code {"Ref": ..}},
- * {@code {"Fn::GetAtt": [..]}}), plus a small evaluator for parameters, conditions, {@code Fn::If}
+ * A CloudFormation/SAM template loaded into plain maps and lists by {@link CfnYaml} (the YAML short tags
+ * in their JSON forms), plus a small evaluator for parameters, conditions, {@code Fn::If}
  * and {@code Fn::FindInMap} so that invariants can be checked for concrete parameter values.
  */
 final class CfnTemplate {
@@ -53,14 +44,8 @@ final class CfnTemplate {
     }
   }
 
-  @SuppressWarnings("unchecked")
   static CfnTemplate parse(String yamlText) {
-    Yaml yaml = new Yaml(new CfnConstructor(new LoaderOptions()));
-    Object doc = yaml.load(yamlText);
-    if (!(doc instanceof Map)) {
-      throw new IllegalArgumentException("template is not a YAML mapping");
-    }
-    return new CfnTemplate((Map<String, Object>) doc);
+    return new CfnTemplate(CfnYaml.parse(yamlText));
   }
 
   Map<String, Object> root() {
@@ -299,80 +284,15 @@ final class CfnTemplate {
     return Long.parseLong(scalar(o));
   }
 
-  @SuppressWarnings("unchecked")
   static Map<String, Object> map(Object o) {
-    return o instanceof Map ? (Map<String, Object>) o : Map.of();
+    return CfnYaml.map(o);
   }
 
-  @SuppressWarnings("unchecked")
   static List<Object> list(Object o) {
-    return o instanceof List ? (List<Object>) o : List.of();
+    return CfnYaml.list(o);
   }
 
   static Object path(Object node, String... keys) {
-    Object cur = node;
-    for (String k : keys) {
-      cur = map(cur).get(k);
-      if (cur == null) {
-        return null;
-      }
-    }
-    return cur;
-  }
-
-  /** Constructor mapping the CloudFormation short tags to their JSON forms. */
-  static final class CfnConstructor extends SafeConstructor {
-
-    static final List<String> FUNCTIONS = List.of(
-        "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select", "Split",
-        "Sub", "Transform", "If", "Equals", "Not", "And", "Or", "Contains", "EachMemberEquals",
-        "ValueOf", "RefAll", "Length", "ToJsonString");
-
-    CfnConstructor(LoaderOptions options) {
-      super(options);
-      yamlConstructors.put(new Tag("!Ref"), new Intrinsic("Ref"));
-      yamlConstructors.put(new Tag("!Condition"), new Intrinsic("Condition"));
-      for (String f : FUNCTIONS) {
-        yamlConstructors.put(new Tag("!" + f), new Intrinsic("Fn::" + f));
-      }
-      // a bare date such as 2010-09-09 stays a string, as CloudFormation reads it
-      yamlConstructors.put(Tag.TIMESTAMP, new AbstractConstruct() {
-        @Override
-        public Object construct(Node node) {
-          return ((ScalarNode) node).getValue();
-        }
-      });
-    }
-
-    private final class Intrinsic extends AbstractConstruct {
-      private final String key;
-
-      Intrinsic(String key) {
-        this.key = key;
-      }
-
-      @Override
-      public Object construct(Node node) {
-        Object value;
-        if (node instanceof ScalarNode s) {
-          String text = s.getValue();
-          if ("Fn::GetAtt".equals(key)) {
-            int dot = text.indexOf('.');
-            value = dot < 0 ? List.of(text) : List.of(text.substring(0, dot), text.substring(dot + 1));
-          } else {
-            value = text;
-          }
-        } else if (node instanceof SequenceNode seq) {
-          value = constructSequence(seq);
-        } else if (node instanceof MappingNode mapping) {
-          value = constructMapping(mapping);
-        } else {
-          throw new IllegalArgumentException("unexpected node for " + key + ": " + node);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put(key, value);
-        return m;
-      }
-    }
+    return CfnYaml.path(node, keys);
   }
 }

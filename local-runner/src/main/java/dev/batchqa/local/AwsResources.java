@@ -19,11 +19,14 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-/** Creates the queue, its dead-letter queue and the table as template.yaml defines them, if missing. */
-final class AwsResources {
+/**
+ * Creates the queue, its dead-letter queue and the table as template.yaml defines them, if missing. Public for the
+ * tools that set up an emulator of their own (the Lambda rehearsal, the store probes).
+ */
+public final class AwsResources {
     private AwsResources() {}
 
-    record Queue(String url, String arn, String deadLetterUrl, String deadLetterArn) {}
+    public record Queue(String url, String arn, String deadLetterUrl, String deadLetterArn) {}
 
     /**
      * template.yaml's default QueueRetentionDays (4 days, also SQS's default, so an existing queue made without it
@@ -31,7 +34,7 @@ final class AwsResources {
      */
     static final int QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
 
-    static Queue ensureQueue(SqsClient sqs, String name, int visibilityTimeoutSeconds, int maxReceiveCount) {
+    public static Queue ensureQueue(SqsClient sqs, String name, int visibilityTimeoutSeconds, int maxReceiveCount) {
         String dlqUrl = sqs.createQueue(r -> r.queueName(name + "-dlq")
                         .attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600")))
                 .queueUrl();
@@ -65,7 +68,7 @@ final class AwsResources {
     }
 
     /** The table with the sparse pending index (QaTable in template.yaml; see DynamoDbRequestStore). */
-    static void ensureTable(DynamoDbClient dynamo, String table) {
+    public static void ensureTable(DynamoDbClient dynamo, String table) {
         try {
             dynamo.createTable(r -> r.tableName(table)
                     .billingMode(BillingMode.PAY_PER_REQUEST)

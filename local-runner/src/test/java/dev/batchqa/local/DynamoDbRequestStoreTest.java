@@ -21,40 +21,25 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** The DynamoDB store's write-once and expiry rules, against dynalite (no transactions, no TTL deletion). */
 class DynamoDbRequestStoreTest {
     private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
-    private static Dynalite dynalite;
-    private static DynamoDbClient dynamo;
+    @RegisterExtension
+    static final DynaliteFixture DYNAMO = new DynaliteFixture();
+
+    private final DynamoDbClient dynamo = DYNAMO.client();
 
     private final DynamoDbRequestStore store = new DynamoDbRequestStore(dynamo, "records", Duration.ofHours(24),
             Clock.fixed(NOW, ZoneOffset.UTC));
 
     @BeforeAll
-    static void start() throws Exception {
-        dynalite = Dynalite.start(0);
-        dynamo = DynamoDbClient.builder()
-                .endpointOverride(dynalite.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
-        AwsResources.ensureTable(dynamo, "records");
-    }
-
-    @AfterAll
-    static void stop() {
-        dynamo.close();
-        dynalite.close();
+    static void table() {
+        DYNAMO.table("records");
     }
 
     @Test
@@ -323,7 +308,7 @@ class DynamoDbRequestStoreTest {
         }
     }
 
-    private static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> rawItem(String id) {
+    private Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> rawItem(String id) {
         return dynamo.getItem(r -> r.tableName("records").consistentRead(true)
                 .key(Map.of("id", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(id)))).item();
     }

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -55,7 +56,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  */
 class IngestIdempotencyAndBacklogTest {
     private static final String TABLE = "ingest-races";
-    private static Dynalite dynalite;
+
+    @RegisterExtension
+    static final DynaliteFixture DYNAMO = new DynaliteFixture();
     private static EmbeddedSqs elasticMq;
     private static DynamoDbClient dynamo;
     private static SqsClient sqs;
@@ -64,22 +67,18 @@ class IngestIdempotencyAndBacklogTest {
 
     @BeforeAll
     static void start() throws Exception {
-        dynalite = Dynalite.start(0);
+        dynamo = DYNAMO.client();
+        DYNAMO.table(TABLE);
         elasticMq = EmbeddedSqs.start(0, "us-east-1");
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
-        dynamo = DynamoDbClient.builder().endpointOverride(dynalite.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         sqs = SqsClient.builder().endpointOverride(elasticMq.endpoint()).region(Region.US_EAST_1)
                 .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-        AwsResources.ensureTable(dynamo, TABLE);
     }
 
     @AfterAll
     static void stop() {
         sqs.close();
-        dynamo.close();
         elasticMq.close();
-        dynalite.close();
     }
 
     @Test

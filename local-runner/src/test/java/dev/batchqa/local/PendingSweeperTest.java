@@ -32,14 +32,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -51,33 +46,17 @@ class PendingSweeperTest {
     private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
     private static final Duration EXPIRY = Duration.ofHours(97);
     private static final Duration TTL = Duration.ofHours(24);
-    private static Dynalite dynalite;
-    private static DynamoDbClient dynamo;
+    @RegisterExtension
+    static final DynaliteFixture DYNAMO = new DynaliteFixture();
+
+    private final DynamoDbClient dynamo = DYNAMO.client();
 
     private String table;
     private DynamoDbRequestStore store;
 
-    @BeforeAll
-    static void start() throws Exception {
-        dynalite = Dynalite.start(0);
-        dynamo = DynamoDbClient.builder()
-                .endpointOverride(dynalite.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
-    }
-
-    @AfterAll
-    static void stop() {
-        dynamo.close();
-        dynalite.close();
-    }
-
     @BeforeEach
     void freshTable() {
-        table = "sweep-" + UUID.randomUUID();
-        AwsResources.ensureTable(dynamo, table);
+        table = DYNAMO.newTable("sweep");
         store = new DynamoDbRequestStore(dynamo, table, TTL, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * <p>glibc serves every block above its mmap threshold (raised dynamically, but never past 32 MiB) with a fresh
  * mmap and returns it with munmap on free. A forward pass of several full windows allocates attention tensors larger
  * than that (MiniLM [8, 384]: 56 MiB each), so without tuning every pass page-faults them in again: 1.8 M minor faults
- * and 1.5x the CPU per token of a one-window pass (benchmarks PassProbe). The settings must be in the environment
+ * and 1.5x the CPU per token of a one-window pass (PassProbe in tools). The settings must be in the environment
  * before the JVM starts (glibc reads them once), so the engine can only warn; the Dockerfile and scripts/run-local
  * set them:
  *
