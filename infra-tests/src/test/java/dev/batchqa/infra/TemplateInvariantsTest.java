@@ -12,8 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.batchqa.inference.BatchPolicy;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -1067,13 +1069,16 @@ class TemplateInvariantsTest {
   void everyTimeoutBoundsTheWindowCapAtHalfTheTimeoutAtTheDocumentedSpeed() {
     Map<String, Object> env = map(path(t.properties(INFERENCE), "Environment", "Variables"));
     assertEquals(Map.of("Ref", "InferenceTimeoutSeconds"), env.get("QA_FUNCTION_TIMEOUT_SECONDS"));
+    assertFalse(env.containsKey("QA_MAX_WINDOWS_PER_QUESTION"), "the cap is derived from the timeout, not set");
     for (String timeout : t.allowedValues("InferenceTimeoutSeconds")) {
-      Object cap = t.resolve(env.get("QA_MAX_WINDOWS_PER_QUESTION"), t.params("InferenceTimeoutSeconds", timeout));
-      int windows = (int) number(cap);
+      // the value the function reads, parsed as it parses it (a timeout it refused would stop its init)
+      Duration parsed = BatchPolicy.functionTimeout(Map.of("QA_FUNCTION_TIMEOUT_SECONDS", timeout));
+      int windows = BatchPolicy.forTimeout(parsed).maxWindowsPerQuestion();
       assertTrue(windows >= 1 && windows <= Integer.parseInt(timeout) * 3 / 2 && windows <= 500,
           timeout + " s -> " + windows + " windows: more than half the timeout at 3 windows/s, or over 500");
     }
   }
+
 
   @Test
   void alarmsOnDlqDepthAndOnErrorsOfBothFunctions() {

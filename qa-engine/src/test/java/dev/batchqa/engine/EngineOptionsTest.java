@@ -14,10 +14,9 @@ class EngineOptionsTest {
 
     @Test
     void overridesWinOverConfigJsonAndTheRestComesFromIt() {
-        EngineOptions options = Fixture.config().withMaxSeqLength(48).withDocStride(8).withMaxAnswerLength(5)
+        EngineOptions.Builder options = Fixture.config().withMaxSeqLength(48).withDocStride(8).withMaxAnswerLength(5)
                 .withMaxAnswerChars(200).withNullThreshold(Double.POSITIVE_INFINITY).withMaxTokensPerPass(480);
-        assertEquals(null, options.maxQueryLength(), "unset until resolved");
-        try (QaEngine engine = Fixture.load(options)) {
+                try (QaEngine engine = Fixture.load(options)) {
             EngineOptions s = engine.options();
             assertEquals(48, s.maxSeqLength());
             assertEquals(8, s.docStride());
@@ -47,15 +46,15 @@ class EngineOptionsTest {
     @Test
     void missingOrIncompleteModelDirectoryIsAClearIOException(@TempDir Path dir) throws IOException {
         IOException missing = assertThrows(IOException.class,
-                () -> QaEngine.load(EngineOptions.of(dir.resolve("nope").toString())));
+                () -> QaEngine.load(EngineOptions.builder(dir.resolve("nope").toString())));
         assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
         Files.writeString(dir.resolve("config.json"), "{\"model_file\": \"model.pt\"}");
         IOException incomplete = assertThrows(IOException.class,
-                () -> QaEngine.load(EngineOptions.of(dir.toString())));
+                () -> QaEngine.load(EngineOptions.builder(dir.toString())));
         assertTrue(incomplete.getMessage().contains("model.pt"), incomplete.getMessage());
         Files.writeString(dir.resolve("config.json"), "[1, 2");
         assertThrows(IOException.class,
-                () -> QaEngine.load(EngineOptions.of(dir.toString())));
+                () -> QaEngine.load(EngineOptions.builder(dir.toString())));
     }
 
     @Test

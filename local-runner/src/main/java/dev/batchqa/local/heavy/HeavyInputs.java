@@ -204,7 +204,7 @@ public final class HeavyInputs implements Callable<Integer> {
 
     /** Windows each request needs in all, counted with the same tokenizer and settings as the pipeline's engine. */
     private static int[] windows(String modelLocation, List<HeavyCorpus.Request> requests) throws Exception {
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(modelLocation))) {
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(modelLocation))) {
             int[] counts = new int[requests.size()];
             for (int i = 0; i < requests.size(); i++) {
                 HeavyCorpus.Request r = requests.get(i);

@@ -87,7 +87,7 @@ public final class HeavyMemory implements Callable<Integer> {
         CountingStore store = new CountingStore();
         long started = System.nanoTime();
         SQSBatchResponse response;
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(model.toString()));
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(model.toString()));
                 BatchProcessor processor = new BatchProcessor(engine, store, codec,
                         new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "heavy-memory"),
                         // no window cap: every question is tokenized and answered, however many windows the model's
