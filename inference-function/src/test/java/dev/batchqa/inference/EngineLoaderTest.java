@@ -18,7 +18,7 @@ class EngineLoaderTest {
     void theEnvironmentNamesTheModelAndItsConfigJsonTheShape() throws Exception {
         EngineLoader loader = EngineLoader.fromEnvironment(Map.of("QA_MODEL_DIR", System.getProperty("qa.fixture.dir"),
                 "QA_MODEL_FILE", "model.pt",
-                // no longer variables: ignored, the model's config.json decides
+                // not variables: ignored, the model's config.json decides
                 "QA_MAX_SEQ_LENGTH", "48", "QA_N_BEST", "7"));
         assertTrue(loader.warmUp(), "the function always warms up");
         assertEquals("model.pt", loader.options().modelFile());

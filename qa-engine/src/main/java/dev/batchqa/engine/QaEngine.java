@@ -336,8 +336,8 @@ public final class QaEngine implements Answerer, AutoCloseable {
      * its optimisation), about 0.3-0.7 s of CPU; a pass of another shape pays nothing comparable: with fp32 MiniLM a
      * first batch of 10 SQuAD questions (one ~170-token pass) ran as fast as the next one after these two passes,
      * and TorchScript's graph work was under 1 % of the warm-up's samples in {@code perf} (docs/cold-start.md). So
-     * the warm-up no longer runs the batch shapes (full passes of short, paragraph and full-length windows): those
-     * cost several batches' worth of real compute (3-4 s of a 5-6 s Lambda init) to warm nothing.
+     * the warm-up runs no batch shapes (full passes of short, paragraph and full-length windows): those would cost
+     * several batches' worth of real compute (3-4 s of a 5-6 s Lambda init) to warm nothing.
      * Every worker runs each pass, at once as a first batch would: each predictor and each worker thread's
      * OpenMP team pay their first-run costs here.
      *

@@ -79,4 +79,34 @@ class EngineOptionsTest {
             assertTrue(e.getMessage().contains("padToMultipleOf"), e.getMessage());
         }
     }
+
+    @Test
+    void theModelsConfigJsonGivesItsShapeAndTheConstantsTheRest(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"max_seq_length\": 256, \"doc_stride\": 64, \"n_best\": 5,"
+                + " \"max_answer_chars\": 300, \"trained_with_unanswerable\": true}");
+        EngineOptions o = EngineOptions.builder(dir.toString()).withWorkers(2).resolve(dir, "model.pt", null);
+        assertEquals(256, o.maxSeqLength());
+        assertEquals(64, o.docStride());
+        assertEquals(5, o.nBest());
+        assertEquals(300, o.maxAnswerChars());
+        assertEquals(0.0, o.nullThreshold(), "SQuAD 2.0-trained: abstains at 0");
+        assertEquals(EngineOptions.DEFAULT_MAX_QUERY_LENGTH, o.maxQueryLength());
+        assertEquals(4096, o.maxTokensPerPass());
+        assertEquals(64, o.maxWindowsPerPass());
+        assertEquals(16, o.padToMultipleOf());
+        assertEquals(false, o.padToMaxLength());
+        assertEquals(1, o.threads(), "one intra-op thread per worker when there are several");
+        assertEquals(2, o.workers());
+    }
+
+    @Test
+    void aBuilderIsImmutableSoOneBaseServesSeveralEngines(@TempDir Path dir) throws IOException {
+        EngineOptions.Builder base = EngineOptions.builder(dir.toString()).withThreads(1).withWorkers(1);
+        EngineOptions.Builder naive = base.withPadToMaxLength(true).withMaxWindowsPerPass(1);
+        assertEquals(false, base.resolve(dir, "model.pt", null).padToMaxLength());
+        assertEquals(true, naive.resolve(dir, "model.pt", null).padToMaxLength());
+        assertEquals(1, naive.resolve(dir, "model.pt", null).maxWindowsPerPass());
+        assertEquals(Double.POSITIVE_INFINITY, base.withNullThreshold(0.5).withNullThreshold(null)
+                .resolve(dir, "model.pt", null).nullThreshold(), "null takes the model's again (SQuAD 1.1: never)");
+    }
 }

@@ -176,5 +176,6 @@ public final class HeavyMemory implements Callable<Integer> {
 
         @Override public Stream<String> stalePending(int shard, Instant cutoff) { return Stream.empty(); }
         @Override public boolean failPending(String id, ErrorInfo error) { return false; }
+        @Override public Deletion delete(String id) { return Deletion.NOT_FOUND; }
     }
 }
