@@ -34,28 +34,32 @@ public final class InferenceWiring {
         return new MessageCodec(QaValidator.fromSettings(settings));
     }
 
+    /** The function's processor: the policy {@link BatchPolicy#forTimeout} gives its timeout. */
     public static BatchProcessor processor(Answerer engine, RequestStore store, Settings settings,
             BatchMetrics metrics, Continuations continuations, Duration functionTimeout) {
-        return processor(engine, store, codec(settings), metrics, continuations, functionTimeout);
-    }
-
-    /** As above, with a codec already built (one per process, shared by its handlers). */
-    public static BatchProcessor processor(Answerer engine, RequestStore store, MessageCodec codec,
-            BatchMetrics metrics, Continuations continuations, Duration functionTimeout) {
-        return new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(), policy(engine, functionTimeout),
-                continuations);
+        return processor(engine, store, codec(settings), metrics, continuations,
+                BatchPolicy.forTimeout(functionTimeout), functionTimeout);
     }
 
     /**
-     * The batch policy for this timeout ({@link BatchPolicy#forTimeout}), its first cost estimate measured on one
+     * As above, with a codec already built (one per process, shared by its handlers) and the policy given: the local
+     * runner's, which a tool may give another window cap.
+     */
+    public static BatchProcessor processor(Answerer engine, RequestStore store, MessageCodec codec,
+            BatchMetrics metrics, Continuations continuations, BatchPolicy policy, Duration functionTimeout) {
+        return new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
+                measured(policy, engine, functionTimeout), continuations);
+    }
+
+    /**
+     * The batch policy with its first cost estimate measured on one
      * full-length pass (the warm-up's short passes cost far less per token than the full windows of a long context,
      * and an estimate taken from them starts long questions with too little time left), and its window cap checked
      * against the timeout: a cap that the measured speed cannot answer within the timeout is logged as a warning,
      * since such questions would end {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
      */
-    static BatchPolicy policy(Answerer engine, Duration functionTimeout) {
-        BatchPolicy policy = BatchPolicy.forTimeout(functionTimeout)
-                .withInitialMillisPerToken(fullPassMillisPerToken(engine));
+    static BatchPolicy measured(BatchPolicy configured, Answerer engine, Duration functionTimeout) {
+        BatchPolicy policy = configured.withInitialMillisPerToken(fullPassMillisPerToken(engine));
         double needed = policy.maxWindowsPerQuestion() * (double) PreparedQuery.NOMINAL_WINDOW_TOKENS
                 * policy.initialMillisPerToken();
         long timeoutMillis = functionTimeout.toMillis();

@@ -42,7 +42,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * @param pollers concurrent invocations of the interactive lane, as Lambda runs several (the template's
  *     QueueMaximumConcurrency is 5): a batch of long contexts does not hold up the next batches; their passes take
  *     turns on one engine. The bulk lane runs one invocation at a time on an engine of its own, as a sandbox does
- * @param functionTimeout {@code QA_FUNCTION_TIMEOUT_SECONDS}: each invocation's deadline, and the window cap
+ * @param functionTimeout {@code QA_FUNCTION_TIMEOUT_SECONDS}: each invocation's deadline
+ * @param policy how an invocation spends its batch: {@link BatchPolicy#forTimeout} of the function timeout, as the
+ *     function's, unless a tool gives another window cap
  * @param role which parts run in this process
  * @param ackDelay fault injection: a pause between answering a batch and deleting it, the window in which a crashed
  *     worker leaves answered messages to be delivered again
@@ -62,6 +64,7 @@ public record LocalConfig(
         int maxReceiveCount,
         int pollers,
         Duration functionTimeout,
+        BatchPolicy policy,
         Role role,
         Duration ackDelay,
         Duration sweepInterval,
@@ -153,6 +156,7 @@ public record LocalConfig(
         private int batchSize = 32;
         private Duration batchingWindow = Duration.ofMillis(200);
         private Integer visibilityTimeoutSeconds;
+        private Integer maxWindowsPerQuestion;
         private int maxReceiveCount = 5;
         private int pollers = 4;
         private Role role = Role.ALL;
@@ -208,6 +212,12 @@ public record LocalConfig(
             return this;
         }
 
+        /** A window cap per question other than the one the function timeout gives (a tool's). */
+        public Builder maxWindowsPerQuestion(int windows) {
+            maxWindowsPerQuestion = windows;
+            return this;
+        }
+
         public Builder maxReceiveCount(int receives) {
             maxReceiveCount = receives;
             return this;
@@ -242,9 +252,14 @@ public record LocalConfig(
             int visibility = visibilityTimeoutSeconds != null ? visibilityTimeoutSeconds
                     : (int) functionTimeout.toSeconds() + 30;
             return new LocalConfig(httpHost, httpPort, region, sqsEndpoint, dynamoEndpoint, embedded, queueName,
-                    batchSize, batchingWindow, visibility, maxReceiveCount, pollers, functionTimeout, role, ackDelay,
+                    batchSize, batchingWindow, visibility, maxReceiveCount, pollers, functionTimeout, policy(), role, ackDelay,
                     sweepInterval, settings, engine, pendingExpiry, credentials(env, embedded),
                     new Jobs(jobTable, jobBucket, s3Endpoint, jobSweepInterval));
+        }
+
+        private BatchPolicy policy() {
+            BatchPolicy policy = BatchPolicy.forTimeout(functionTimeout);
+            return maxWindowsPerQuestion == null ? policy : policy.withMaxWindowsPerQuestion(maxWindowsPerQuestion);
         }
 
         /** The stand-in model if a parent directory has it, else {@link #DEFAULT_MODEL}. */

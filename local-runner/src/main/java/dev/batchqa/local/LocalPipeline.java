@@ -313,7 +313,8 @@ public final class LocalPipeline implements AutoCloseable {
         try {
             QaEngine engine = config.engine().load();
             BatchProcessor processor = InferenceWiring.processor(engine, store, codec, metrics,
-                    continuationLog.recording(Continuations.sqs(() -> sqs), codec), config.functionTimeout());
+                    continuationLog.recording(Continuations.sqs(() -> sqs), codec), config.policy(),
+                    config.functionTimeout());
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

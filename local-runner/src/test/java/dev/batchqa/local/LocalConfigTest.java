@@ -26,6 +26,8 @@ class LocalConfigTest {
         assertEquals(90, config.visibilityTimeoutSeconds(), "the timeout + 30 s, as the template's");
         assertEquals(LocalConfig.Role.ALL, config.role());
         assertEquals(32, config.batchSize());
+        assertEquals(90, config.policy().maxWindowsPerQuestion(), "the function's cap at 60 s");
+        assertEquals(500, LocalConfig.builder(ENV).maxWindowsPerQuestion(500).build().policy().maxWindowsPerQuestion());
     }
 
     @Test
