@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * BatchProcessor processor = InferenceWiring.processor(engine, store, settings, BatchMetrics.toStdout(),
- *         Continuations.sqs(AwsClients::sqs), BatchPolicy.functionTimeout(System.getenv()));
+ *         Continuations.sqs(AwsClients::sqs), BatchPolicy.functionTimeout(env));
  * }</pre>
  */
 public final class InferenceWiring {

@@ -26,7 +26,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * pollers and sweeps run is the {@link Builder}'s, with the defaults below; tests and tools set them there.
  *
  * <pre>{@code
- * LocalConfig config = LocalConfig.builder(System.getenv()).role(LocalConfig.Role.API).batchSize(10).build();
+ * LocalConfig config = LocalConfig.builder(env).role(LocalConfig.Role.API).batchSize(10).build();
  * try (LocalPipeline pipeline = LocalPipeline.start(config)) { ... }
  * }</pre>
  *
