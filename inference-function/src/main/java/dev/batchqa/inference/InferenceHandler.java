@@ -27,7 +27,8 @@ import org.slf4j.MDC;
 /**
  * Lambda entry point for the SQS event source (with {@code ReportBatchItemFailures}). The model and tokenizer
  * are loaded once per container, in the constructor, never per invocation. Each batch gets the invocation's
- * remaining time as its deadline.
+ * remaining time as its deadline. The processor is built by {@link InferenceWiring}, as the local runner builds its
+ * own; the environment is read once, here ({@link Settings}, {@link EngineLoader}, {@link BatchPolicy#functionTimeout}).
  */
 public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     // Before the logger: this field is initialised first, so libtorch is mapped while the logging framework starts.
