@@ -34,7 +34,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * Instant expiresAt = lifetimes.pendingUntil(record.createdAt());
  * }</pre>
  *
- * @param resultTtl how long a completed record is kept ({@link Settings#resultTtl()})
+ * @param resultTtl how long a completed record is kept ({@link Settings#resultTtl()}); zero for a store that only
+ *     reads
+ * @param clock what "now" is
  */
 public record Lifetimes(Duration resultTtl, Clock clock) {
     /** SQS's longest retention (14 days, the dead-letter queue's) plus a day. */
@@ -43,7 +45,7 @@ public record Lifetimes(Duration resultTtl, Clock clock) {
     public Lifetimes {
         Objects.requireNonNull(resultTtl, "resultTtl");
         Objects.requireNonNull(clock, "clock");
-        if (resultTtl.isNegative() || resultTtl.isZero()) throw new IllegalArgumentException("resultTtl must be > 0");
+        if (resultTtl.isNegative()) throw new IllegalArgumentException("resultTtl must not be negative");
     }
 
     /** How long a record may stay PENDING: {@link #PENDING_MIN_TTL}, or the result TTL when longer. */
