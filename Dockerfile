@@ -62,7 +62,6 @@ COPY --from=build /opt/task/lib/ ${LAMBDA_TASK_ROOT}/lib/
 COPY ${MODEL_DIR}/ /opt/model/
 
 # Engine threads: not set here, so the handler uses Runtime.availableProcessors(), which the
-# Lambda sandbox reports as the vCPUs of the configured memory (3008 MB -> 2). Set
-# QA_ENGINE_THREADS in the function environment only to override that.
+# Lambda sandbox reports as the vCPUs of the configured memory (3008 MB -> 2).
 
 CMD ["dev.batchqa.inference.InferenceHandler::handleRequest"]

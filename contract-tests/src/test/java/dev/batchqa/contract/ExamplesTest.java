@@ -7,6 +7,7 @@ import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -25,11 +26,10 @@ class ExamplesTest {
         Map<String, String> env = new HashMap<>();
         env.put("QA_MODEL_DIR", System.getProperty("qa.fixture.dir"));
         env.put("QA_HTTP_PORT", "0");
-        env.put("QA_BATCHING_WINDOW_MS", "50");
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        env.put("QA_QUEUE_NAME", "qa-examples-" + suffix);
         env.put("QA_TABLE_NAME", "qa-examples-" + suffix);
-        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.builder(env)
+                .batchingWindow(Duration.ofMillis(50)).queueName("qa-examples-" + suffix).build())) {
             ProcessBuilder builder = new ProcessBuilder(root.resolve("examples/run-all").toString(),
                     "--api-url", pipeline.apiUrl().toString(),
                     "--sqs-endpoint", pipeline.sqsEndpoint().toString(),

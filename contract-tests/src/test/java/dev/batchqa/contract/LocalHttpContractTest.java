@@ -40,11 +40,10 @@ class LocalHttpContractTest {
         Map<String, String> env = new HashMap<>();
         env.put("QA_MODEL_DIR", System.getProperty("qa.fixture.dir"));
         env.put("QA_HTTP_PORT", "0");
-        env.put("QA_BATCHING_WINDOW_MS", "50");
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        env.put("QA_QUEUE_NAME", "qa-http-" + suffix);
         env.put("QA_TABLE_NAME", "qa-http-" + suffix);
-        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.builder(env)
+                .batchingWindow(Duration.ofMillis(50)).queueName("qa-http-" + suffix).build())) {
             URI api = pipeline.apiUrl();
             List<String> ids = new java.util.ArrayList<>();
             for (String q : List.of("What is the capital?", "Which final score?", "Who won the race?")) {

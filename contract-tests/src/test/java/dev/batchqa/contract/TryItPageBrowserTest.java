@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,14 +52,13 @@ class TryItPageBrowserTest {
         Map<String, String> env = new HashMap<>();
         env.put("QA_MODEL_DIR", System.getProperty("qa.fixture.dir"));
         env.put("QA_HTTP_PORT", "0");
-        env.put("QA_BATCHING_WINDOW_MS", "50");
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        env.put("QA_QUEUE_NAME", "qa-try-" + suffix);
         env.put("QA_TABLE_NAME", "qa-try-" + suffix);
         Path target = Path.of("target").toAbsolutePath();
         Path screenshot = target.resolve("try-it.png");
         Files.deleteIfExists(screenshot);
-        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.builder(env)
+                .batchingWindow(Duration.ofMillis(50)).queueName("qa-try-" + suffix).build())) {
             URI api = pipeline.apiUrl();
             Process node = new ProcessBuilder("node", root.resolve("contract-tests/src/test/js/try-it.mjs").toString(),
                     api + "/", screenshot.toString(), Files.createTempDirectory(target, "chromium-profile").toString(),

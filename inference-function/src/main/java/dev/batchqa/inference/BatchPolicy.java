@@ -46,21 +46,31 @@ public record BatchPolicy(
         if (writeConcurrency < 1) throw new IllegalArgumentException("writeConcurrency must be >= 1");
     }
 
-    public static final String ENV_MAX_WINDOWS_PER_QUESTION = "QA_MAX_WINDOWS_PER_QUESTION";
-    public static final String ENV_CHUNK_WINDOWS = "QA_CHUNK_WINDOWS";
-    public static final String ENV_DEADLINE_MARGIN_MS = "QA_DEADLINE_MARGIN_MS";
-    /** The function's timeout, as the template sets it: only used to check the window cap against it at init. */
-    public static final String ENV_FUNCTION_TIMEOUT_SECONDS = "QA_FUNCTION_TIMEOUT_SECONDS";
+    /** The inference function's timeout, as the template sets it from {@code InferenceTimeoutSeconds}. */
+    public static final String FUNCTION_TIMEOUT_SECONDS = "QA_FUNCTION_TIMEOUT_SECONDS";
+    /** The template's default timeout, and the local runner's. */
+    public static final int DEFAULT_FUNCTION_TIMEOUT_SECONDS = 120;
+    /** Lambda's longest timeout. */
+    public static final int MAX_FUNCTION_TIMEOUT_SECONDS = 900;
+    /** Windows per second of timeout in the cap: half the timeout at the documented 3 windows a second. */
+    static final double CAP_WINDOWS_PER_SECOND = 1.5;
 
-    /** {@link #DEFAULT} with the {@code QA_*} overrides of this class's {@code ENV_*} names. */
-    public static BatchPolicy fromEnvironment(Map<String, String> vars) {
-        Env env = new Env(vars);
-        return new BatchPolicy(
-                env.integer(ENV_MAX_WINDOWS_PER_QUESTION, DEFAULT.maxWindowsPerQuestion, 1, 100_000),
-                env.integer(ENV_CHUNK_WINDOWS, DEFAULT.chunkWindows, 1, 10_000),
-                Duration.ofMillis(env.integer(ENV_DEADLINE_MARGIN_MS, (int) DEFAULT.deadlineMargin.toMillis(), 0, 600_000)),
-                DEFAULT.initialMillisPerToken,
-                DEFAULT.writeConcurrency);
+    /** {@value #FUNCTION_TIMEOUT_SECONDS}, 1 to {@value #MAX_FUNCTION_TIMEOUT_SECONDS} s; 120 s when unset. */
+    public static Duration functionTimeout(Map<String, String> vars) {
+        return Duration.ofSeconds(new Env(vars).integer(FUNCTION_TIMEOUT_SECONDS, DEFAULT_FUNCTION_TIMEOUT_SECONDS, 1,
+                MAX_FUNCTION_TIMEOUT_SECONDS));
+    }
+
+    /**
+     * {@link #DEFAULT} with the window cap a function of this timeout can afford: half the timeout at 3 windows a
+     * second (the MobileBERT-shaped model measured 2.2 windows/s on one thread, docs/evaluation.md; x1.4 modelled for
+     * the second vCPU of 3008 MB), so that one costly question never takes a whole invocation; at most the default's
+     * 500 (a 40,000-character context needs at most 241 windows). A question over it fails {@code TOO_MANY_WINDOWS}
+     * at once instead of running into the deadline. 30 s: 45 windows, 120 s: 180, 300 s: 450, 600 s and more: 500.
+     */
+    public static BatchPolicy forTimeout(Duration functionTimeout) {
+        long windows = Math.round(functionTimeout.toSeconds() * CAP_WINDOWS_PER_SECOND);
+        return DEFAULT.withMaxWindowsPerQuestion((int) Math.max(1, Math.min(DEFAULT.maxWindowsPerQuestion, windows)));
     }
 
     /** The margin an invocation with {@code remainingMillis} keeps back (see {@code deadlineMargin}). */

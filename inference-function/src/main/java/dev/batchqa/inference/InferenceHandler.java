@@ -4,19 +4,12 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.batchqa.engine.Answerer;
-import dev.batchqa.engine.PreparedQuery;
-import dev.batchqa.engine.QaQuery;
 import dev.batchqa.engine.QaEngine;
 import dev.batchqa.shared.aws.AwsClients;
-import dev.batchqa.shared.config.Env;
 import dev.batchqa.shared.config.Settings;
-import dev.batchqa.shared.message.MessageCodec;
-import dev.batchqa.shared.message.QaValidator;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -34,7 +27,8 @@ import org.slf4j.MDC;
 /**
  * Lambda entry point for the SQS event source (with {@code ReportBatchItemFailures}). The model and tokenizer
  * are loaded once per container, in the constructor, never per invocation. Each batch gets the invocation's
- * remaining time as its deadline.
+ * remaining time as its deadline. The processor is built by {@link InferenceWiring}, as the local runner builds its
+ * own; the environment is read once, here ({@link Settings}, {@link EngineLoader}, {@link BatchPolicy#functionTimeout}).
  */
 public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     // Before the logger: this field is initialised first, so libtorch is mapped while the logging framework starts.
@@ -64,6 +58,8 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
     private static BatchProcessor fromEnvironment(Map<String, String> env) {
         InitPhases phases = new InitPhases();
         Settings settings = Settings.from(env);
+        EngineLoader loader = EngineLoader.fromEnvironment(env);
+        Duration functionTimeout = BatchPolicy.functionTimeout(env);
         // The DynamoDB client (SDK classes, ~0.3-1 s under C1) is built on its own thread while libtorch and the
         // model load: at the deployed memory init has 2 vCPUs, and the engine load keeps only one of them busy.
         CompletableFuture<DynamoDbRequestStore> dynamo = new CompletableFuture<>();
@@ -84,7 +80,7 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
             }
         });
         try {
-            QaEngine engine = loadEngine(EngineLoader.fromEnvironment(env), phases);
+            QaEngine engine = loadEngine(loader, phases);
             DynamoDbRequestStore store = dynamo.join();
             try {
                 sdkWarm.get(SDK_WARM_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -94,14 +90,8 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
                 Thread.currentThread().interrupt();
             }
             phases.mark("sdkWaitMs");
-            BatchProcessor processor = new BatchProcessor(
-                    engine,
-                    store,
-                    new MessageCodec(QaValidator.fromSettings(settings)),
-                    BatchMetrics.toStdout(),
-                    Clock.systemUTC(),
-                    policy(BatchPolicy.fromEnvironment(env), new Env(env).integer(BatchPolicy.ENV_FUNCTION_TIMEOUT_SECONDS).orElse(null), engine),
-                    Continuations.sqs(AwsClients::sqs));
+            BatchProcessor processor = InferenceWiring.processor(engine, store, settings, BatchMetrics.toStdout(),
+                    Continuations.sqs(AwsClients::sqs), functionTimeout);
             phases.mark("fullPassMs");
             phases.log();
             return processor;
@@ -177,45 +167,5 @@ public final class InferenceHandler implements RequestHandler<SQSEvent, SQSBatch
             }
             line.log("init phases");
         }
-    }
-
-    /**
-     * The batch policy from the environment, its first cost estimate measured on one full-length pass (the
-     * warm-up's short passes cost far less per token than the full windows of a long context, and an estimate
-     * taken from them started long questions with too little time left), and its window cap checked against the
-     * function's timeout: a cap that the measured speed cannot answer within the timeout is logged, since such
-     * questions would end {@code EXCEEDS_TIME_BUDGET} instead of {@code TOO_MANY_WINDOWS}.
-     */
-    public static BatchPolicy policy(BatchPolicy configured, Integer functionTimeoutSeconds, Answerer engine) {
-        BatchPolicy policy = configured.withInitialMillisPerToken(fullPassMillisPerToken(engine));
-        if (functionTimeoutSeconds != null) {
-            double needed = policy.maxWindowsPerQuestion() * (double) PreparedQuery.NOMINAL_WINDOW_TOKENS
-                    * policy.initialMillisPerToken();
-            double available = functionTimeoutSeconds * 1000.0 - policy.marginFor(functionTimeoutSeconds * 1000L).toMillis();
-            var line = needed > available ? log.atWarn() : log.atInfo();
-            line.addKeyValue("maxWindowsPerQuestion", policy.maxWindowsPerQuestion())
-                    .addKeyValue("msPerKiloTokenAtInit", Math.round(policy.initialMillisPerToken() * 10_000) / 10.0)
-                    .addKeyValue("neededMs", Math.round(needed))
-                    .addKeyValue("availableMs", Math.round(available))
-                    .log(needed > available ? "window cap exceeds what the timeout allows at the warm-up speed"
-                            : "window cap fits the timeout at the warm-up speed");
-        }
-        return policy;
-    }
-
-    /**
-     * Times one question whose context fills a whole window: milliseconds per padded token. Run twice at init, the
-     * first time untimed: the first pass of a new shape pays one-off costs (the TorchScript executor's profiling
-     * and optimisation) that made a single timed pass read tens of times too slow under load.
-     */
-    static double fullPassMillisPerToken(Answerer engine) {
-        QaQuery query = new QaQuery("What is the sentence about?",
-                "The measuring sentence is about the weather in the city. ".repeat(33), 1);
-        engine.answerPrepared(List.of(engine.prepare(query)));
-        PreparedQuery timed = engine.prepare(query);
-        long t0 = System.nanoTime();
-        engine.answerPrepared(List.of(timed));
-        double millis = (System.nanoTime() - t0) / 1e6;
-        return Math.max(1e-4, millis / Math.max(1, timed.tokens()));
     }
 }

@@ -52,7 +52,7 @@ class InferenceHandlerTest {
 
     @BeforeAll
     static void loadEngine() throws Exception {
-        engine = QaEngine.load(EngineOptions.of(System.getProperty("qa.fixture.dir")));
+        engine = QaEngine.load(EngineOptions.builder(System.getProperty("qa.fixture.dir")));
     }
 
     @AfterAll

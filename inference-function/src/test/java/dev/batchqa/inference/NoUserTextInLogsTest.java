@@ -26,7 +26,7 @@ class NoUserTextInLogsTest {
         // at the events' SentTimestamp: the store writes (and logs) every answer
         InMemoryRequestStore store = new InMemoryRequestStore(
                 Clock.fixed(java.time.Instant.ofEpochMilli(1795688130000L + 60_000), java.time.ZoneOffset.UTC));
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(System.getProperty("qa.fixture.dir")));
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(System.getProperty("qa.fixture.dir")));
                 LogCapture logs = LogCapture.capture()) {
             InferenceHandler handler = new InferenceHandler(new BatchProcessor(engine, store,
                     new MessageCodec(new QaValidator(Limits.MAX_CONTEXT_CHARS, Limits.MAX_QUESTION_CHARS)),

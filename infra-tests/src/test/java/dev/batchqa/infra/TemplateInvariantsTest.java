@@ -12,8 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.batchqa.inference.BatchPolicy;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.store.Lifetimes;
+import dev.batchqa.shared.store.RecordItem;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -385,7 +389,7 @@ class TemplateInvariantsTest {
       assertTrue(expiry >= retention + longestInvocation,
           d + " days: a record may expire only after its message and the invocation holding it are gone");
       assertTrue(expiry <= retention + 2 * 3600, d + " days: expire soon after the message is gone");
-      long recordTtl = dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds();
+      long recordTtl = Lifetimes.PENDING_MIN_TTL.toSeconds();
       assertTrue(expiry + 86_400 <= recordTtl,
           d + " days: the sweeper needs a day of runs before the PENDING record's own TTL");
     }
@@ -428,7 +432,7 @@ class TemplateInvariantsTest {
         assertTrue(reliability.contains("plus " + boundHours + " hours after it was accepted"),
             "docs/reliability.md must state plus " + boundHours + " hours");
       }
-      assertTrue(retention + boundHours * 3600 < DynamoDbRequestStore.PENDING_MIN_TTL.toSeconds(),
+      assertTrue(retention + boundHours * 3600 < Lifetimes.PENDING_MIN_TTL.toSeconds(),
           days + " days: the bound ends before a PENDING record's own TTL");
     }
   }
@@ -479,7 +483,7 @@ class TemplateInvariantsTest {
     List<Object> indexes = list(t.properties(TABLE).get("GlobalSecondaryIndexes"));
     assertEquals(1, indexes.size());
     Map<String, Object> gsi = map(indexes.get(0));
-    assertEquals(dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_INDEX, gsi.get("IndexName"));
+    assertEquals(RecordItem.PENDING_INDEX, gsi.get("IndexName"));
     assertEquals(List.of(Map.of("AttributeName", "pendingShard", "KeyType", "HASH"),
         Map.of("AttributeName", "pendingSince", "KeyType", "RANGE")), gsi.get("KeySchema"));
     assertEquals(Map.of("ProjectionType", "KEYS_ONLY"), gsi.get("Projection"));
@@ -689,7 +693,7 @@ class TemplateInvariantsTest {
       Object resource = st.get("Resource");
       if (a.equals(Set.of("dynamodb:Query"))) {
         assertEquals(Map.of("Fn::Sub", "${" + TABLE + ".Arn}/index/"
-            + dev.batchqa.shared.store.DynamoDbRequestStore.PENDING_INDEX), resource, "Query on the index only");
+            + RecordItem.PENDING_INDEX), resource, "Query on the index only");
       } else {
         assertEquals(Set.of("dynamodb:UpdateItem"), a, "one action a statement: " + st);
         assertEquals(Map.of("Fn::GetAtt", List.of(TABLE, "Arn")), resource);
@@ -1071,13 +1075,16 @@ class TemplateInvariantsTest {
   void everyTimeoutBoundsTheWindowCapAtHalfTheTimeoutAtTheDocumentedSpeed() {
     Map<String, Object> env = map(path(t.properties(INFERENCE), "Environment", "Variables"));
     assertEquals(Map.of("Ref", "InferenceTimeoutSeconds"), env.get("QA_FUNCTION_TIMEOUT_SECONDS"));
+    assertFalse(env.containsKey("QA_MAX_WINDOWS_PER_QUESTION"), "the cap is derived from the timeout, not set");
     for (String timeout : t.allowedValues("InferenceTimeoutSeconds")) {
-      Object cap = t.resolve(env.get("QA_MAX_WINDOWS_PER_QUESTION"), t.params("InferenceTimeoutSeconds", timeout));
-      int windows = (int) number(cap);
+      // the value the function reads, parsed as it parses it (a timeout it refused would stop its init)
+      Duration parsed = BatchPolicy.functionTimeout(Map.of("QA_FUNCTION_TIMEOUT_SECONDS", timeout));
+      int windows = BatchPolicy.forTimeout(parsed).maxWindowsPerQuestion();
       assertTrue(windows >= 1 && windows <= Integer.parseInt(timeout) * 3 / 2 && windows <= 500,
           timeout + " s -> " + windows + " windows: more than half the timeout at 3 windows/s, or over 500");
     }
   }
+
 
   @Test
   void oneAlarmCoversTheUnhandledErrorsOfEveryFunctionButTheStreamHook() {

@@ -1,7 +1,7 @@
 package dev.batchqa.local;
 
 import dev.batchqa.ingest.jobs.DynamoDbJobStore;
-import dev.batchqa.shared.store.DynamoDbRequestStore;
+import dev.batchqa.shared.store.RecordItem;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
@@ -67,7 +67,7 @@ public final class AwsResources {
         return new Queue(url, attributes.get(QueueAttributeName.QUEUE_ARN), dlqUrl, dlqArn);
     }
 
-    /** The table with the sparse pending index (QaTable in template.yaml; see DynamoDbRequestStore). */
+    /** The table with the sparse pending index (QaTable in template.yaml; see RecordItem). */
     public static void ensureTable(DynamoDbClient dynamo, String table) {
         try {
             dynamo.createTable(r -> r.tableName(table)
@@ -78,7 +78,7 @@ public final class AwsResources {
                             attribute("pendingSince", ScalarAttributeType.N))
                     .keySchema(key("id", KeyType.HASH))
                     .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
-                            .indexName(DynamoDbRequestStore.PENDING_INDEX)
+                            .indexName(RecordItem.PENDING_INDEX)
                             .keySchema(key("pendingShard", KeyType.HASH), key("pendingSince", KeyType.RANGE))
                             .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build())
                             .build()));

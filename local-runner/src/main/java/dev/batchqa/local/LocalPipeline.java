@@ -8,6 +8,7 @@ import dev.batchqa.engine.QaEngine;
 import dev.batchqa.inference.BatchMetrics;
 import dev.batchqa.inference.BatchProcessor;
 import dev.batchqa.inference.InferenceHandler;
+import dev.batchqa.inference.InferenceWiring;
 import dev.batchqa.inference.Continuations;
 import dev.batchqa.ingest.BacklogGate;
 import dev.batchqa.ingest.DeadLetterHandler;
@@ -311,8 +312,9 @@ public final class LocalPipeline implements AutoCloseable {
     private LocalInference inferenceHandler(MessageCodec codec, BatchMetrics metrics) {
         try {
             QaEngine engine = config.engine().load();
-            BatchProcessor processor = new BatchProcessor(engine, store, codec, metrics, Clock.systemUTC(),
-                    InferenceHandler.policy(config.policy(), (int) config.functionTimeout().toSeconds(), engine), continuationLog.recording(Continuations.sqs(() -> sqs), codec));
+            BatchProcessor processor = InferenceWiring.processor(engine, store, codec, metrics,
+                    continuationLog.recording(Continuations.sqs(() -> sqs), codec), config.policy(),
+                    config.functionTimeout());
             return new LocalInference(new InferenceHandler(processor), processor, engine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,15 +1,30 @@
 package dev.batchqa.local;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code scripts/run-local}: the pipeline on loopback until Ctrl-C. */
+/**
+ * {@code scripts/run-local}: the pipeline on loopback until Ctrl-C. Configured by the environment
+ * (docs/configuration.md) and these flags, for running its sides in separate processes:
+ *
+ * <pre>
+ * scripts/run-local [--role all|api|worker] [--batch-size N] [--ack-delay-ms N]
+ * </pre>
+ */
 public final class Main {
     private static final long SHUTDOWN_GRACE_MILLIS = 10_000;
 
     private Main() {}
 
     public static void main(String[] args) throws Exception {
-        LocalConfig config = LocalConfig.fromEnvironment(System.getenv());
+        LocalConfig config;
+        try {
+            config = configure(LocalConfig.builder(System.getenv()), args).build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         System.err.printf("Starting the pipeline (model: %s, %s)...%n", config.modelLocation(),
                 config.embeddedEmulators() ? "embedded ElasticMQ + dynalite + S3Proxy" : "endpoints from the environment");
         LocalPipeline pipeline;
@@ -59,6 +74,39 @@ public final class Main {
                 config.jobs().tableName(),
                 pipeline.bulkQueueUrl() == null ? "(none: one lane)" : pipeline.bulkQueueUrl());
         stopped.await();
+    }
+
+    /** The flags applied to the builder; an unknown flag or a bad value is an {@link IllegalArgumentException}. */
+    static LocalConfig.Builder configure(LocalConfig.Builder builder, String... args) {
+        for (int i = 0; i < args.length; i += 2) {
+            String flag = args[i];
+            if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
+            String value = args[i + 1];
+            switch (flag) {
+                case "--role" -> builder.role(switch (value) {
+                    case "all" -> LocalConfig.Role.ALL;
+                    case "api" -> LocalConfig.Role.API;
+                    case "worker" -> LocalConfig.Role.WORKER;
+                    default -> throw new IllegalArgumentException("--role must be all, api or worker, was '" + value + "'");
+                });
+                case "--batch-size" -> builder.batchSize(number(flag, value, 1, 10_000));
+                case "--ack-delay-ms" -> builder.ackDelay(Duration.ofMillis(number(flag, value, 0, 3_600_000)));
+                default -> throw new IllegalArgumentException("unknown flag " + flag
+                        + " (flags: --role all|api|worker, --batch-size N, --ack-delay-ms N; the rest is environment "
+                        + "variables, see docs/configuration.md)");
+            }
+        }
+        return builder;
+    }
+
+    private static int number(String flag, String value, int min, int max) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(flag + " must be an integer in " + min + ".." + max + ", was '" + value + "'");
     }
 
     /** What went wrong at start, said so that the next step is clear. */

@@ -38,7 +38,7 @@ class CompletionEventsLocalTest {
     @Test
     void aSubscriberSeesDoneFailedAndCancelledEventsWithoutUserText() throws Exception {
         Map<String, String> env = PipelineContract.baseEnvironment();
-        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+        try (LocalPipeline pipeline = LocalPipeline.start(PipelineContract.config(env).build())) {
             URI api = pipeline.apiUrl();
             BlockingQueue<String> lines = new LinkedBlockingQueue<>();
             HttpResponse<Stream<String>> stream = http.send(HttpRequest.newBuilder(api.resolve("/local/events")).build(),

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * Kills the inference worker (a separate JVM, {@code QA_ROLE=worker}) with SIGKILL in the middle of a batch:
+ * Kills the inference worker (a separate JVM, {@code --role worker}) with SIGKILL in the middle of a batch:
  * after it wrote answers and before SQS deleted the messages. After a new worker starts, every accepted
  * question must be DONE with its right answer, and the redelivered messages must not be answered twice.
  */
@@ -45,10 +46,8 @@ class CrashSafetyTest {
     @Test
     void killedWorkerLosesNothingAndNothingIsAnsweredTwice() throws Exception {
         Map<String, String> env = PipelineContract.baseEnvironment();
-        env.put("QA_ROLE", "api");
-        env.put("QA_VISIBILITY_TIMEOUT_SECONDS", "3");
-        env.put("QA_MAX_RECEIVE_COUNT", "5");
-        api = LocalPipeline.start(LocalConfig.fromEnvironment(env));
+        api = LocalPipeline.start(PipelineContract.config(env).role(LocalConfig.Role.API).visibilityTimeoutSeconds(3)
+                .maxReceiveCount(5).build());
         Files.createDirectories(logs);
 
         Map<String, String> expected = new LinkedHashMap<>();
@@ -65,7 +64,7 @@ class CrashSafetyTest {
 
         // A slow acknowledgement keeps each answered batch in flight for 5 s: the kill lands inside it.
         Path firstLog = logs.resolve("worker-1.log");
-        worker = startWorker(env, Map.of("QA_ACK_DELAY_MS", "5000"), firstLog);
+        worker = startWorker(env, List.of("--ack-delay-ms", "5000"), firstLog);
         awaitSomeDone(expected.keySet().stream().toList());
         worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         long doneAtCrash = 0;
@@ -75,7 +74,7 @@ class CrashSafetyTest {
         assertTrue(doneAtCrash > 0 && doneAtCrash < QUESTIONS, "crashed mid-way: " + doneAtCrash + " done");
 
         Path secondLog = logs.resolve("worker-2.log");
-        worker = startWorker(env, Map.of(), secondLog);
+        worker = startWorker(env, List.of(), secondLog);
         for (var entry : expected.entrySet()) {
             JsonNode done = awaitCompletion(entry.getKey());
             assertEquals("DONE", done.get("status").asText(), done.toString());
@@ -90,23 +89,22 @@ class CrashSafetyTest {
         assertTrue(duplicates >= 1, "the batch answered before the crash came back and was not answered again");
     }
 
-    private Process startWorker(Map<String, String> apiEnv, Map<String, String> extra, Path log) throws IOException {
+    private Process startWorker(Map<String, String> apiEnv, List<String> flags, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.batchqa.local.Main")
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "dev.batchqa.local.Main", "--role", "worker", "--batch-size", "10"));
+        command.addAll(flags);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.putAll(apiEnv);
-        env.put("QA_ROLE", "worker");
         env.put("QA_QUEUE_URL", api.queueUrl());
         env.put("AWS_ENDPOINT_URL_SQS", api.sqsEndpoint().toString());
         env.put("AWS_ENDPOINT_URL_DYNAMODB", api.dynamoEndpoint().toString());
         env.put("AWS_ACCESS_KEY_ID", "local");
         env.put("AWS_SECRET_ACCESS_KEY", "local");
         env.put("AWS_REGION", api.config().region());
-        env.put("QA_BATCH_SIZE", "10");
-        env.putAll(extra);
         return builder.start();
     }
 

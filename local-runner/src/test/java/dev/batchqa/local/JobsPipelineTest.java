@@ -80,7 +80,7 @@ class JobsPipelineTest {
     void start() throws Exception {
         Map<String, String> env = PipelineContract.baseEnvironment();
         env.put("QA_JOB_TABLE_NAME", "qa-jobs-" + env.get("QA_TABLE_NAME"));
-        pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env));
+        pipeline = LocalPipeline.start(PipelineContract.config(env).build());
         api = pipeline.apiUrl();
         events = pipeline.events().subscribe();
     }

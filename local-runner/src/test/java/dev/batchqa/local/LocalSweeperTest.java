@@ -22,11 +22,10 @@ class LocalSweeperTest {
     @Test
     void theLocalRunnerExpiresStalePendingRecordsOnItsSchedule() throws Exception {
         Map<String, String> env = new HashMap<>();
-        env.put("QA_ROLE", "api");
         env.put("QA_HTTP_PORT", "0");
-        env.put("QA_SWEEP_INTERVAL_SECONDS", "1");
         env.put(Settings.PENDING_EXPIRY_HOURS, "2");
-        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(env))) {
+        try (LocalPipeline pipeline = LocalPipeline.start(LocalConfig.builder(env).role(LocalConfig.Role.API)
+                .sweepInterval(Duration.ofSeconds(1)).build())) {
             var store = new DynamoDbRequestStore(pipeline.dynamo(), pipeline.config().tableName(), Duration.ofHours(24),
                     Clock.systemUTC());
             String stale = UUID.randomUUID().toString();

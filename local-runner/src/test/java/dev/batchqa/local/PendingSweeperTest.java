@@ -12,6 +12,7 @@ import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.store.PendingSweeper;
+import dev.batchqa.shared.store.RecordItem;
 import dev.batchqa.shared.store.RequestStore.Completion;
 import dev.batchqa.shared.store.RequestStore;
 import java.lang.reflect.InvocationTargetException;
@@ -162,7 +163,7 @@ class PendingSweeperTest {
         store.complete(new Completion("bulk-" + UUID.randomUUID(), "Which capital?", 1, null), List.of());
 
         Set<String> indexed = new HashSet<>();
-        dynamo.scanPaginator(r -> r.tableName(table).indexName(DynamoDbRequestStore.PENDING_INDEX))
+        dynamo.scanPaginator(r -> r.tableName(table).indexName(RecordItem.PENDING_INDEX))
                 .items().forEach(item -> {
                     indexed.add(item.get("id").s());
                     assertEquals(Set.of("id", "pendingShard", "pendingSince"), item.keySet(), "KEYS_ONLY");
@@ -201,7 +202,7 @@ class PendingSweeperTest {
         }
         assertEquals(QaStatus.PENDING, store.find(young).orElseThrow().status());
         assertEquals(List.of(), store.stalePending(cutoff, 1000));
-        for (int shard = 0; shard < DynamoDbRequestStore.PENDING_SHARDS; shard++) {
+        for (int shard = 0; shard < RecordItem.PENDING_SHARDS; shard++) {
             assertEquals(0, store.stalePending(shard, cutoff).count(), "shard " + shard);
         }
     }
@@ -210,13 +211,13 @@ class PendingSweeperTest {
     void everyShardIsSweptAtTheSameTime() {
         // at least one stale record in every shard
         Set<Integer> covered = new HashSet<>();
-        while (covered.size() < DynamoDbRequestStore.PENDING_SHARDS) {
+        while (covered.size() < RecordItem.PENDING_SHARDS) {
             String id = pending(EXPIRY.plusHours(1));
             covered.add(Integer.parseInt(rawItem(id).get("pendingShard").n()));
         }
         // each shard's first write waits until every shard has reached its first write: a sweep that took the
         // shards one after another would wait here in vain
-        CountDownLatch allShards = new CountDownLatch(DynamoDbRequestStore.PENDING_SHARDS);
+        CountDownLatch allShards = new CountDownLatch(RecordItem.PENDING_SHARDS);
         Set<String> writers = ConcurrentHashMap.newKeySet();
         RequestStore meeting = (RequestStore) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {RequestStore.class}, (proxy, method, args) -> {
@@ -233,7 +234,7 @@ class PendingSweeperTest {
 
         PendingSweeper.Result result = sweeper(meeting).sweep(Duration.ofMinutes(1));
 
-        assertEquals(DynamoDbRequestStore.PENDING_SHARDS, writers.size(), "a writer a shard: " + writers);
+        assertEquals(RecordItem.PENDING_SHARDS, writers.size(), "a writer a shard: " + writers);
         assertEquals(0, allShards.getCount());
         assertFalse(result.truncated());
         assertEquals(List.of(), store.stalePending(NOW.minus(EXPIRY), 1000));

@@ -42,26 +42,26 @@ abstract class PipelineContract {
     private final HttpClient http = HttpClient.newHttpClient();
     private LocalPipeline pipeline;
 
-    /** The environment of the pipeline under test; the model, port and batching are set here. */
+    /** The environment of the pipeline under test; the model, port and table are set here. */
     abstract Map<String, String> environment();
 
     static Map<String, String> baseEnvironment() {
         Map<String, String> env = new HashMap<>();
         env.put("QA_MODEL_DIR", Path.of(System.getProperty("qa.fixture.dir")).toString());
         env.put("QA_HTTP_PORT", "0");
-        env.put("QA_BATCH_SIZE", "10");
-        env.put("QA_BATCHING_WINDOW_MS", "100");
-        env.put("QA_VISIBILITY_TIMEOUT_SECONDS", "5");
-        env.put("QA_MAX_RECEIVE_COUNT", "2");
-        // unique names: the same LocalStack or endpoint may serve several runs
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        env.put("QA_QUEUE_NAME", "qa-it-" + suffix);
-        env.put("QA_TABLE_NAME", "qa-it-" + suffix);
+        // unique names: the same LocalStack or endpoint may serve several runs (the queue is named as the table)
+        env.put("QA_TABLE_NAME", "qa-it-" + UUID.randomUUID().toString().substring(0, 8));
         return env;
     }
 
+    /** The pipeline of {@code env} as the tests run it: batches of 10, a 5 s visibility timeout, 2 receives. */
+    static LocalConfig.Builder config(Map<String, String> env) {
+        return LocalConfig.builder(env).batchSize(10).batchingWindow(Duration.ofMillis(100)).visibilityTimeoutSeconds(5)
+                .maxReceiveCount(2).queueName(env.get("QA_TABLE_NAME"));
+    }
+
     LocalPipeline pipeline() throws IOException {
-        if (pipeline == null) pipeline = LocalPipeline.start(LocalConfig.fromEnvironment(environment()));
+        if (pipeline == null) pipeline = LocalPipeline.start(config(environment()).build());
         return pipeline;
     }
 

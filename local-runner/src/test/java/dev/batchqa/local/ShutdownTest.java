@@ -32,8 +32,7 @@ class ShutdownTest {
     @Test
     void sigtermStopsAWorkerBusyWithABatchWithinSeconds() throws Exception {
         Map<String, String> env = PipelineContract.baseEnvironment();
-        env.put("QA_ROLE", "api");
-        api = LocalPipeline.start(LocalConfig.fromEnvironment(env));
+        api = LocalPipeline.start(PipelineContract.config(env).role(LocalConfig.Role.API).build());
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             String body = Json.MAPPER.writeValueAsString(Map.of(
@@ -49,14 +48,14 @@ class ShutdownTest {
         Files.createDirectories(log.getParent());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.batchqa.local.Main").redirectErrorStream(true).redirectOutput(log.toFile());
+                "dev.batchqa.local.Main",
+                // the invocation holds its batch for a minute after answering: a shutdown must not wait for it
+                "--role", "worker", "--ack-delay-ms", "60000").redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
-        builder.environment().putAll(Map.of("QA_ROLE", "worker", "QA_QUEUE_URL", api.queueUrl(),
+        builder.environment().putAll(Map.of("QA_QUEUE_URL", api.queueUrl(),
                 "AWS_ENDPOINT_URL_SQS", api.sqsEndpoint().toString(),
                 "AWS_ENDPOINT_URL_DYNAMODB", api.dynamoEndpoint().toString(),
-                "AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local", "AWS_REGION", api.config().region(),
-                // the invocation holds its batch for a minute after answering: a shutdown must not wait for it
-                "QA_ACK_DELAY_MS", "60000"));
+                "AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local", "AWS_REGION", api.config().region()));
         worker = builder.start();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -8,58 +8,74 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * What to load and how to run it: a model location plus optional overrides. {@link QaEngine#load} resolves the
- * overrides against the model's {@code config.json}, then against the SQuAD defaults below; the engine's
- * {@link QaEngine#options()} are the resolved options, every field set. A {@code null} field means "not set".
+ * The engine's options as it runs with them, every field resolved: what {@link QaEngine#options()} returns. They
+ * come from one typed {@link Builder} (the overrides) resolved at load against the model's {@code config.json}, then
+ * the defaults below. The engine knows no environment variables: the model's shape (window length, stride, answer
+ * limits, no-answer threshold) is the model's, in its {@code config.json}; the pass tuning is constants, which the
+ * benchmarks override through the builder.
  *
  * <pre>{@code
- * EngineOptions options = EngineOptions.of("/opt/model")  // a model directory, or djl://ai.djl.huggingface.pytorch/<org>/<model>
- *         .withMaxSeqLength(256);
- * try (QaEngine engine = QaEngine.load(options)) { ... }
+ * EngineOptions.Builder options = EngineOptions.builder("/opt/model")  // or djl://ai.djl.huggingface.pytorch/<org>/<model>
+ *         .withWorkers(1);
+ * try (QaEngine engine = QaEngine.load(options)) {
+ *     int windowTokens = engine.options().maxSeqLength();
+ * }
  * }</pre>
  *
- * <p>One type for both states on purpose: a caller reads back under the same name what it overrode, and the engine
- * knows no environment variables (the inference function maps its {@code QA_*} variables onto these fields).
- *
- * @param modelLocation a model directory (config.json, model.pt, tokenizer.json) or a {@code djl://} model-zoo URL
- * @param modelFile The TorchScript file inside the model directory, e.g. {@code model-int8.pt} (model default {@code model_file}, else {@code model.pt}).
- * @param tokenizerFile The HuggingFace tokenizer file (model default {@code tokenizer_file}, else {@code tokenizer.json}).
- * @param maxSeqLength Tokens per window, [CLS] question [SEP] context [SEP] included (model default, else 384).
- * @param docStride Context tokens shared by two consecutive windows (model default, else 128): the HuggingFace meaning of "stride" (the overlap), not the step between window starts.
- * @param maxQueryLength Questions are cut to this many tokens before windowing (model default, else 64).
- * @param maxAnswerLength Longest answer in tokens (model default, else 30).
- * @param maxAnswerChars Longest answer in UTF-16 chars (model default, else 1,000; at most 10,000). A longer span is not a candidate, so the next best wins: a word over 100 characters is a single [UNK] token, so the token limit alone would let an answer run to tens of thousands of characters.
- * @param nBest Start and end candidates kept per window (default 20, as the SQuAD reference).
- * @param nullThreshold Abstain ("no answer") when {@code nullScore - bestSpanLogit > nullThreshold}. Unset: {@code null_score_threshold} of config.json; if absent, 0.0 for models trained with unanswerable questions ({@code trained_with_unanswerable}) and +infinity (never abstain) otherwise, since the [CLS] logits of a SQuAD 1.1 model are not trained to mean anything.
- * @param tokenTypeIds Whether the model takes token_type_ids as third input (BERT yes; RoBERTa/DistilBERT no). Unset: the {@code inputs} of config.json, else the zoo's hint, else yes.
- * @param maxTokensPerPass Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}).
- * @param maxWindowsPerPass Cap on windows per forward pass (default 64); 1 = one window per pass.
- * @param padToMaxLength Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks.
- * @param padToMultipleOf Round every pass's padded length up to a multiple of this, at most maxSeqLength (default 16, see {@link #DEFAULT_PAD_TO_MULTIPLE_OF}); 1 = no rounding.
- * @param threads PyTorch intra-op threads per worker (default: 1 with more than one worker, else available processors).
- * @param workers Forward passes run in parallel, each worker with its own predictor and its own {@code threads} intra-op threads (default: available processors).
+ * @param modelLocation a model directory (config.json, the TorchScript file, tokenizer.json) or a {@code djl://} URL
+ * @param modelFile the TorchScript file inside the model directory ({@code model_file}, else {@code model.pt}; see
+ *     {@link ModelVariants} for the variant chosen when none is given)
+ * @param tokenizerFile the HuggingFace tokenizer file ({@code tokenizer_file}, else {@code tokenizer.json})
+ * @param maxSeqLength tokens per window, special tokens included ({@code max_seq_length}, else 384)
+ * @param docStride context tokens shared by two consecutive windows ({@code doc_stride}, else 128): the HuggingFace
+ *     meaning of "stride" (the overlap), not the step between window starts
+ * @param maxQueryLength questions are cut to this many tokens before windowing ({@code max_query_length}, else 64)
+ * @param maxAnswerLength longest answer in tokens ({@code max_answer_length}, else 30)
+ * @param maxAnswerChars longest answer in UTF-16 chars ({@code max_answer_chars}, else 1,000; at most 10,000). A
+ *     longer span is not a candidate, so the next best wins: a word over 100 characters is a single [UNK] token, so
+ *     the token limit alone would let an answer run to tens of thousands of characters
+ * @param nBest start and end candidates kept per window ({@code n_best}, else 20, as the SQuAD reference)
+ * @param nullThreshold abstain ("no answer") when {@code nullScore - bestSpanLogit > nullThreshold}
+ *     ({@code null_score_threshold}; else 0.0 for models trained with unanswerable questions,
+ *     {@code trained_with_unanswerable}, and +infinity, never abstain, otherwise: the [CLS] logits of a SQuAD 1.1
+ *     model are not trained to mean anything)
+ * @param tokenTypeIds whether the model takes token_type_ids as third input (BERT yes; RoBERTa/DistilBERT no): the
+ *     {@code inputs} of config.json, else the zoo's hint, else yes
+ * @param maxTokensPerPass cap on windows x padded length per forward pass ({@value #DEFAULT_MAX_TOKENS_PER_PASS})
+ * @param maxWindowsPerPass cap on windows per forward pass ({@value #DEFAULT_MAX_WINDOWS_PER_PASS}); 1 = one window
+ *     per pass
+ * @param padToMaxLength pad every window to maxSeqLength instead of the longest window of its pass (false; with
+ *     one window per pass this is the naive one-question-per-pass baseline of the benchmarks)
+ * @param padToMultipleOf round every pass's padded length up to a multiple of this, at most maxSeqLength
+ *     ({@value #DEFAULT_PAD_TO_MULTIPLE_OF}); 1 = no rounding
+ * @param threads PyTorch intra-op threads per worker (1 with more than one worker, else the available processors)
+ * @param workers forward passes run in parallel, each worker with its own predictor (the available processors): on
+ *     a small CPU single-threaded passes side by side beat one pass using every core (docs/evaluation.md); each
+ *     worker's passes hold their activations at once, so peak native memory grows with the workers
  */
 public record EngineOptions(
         String modelLocation,
         String modelFile,
         String tokenizerFile,
-        Integer maxSeqLength,
-        Integer docStride,
-        Integer maxQueryLength,
-        Integer maxAnswerLength,
-        Integer maxAnswerChars,
-        Integer nBest,
-        Double nullThreshold,
-        Boolean tokenTypeIds,
-        Integer maxTokensPerPass,
-        Integer maxWindowsPerPass,
-        Boolean padToMaxLength,
-        Integer padToMultipleOf,
-        Integer threads,
-        Integer workers) {
+        int maxSeqLength,
+        int docStride,
+        int maxQueryLength,
+        int maxAnswerLength,
+        int maxAnswerChars,
+        int nBest,
+        double nullThreshold,
+        boolean tokenTypeIds,
+        int maxTokensPerPass,
+        int maxWindowsPerPass,
+        boolean padToMaxLength,
+        int padToMultipleOf,
+        int threads,
+        int workers) {
 
     public static final int DEFAULT_MAX_SEQ_LENGTH = 384;
     public static final int DEFAULT_DOC_STRIDE = 128;
@@ -74,17 +90,11 @@ public record EngineOptions(
      */
     public static final int MAX_ANSWER_CHARS = 10_000;
     /**
-     * Small on purpose: on CPU (libtorch 2.7.1) a pass over many rows costs more per token than the same rows
-     * one at a time (MiniLM [8, 384]: 6.0 s against 8 x 140 ms), so the engine's gain is in not padding short
-     * windows to the maximum length, not in big passes. With 512, windows of 384 go one per pass and shorter
-     * ones a few together; measured side by side in docs/evaluation.md (runs C and D).
-     */
-    /**
      * Large enough that a batch of full windows shares few passes (10 windows of 384 tokens). Big passes cost no more
      * CPU per token than small ones once glibc malloc keeps its big blocks (MALLOC_MMAP_THRESHOLD_ and
      * MALLOC_TRIM_THRESHOLD_, set by the Dockerfile and scripts/run-local; see {@link NativeMemory}); without them a
-     * [8, 384] MiniLM pass page-faulted its 56 MiB attention tensors in again on every pass and cost 1.5x the CPU per
-     * token of a [1, 384] pass, which is why this cap used to be 512.
+     * [8, 384] MiniLM pass page-faults its 56 MiB attention tensors in again on every pass and costs 1.5x the CPU per
+     * token of a [1, 384] pass.
      */
     public static final int DEFAULT_MAX_TOKENS_PER_PASS = 4096;
     public static final int DEFAULT_MAX_WINDOWS_PER_PASS = 64;
@@ -97,147 +107,11 @@ public record EngineOptions(
     /** Special tokens around a pair: 3 for BERT ([CLS] q [SEP] c [SEP]), 4 for RoBERTa (<s> q </s></s> c </s>). */
     static final int MAX_SPECIAL_TOKENS = 4;
 
+    /** @throws IllegalArgumentException if the values are inconsistent */
     public EngineOptions {
         Objects.requireNonNull(modelLocation, "modelLocation is required");
-    }
-
-    /** Options with nothing overridden: everything comes from the model's config.json or the defaults. */
-    public static EngineOptions of(String modelLocation) {
-        return new EngineOptions(modelLocation, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
-    }
-
-    /** The same overrides for another model. */
-    public EngineOptions withModelLocation(String value) {
-        return new EngineOptions(value, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** The TorchScript file inside the model directory, e.g. {@code model-int8.pt} (model default {@code model_file}, else {@code model.pt}). */
-    public EngineOptions withModelFile(String value) {
-        return new EngineOptions(modelLocation, value, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** The HuggingFace tokenizer file (model default {@code tokenizer_file}, else {@code tokenizer.json}). */
-    public EngineOptions withTokenizerFile(String value) {
-        return new EngineOptions(modelLocation, modelFile, value, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Tokens per window, [CLS] question [SEP] context [SEP] included (model default, else 384). */
-    public EngineOptions withMaxSeqLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, value, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Context tokens shared by two consecutive windows (model default, else 128): the HuggingFace meaning of "stride" (the overlap), not the step between window starts. */
-    public EngineOptions withDocStride(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, value, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Questions are cut to this many tokens before windowing (model default, else 64). */
-    public EngineOptions withMaxQueryLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, value, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Longest answer in tokens (model default, else 30). */
-    public EngineOptions withMaxAnswerLength(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, value, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Longest answer in UTF-16 chars (model default, else 1,000; at most 10,000). A longer span is not a candidate, so the next best wins: a word over 100 characters is a single [UNK] token, so the token limit alone would let an answer run to tens of thousands of characters. */
-    public EngineOptions withMaxAnswerChars(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, value, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Start and end candidates kept per window (default 20, as the SQuAD reference). */
-    public EngineOptions withNBest(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, value, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Abstain ("no answer") when {@code nullScore - bestSpanLogit > nullThreshold}. Unset: {@code null_score_threshold} of config.json; if absent, 0.0 for models trained with unanswerable questions ({@code trained_with_unanswerable}) and +infinity (never abstain) otherwise, since the [CLS] logits of a SQuAD 1.1 model are not trained to mean anything. */
-    public EngineOptions withNullThreshold(double value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Whether the model takes token_type_ids as third input (BERT yes; RoBERTa/DistilBERT no). Unset: the {@code inputs} of config.json, else the zoo's hint, else yes. */
-    public EngineOptions withTokenTypeIds(boolean value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, value, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Cap on batch size * padded sequence length per forward pass (default 4096, see {@link #DEFAULT_MAX_TOKENS_PER_PASS}). */
-    public EngineOptions withMaxTokensPerPass(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, value, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Cap on windows per forward pass (default 64); 1 = one window per pass. */
-    public EngineOptions withMaxWindowsPerPass(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, value, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /** Pad every window to maxSeqLength instead of the longest window of its pass (default false). With {@code withMaxWindowsPerPass(1)} this reproduces the naive one-question-per-pass approach, for benchmarks. */
-    public EngineOptions withPadToMaxLength(boolean value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, value, padToMultipleOf, threads, workers);
-    }
-
-    /** Round every pass's padded length up to a multiple of this, at most maxSeqLength (default 16, see {@link #DEFAULT_PAD_TO_MULTIPLE_OF}); 1 = no rounding. */
-    public EngineOptions withPadToMultipleOf(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, value, threads, workers);
-    }
-
-    /** PyTorch intra-op threads per worker (default: 1 with more than one worker, else available processors). */
-    public EngineOptions withThreads(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, value, workers);
-    }
-
-    /**
-     * Forward passes run in parallel (default: available processors): the engine keeps one predictor per worker and
-     * spreads the passes of one call over them. On a small CPU single-threaded passes side by side beat one pass
-     * using every core: 2 cores, SQuAD, batched calls one at a time, 1.39x one predictor with 2 threads on a quiet
-     * machine (docs/evaluation.md); on a machine loaded by other processes the pool lost (a call waits for its
-     * slowest worker). Each worker's passes hold their activations at once, so peak native memory grows with the
-     * workers.
-     */
-    public EngineOptions withWorkers(int value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, nullThreshold, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, value);
-    }
-
-    /** As {@link #withNullThreshold(double)}; {@code null} takes the model's threshold again. */
-    public EngineOptions withNullThreshold(Double value) {
-        return new EngineOptions(modelLocation, modelFile, tokenizerFile, maxSeqLength, docStride, maxQueryLength, maxAnswerLength, maxAnswerChars, nBest, value, tokenTypeIds, maxTokensPerPass, maxWindowsPerPass, padToMaxLength, padToMultipleOf, threads, workers);
-    }
-
-    /**
-     * These overrides (they win) merged with the model's config.json (may be absent, e.g. for zoo models) and the
-     * defaults: the result has every field set and is checked for consistency.
-     *
-     * @throws IllegalArgumentException if the effective values are inconsistent
-     */
-    EngineOptions resolve(Path modelDir, String modelFileFallback, Boolean tokenTypesHint) throws IOException {
-        JsonObject json = readConfig(modelDir.resolve("config.json"));
-        boolean unanswerable = bool(json, "trained_with_unanswerable", false);
-        double modelThreshold = json.has("null_score_threshold") && !json.get("null_score_threshold").isJsonNull()
-                ? json.get("null_score_threshold").getAsDouble()
-                : unanswerable ? 0.0 : Double.POSITIVE_INFINITY;
-        EngineOptions resolved = new EngineOptions(
-                modelLocation,
-                modelFile != null ? modelFile : string(json, "model_file", modelFileFallback),
-                tokenizerFile != null ? tokenizerFile : string(json, "tokenizer_file", "tokenizer.json"),
-                pick(maxSeqLength, json, "max_seq_length", DEFAULT_MAX_SEQ_LENGTH),
-                pick(docStride, json, "doc_stride", DEFAULT_DOC_STRIDE),
-                pick(maxQueryLength, json, "max_query_length", DEFAULT_MAX_QUERY_LENGTH),
-                pick(maxAnswerLength, json, "max_answer_length", DEFAULT_MAX_ANSWER_LENGTH),
-                pick(maxAnswerChars, json, "max_answer_chars", DEFAULT_MAX_ANSWER_CHARS),
-                nBest != null ? nBest : DEFAULT_N_BEST,
-                nullThreshold != null ? nullThreshold : modelThreshold,
-                tokenTypeIds != null ? tokenTypeIds : takesTokenTypes(json, tokenTypesHint),
-                maxTokensPerPass != null ? maxTokensPerPass : DEFAULT_MAX_TOKENS_PER_PASS,
-                maxWindowsPerPass != null ? maxWindowsPerPass : DEFAULT_MAX_WINDOWS_PER_PASS,
-                padToMaxLength != null && padToMaxLength,
-                padToMultipleOf != null ? padToMultipleOf : DEFAULT_PAD_TO_MULTIPLE_OF,
-                threads != null ? threads : workers(workers) > 1 ? 1 : Runtime.getRuntime().availableProcessors(),
-                workers(workers));
-        resolved.check();
-        return resolved;
-    }
-
-    private void check() {
+        Objects.requireNonNull(modelFile, "modelFile is required");
+        Objects.requireNonNull(tokenizerFile, "tokenizerFile is required");
         require(maxSeqLength >= 8, "maxSeqLength must be >= 8");
         require(maxQueryLength >= 1, "maxQueryLength must be >= 1");
         require(docStride >= 0, "docStride must be >= 0");
@@ -258,8 +132,118 @@ public record EngineOptions(
         require(workers >= 1, "workers must be >= 1");
     }
 
-    private static int workers(Integer override) {
-        return override != null ? override : Runtime.getRuntime().availableProcessors();
+    /** Options for this model with nothing overridden: everything from its config.json or the defaults. */
+    public static Builder builder(String modelLocation) {
+        return new Builder(Objects.requireNonNull(modelLocation, "modelLocation is required"), new EnumMap<>(Key.class));
+    }
+
+    private enum Key {
+        MODEL_FILE, TOKENIZER_FILE, MAX_SEQ_LENGTH, DOC_STRIDE, MAX_QUERY_LENGTH, MAX_ANSWER_LENGTH, MAX_ANSWER_CHARS,
+        N_BEST, NULL_THRESHOLD, TOKEN_TYPE_IDS, MAX_TOKENS_PER_PASS, MAX_WINDOWS_PER_PASS, PAD_TO_MAX_LENGTH,
+        PAD_TO_MULTIPLE_OF, THREADS, WORKERS
+    }
+
+    /**
+     * What to load, and the values that override the model's and the defaults (see the fields of
+     * {@link EngineOptions} for each). Immutable: every {@code with} returns a new builder, so one base serves several
+     * engines.
+     */
+    public static final class Builder {
+        private final String modelLocation;
+        private final Map<Key, Object> overrides;
+
+        private Builder(String modelLocation, Map<Key, Object> overrides) {
+            this.modelLocation = modelLocation;
+            this.overrides = overrides;
+        }
+
+        public String modelLocation() {
+            return modelLocation;
+        }
+
+        /** The model file given, or null: then {@link ModelVariants} chooses. */
+        public String modelFile() {
+            return (String) overrides.get(Key.MODEL_FILE);
+        }
+
+        /** The intra-op threads given, or null. */
+        public Integer threads() {
+            return (Integer) overrides.get(Key.THREADS);
+        }
+
+        /** The same overrides for another model. */
+        public Builder withModelLocation(String location) {
+            return new Builder(Objects.requireNonNull(location, "modelLocation is required"), overrides);
+        }
+
+        public Builder withModelFile(String file) { return with(Key.MODEL_FILE, file); }
+        public Builder withTokenizerFile(String file) { return with(Key.TOKENIZER_FILE, file); }
+        public Builder withMaxSeqLength(int tokens) { return with(Key.MAX_SEQ_LENGTH, tokens); }
+        public Builder withDocStride(int tokens) { return with(Key.DOC_STRIDE, tokens); }
+        public Builder withMaxQueryLength(int tokens) { return with(Key.MAX_QUERY_LENGTH, tokens); }
+        public Builder withMaxAnswerLength(int tokens) { return with(Key.MAX_ANSWER_LENGTH, tokens); }
+        public Builder withMaxAnswerChars(int chars) { return with(Key.MAX_ANSWER_CHARS, chars); }
+        public Builder withNBest(int candidates) { return with(Key.N_BEST, candidates); }
+        /** {@code null} takes the model's threshold again. */
+        public Builder withNullThreshold(Double threshold) { return with(Key.NULL_THRESHOLD, threshold); }
+        public Builder withTokenTypeIds(boolean takesThem) { return with(Key.TOKEN_TYPE_IDS, takesThem); }
+        public Builder withMaxTokensPerPass(int tokens) { return with(Key.MAX_TOKENS_PER_PASS, tokens); }
+        public Builder withMaxWindowsPerPass(int windows) { return with(Key.MAX_WINDOWS_PER_PASS, windows); }
+        public Builder withPadToMaxLength(boolean pad) { return with(Key.PAD_TO_MAX_LENGTH, pad); }
+        public Builder withPadToMultipleOf(int tokens) { return with(Key.PAD_TO_MULTIPLE_OF, tokens); }
+        public Builder withThreads(int threads) { return with(Key.THREADS, threads); }
+        public Builder withWorkers(int workers) { return with(Key.WORKERS, workers); }
+
+        private Builder with(Key key, Object value) {
+            Map<Key, Object> copy = new EnumMap<>(Key.class);
+            copy.putAll(overrides);
+            if (value == null) copy.remove(key); else copy.put(key, value);
+            return new Builder(modelLocation, copy);
+        }
+
+        /**
+         * These overrides (they win) merged with the model's config.json (may be absent, e.g. for zoo models) and the
+         * defaults.
+         *
+         * @throws IllegalArgumentException if the effective values are inconsistent
+         */
+        EngineOptions resolve(Path modelDir, String modelFileFallback, Boolean tokenTypesHint) throws IOException {
+            JsonObject json = readConfig(modelDir.resolve("config.json"));
+            boolean unanswerable = bool(json, "trained_with_unanswerable", false);
+            double modelThreshold = json.has("null_score_threshold") && !json.get("null_score_threshold").isJsonNull()
+                    ? json.get("null_score_threshold").getAsDouble()
+                    : unanswerable ? 0.0 : Double.POSITIVE_INFINITY;
+            int workers = get(Key.WORKERS, Runtime.getRuntime().availableProcessors());
+            return new EngineOptions(
+                    modelLocation,
+                    get(Key.MODEL_FILE, string(json, "model_file", modelFileFallback)),
+                    get(Key.TOKENIZER_FILE, string(json, "tokenizer_file", "tokenizer.json")),
+                    get(Key.MAX_SEQ_LENGTH, integer(json, "max_seq_length", DEFAULT_MAX_SEQ_LENGTH)),
+                    get(Key.DOC_STRIDE, integer(json, "doc_stride", DEFAULT_DOC_STRIDE)),
+                    get(Key.MAX_QUERY_LENGTH, integer(json, "max_query_length", DEFAULT_MAX_QUERY_LENGTH)),
+                    get(Key.MAX_ANSWER_LENGTH, integer(json, "max_answer_length", DEFAULT_MAX_ANSWER_LENGTH)),
+                    get(Key.MAX_ANSWER_CHARS, integer(json, "max_answer_chars", DEFAULT_MAX_ANSWER_CHARS)),
+                    get(Key.N_BEST, integer(json, "n_best", DEFAULT_N_BEST)),
+                    get(Key.NULL_THRESHOLD, modelThreshold),
+                    get(Key.TOKEN_TYPE_IDS, takesTokenTypes(json, tokenTypesHint)),
+                    get(Key.MAX_TOKENS_PER_PASS, DEFAULT_MAX_TOKENS_PER_PASS),
+                    get(Key.MAX_WINDOWS_PER_PASS, DEFAULT_MAX_WINDOWS_PER_PASS),
+                    get(Key.PAD_TO_MAX_LENGTH, false),
+                    get(Key.PAD_TO_MULTIPLE_OF, DEFAULT_PAD_TO_MULTIPLE_OF),
+                    get(Key.THREADS, workers > 1 ? 1 : Runtime.getRuntime().availableProcessors()),
+                    workers);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <T> T get(Key key, T fallback) {
+            Object value = overrides.get(key);
+            return value != null ? (T) value : fallback;
+        }
+
+        @Override
+        public String toString() {
+            return "EngineOptions.Builder[" + modelLocation + ", " + overrides + "]";
+        }
     }
 
     private static JsonObject readConfig(Path file) throws IOException {
@@ -286,10 +270,7 @@ public record EngineOptions(
         return hint == null || hint;
     }
 
-    private static int pick(Integer override, JsonObject json, String key, int fallback) {
-        if (override != null) {
-            return override;
-        }
+    private static int integer(JsonObject json, String key, int fallback) {
         return json.has(key) && !json.get(key).isJsonNull() ? json.get(key).getAsInt() : fallback;
     }
 

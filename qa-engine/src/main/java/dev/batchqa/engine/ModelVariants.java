@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * { "model_file": "fp32.pt", "bf16_model_file": "bf16.pt", "int8_model_file": "int8.pt", ... }
  * }</pre>
  *
- * <p>In order: an explicit file ({@code QA_MODEL_FILE}, {@link EngineOptions#withModelFile}) always wins; bf16 where
+ * <p>In order: an explicit file ({@code QA_MODEL_FILE}, {@link EngineOptions.Builder#withModelFile}) always wins; bf16 where
  * it is native ({@link CpuIsa#nativeBf16()}: elsewhere it is emulated and slower than fp32); int8 where FBGEMM has
  * fast kernels ({@link CpuIsa#fastInt8()}); else {@code model_file}. The export names an int8 file only when its F1
  * stayed within the limit on held-out questions, so its presence is the permission. bf16 goes before int8 because it
@@ -40,7 +40,7 @@ final class ModelVariants {
 
     private ModelVariants() {}
 
-    static Choice choose(EngineOptions options, Path dir, CpuIsa isa) throws IOException {
+    static Choice choose(EngineOptions.Builder options, Path dir, CpuIsa isa) throws IOException {
         if (options.modelFile() != null) {
             return new Choice(null, "explicit", "model file given (QA_MODEL_FILE)");
         }

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * Extractive question answering on a TorchScript span model (DJL PyTorch) with a HuggingFace tokenizer.
  *
  * <pre>{@code
- * try (QaEngine engine = QaEngine.load(EngineOptions.of("/opt/model"))) {
+ * try (QaEngine engine = QaEngine.load(EngineOptions.builder("/opt/model"))) {
  *     QaResult r = engine.answer(new QaQuery("What is the score?", context, 3));
  * }
  * }</pre>
@@ -115,9 +115,9 @@ public final class QaEngine implements Answerer, AutoCloseable {
      * URL such as {@code djl://ai.djl.huggingface.pytorch/deepset/minilm-uncased-squad2}.
      *
      * @throws IOException if the model or tokenizer is missing, invalid or cannot be loaded
-     * @throws IllegalArgumentException if the effective settings are inconsistent (see {@link EngineOptions#resolve})
+     * @throws IllegalArgumentException if the effective settings are inconsistent (see {@link EngineOptions})
      */
-    public static QaEngine load(EngineOptions options) throws IOException {
+    public static QaEngine load(EngineOptions.Builder options) throws IOException {
         if (options.threads() != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             // read by DJL when it first initializes libtorch; set again per engine below
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(options.threads()));
@@ -125,7 +125,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
         return options.modelLocation().contains("://") ? loadZoo(options) : loadDirectory(options);
     }
 
-    private static QaEngine loadDirectory(EngineOptions config) throws IOException {
+    private static QaEngine loadDirectory(EngineOptions.Builder config) throws IOException {
         Path dir = Path.of(config.modelLocation()).toAbsolutePath();
         if (!Files.isDirectory(dir)) {
             throw new IOException("Model directory not found: " + dir
@@ -168,7 +168,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
                 .log("model variant chosen");
     }
 
-    private static QaEngine loadDirectory(EngineOptions config, Path dir) throws IOException {
+    private static QaEngine loadDirectory(EngineOptions.Builder config, Path dir) throws IOException {
         EngineOptions settings = config.resolve(dir, "model.pt", null);
         for (String file : List.of(settings.modelFile(), settings.tokenizerFile())) {
             if (!Files.isRegularFile(dir.resolve(file))) {
@@ -181,7 +181,7 @@ public final class QaEngine implements Answerer, AutoCloseable {
     }
 
     /** Zoo artifacts carry the HF config.json (none of our keys: defaults apply) and serving.properties. */
-    private static QaEngine loadZoo(EngineOptions config) throws IOException {
+    private static QaEngine loadZoo(EngineOptions.Builder config) throws IOException {
         String url = config.modelLocation();
         ZooModel<NDList, NDList> model = loadModel(criteria().optModelUrls(url), url);
         try {
@@ -336,8 +336,8 @@ public final class QaEngine implements Answerer, AutoCloseable {
      * its optimisation), about 0.3-0.7 s of CPU; a pass of another shape pays nothing comparable: with fp32 MiniLM a
      * first batch of 10 SQuAD questions (one ~170-token pass) ran as fast as the next one after these two passes,
      * and TorchScript's graph work was under 1 % of the warm-up's samples in {@code perf} (docs/cold-start.md). So
-     * the warm-up no longer runs the batch shapes (full passes of short, paragraph and full-length windows): those
-     * cost several batches' worth of real compute (3-4 s of a 5-6 s Lambda init) to warm nothing.
+     * the warm-up runs no batch shapes (full passes of short, paragraph and full-length windows): those would cost
+     * several batches' worth of real compute (3-4 s of a 5-6 s Lambda init) to warm nothing.
      * Every worker runs each pass, at once as a first batch would: each predictor and each worker thread's
      * OpenMP team pay their first-run costs here.
      *

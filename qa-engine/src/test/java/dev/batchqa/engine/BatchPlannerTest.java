@@ -13,8 +13,18 @@ class BatchPlannerTest {
 
     /** Resolved options without loading a model: 384-token windows, 4,096 tokens and 64 windows per pass. */
     private static EngineOptions settings(int maxTokens) {
-        return EngineOptions.of("m").withMaxSeqLength(384).withMaxTokensPerPass(maxTokens).withMaxWindowsPerPass(64)
-                .withPadToMaxLength(false).withPadToMultipleOf(16);
+        return settings(maxTokens, b -> b);
+    }
+
+    /** As {@link #settings(int)}, changed by {@code change} before they are resolved. */
+    private static EngineOptions settings(int maxTokens, java.util.function.UnaryOperator<EngineOptions.Builder> change) {
+        EngineOptions.Builder builder = EngineOptions.builder("m").withMaxSeqLength(384).withMaxTokensPerPass(maxTokens)
+                .withMaxWindowsPerPass(64).withPadToMaxLength(false).withPadToMultipleOf(16).withThreads(1).withWorkers(1);
+        try {
+            return change.apply(builder).resolve(java.nio.file.Path.of("no-model-here"), "model.pt", null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** SQuAD-like window lengths: most paragraphs 100-250 tokens, some full 384-token windows. */
@@ -92,24 +102,24 @@ class BatchPlannerTest {
                 assertTrue(p.paddedLength() - longest < 16, describe(List.of(p)) + " longest " + longest);
             }
             // 1 = no rounding: each pass exactly as long as its longest window (the seed's way, unpadded)
-            for (BatchPlanner.Pass p : BatchPlanner.plan(lengths, settings(4096).withPadToMultipleOf(1))) {
+            for (BatchPlanner.Pass p : BatchPlanner.plan(lengths, settings(4096, b -> b.withPadToMultipleOf(1)))) {
                 int longest = Arrays.stream(p.windows()).map(w -> lengths[w]).max().orElseThrow();
                 assertEquals(longest, p.paddedLength());
             }
         }
-        EngineOptions odd = settings(4096).withMaxSeqLength(383);
+        EngineOptions odd = settings(4096, b -> b.withMaxSeqLength(383));
         assertEquals(383, BatchPlanner.paddedLength(380, odd), "never beyond maxSeqLength");
         assertEquals(383, BatchPlanner.paddedLength(383, odd));
         assertEquals(176, BatchPlanner.paddedLength(161, odd));
         assertEquals(176, BatchPlanner.paddedLength(176, odd));
-        assertEquals(384, BatchPlanner.paddedLength(10, settings(4096).withPadToMaxLength(true)));
+        assertEquals(384, BatchPlanner.paddedLength(10, settings(4096, b -> b.withPadToMaxLength(true))));
     }
 
     @Test
     void windowsPaddedToTheSameLengthAloneShareAPass() {
         // with a tile of 64, windows of 20 and of 60 are both padded to 64 alone: mixing them must cost no more
         // passes than if every window were 60 long (the waste rule alone, 64 - 20 > 16, would split them)
-        EngineOptions tile64 = settings(4096).withPadToMultipleOf(64);
+        EngineOptions tile64 = settings(4096, b -> b.withPadToMultipleOf(64));
         int[] mixed = new int[40];
         int[] uniform = new int[40];
         for (int i = 0; i < 40; i++) {

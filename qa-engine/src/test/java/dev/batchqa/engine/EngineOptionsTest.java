@@ -14,10 +14,9 @@ class EngineOptionsTest {
 
     @Test
     void overridesWinOverConfigJsonAndTheRestComesFromIt() {
-        EngineOptions options = Fixture.config().withMaxSeqLength(48).withDocStride(8).withMaxAnswerLength(5)
+        EngineOptions.Builder options = Fixture.config().withMaxSeqLength(48).withDocStride(8).withMaxAnswerLength(5)
                 .withMaxAnswerChars(200).withNullThreshold(Double.POSITIVE_INFINITY).withMaxTokensPerPass(480);
-        assertEquals(null, options.maxQueryLength(), "unset until resolved");
-        try (QaEngine engine = Fixture.load(options)) {
+                try (QaEngine engine = Fixture.load(options)) {
             EngineOptions s = engine.options();
             assertEquals(48, s.maxSeqLength());
             assertEquals(8, s.docStride());
@@ -47,15 +46,15 @@ class EngineOptionsTest {
     @Test
     void missingOrIncompleteModelDirectoryIsAClearIOException(@TempDir Path dir) throws IOException {
         IOException missing = assertThrows(IOException.class,
-                () -> QaEngine.load(EngineOptions.of(dir.resolve("nope").toString())));
+                () -> QaEngine.load(EngineOptions.builder(dir.resolve("nope").toString())));
         assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
         Files.writeString(dir.resolve("config.json"), "{\"model_file\": \"model.pt\"}");
         IOException incomplete = assertThrows(IOException.class,
-                () -> QaEngine.load(EngineOptions.of(dir.toString())));
+                () -> QaEngine.load(EngineOptions.builder(dir.toString())));
         assertTrue(incomplete.getMessage().contains("model.pt"), incomplete.getMessage());
         Files.writeString(dir.resolve("config.json"), "[1, 2");
         assertThrows(IOException.class,
-                () -> QaEngine.load(EngineOptions.of(dir.toString())));
+                () -> QaEngine.load(EngineOptions.builder(dir.toString())));
     }
 
     @Test
@@ -79,5 +78,35 @@ class EngineOptionsTest {
                     () -> Fixture.load(Fixture.config().withPadToMultipleOf(bad)));
             assertTrue(e.getMessage().contains("padToMultipleOf"), e.getMessage());
         }
+    }
+
+    @Test
+    void theModelsConfigJsonGivesItsShapeAndTheConstantsTheRest(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"max_seq_length\": 256, \"doc_stride\": 64, \"n_best\": 5,"
+                + " \"max_answer_chars\": 300, \"trained_with_unanswerable\": true}");
+        EngineOptions o = EngineOptions.builder(dir.toString()).withWorkers(2).resolve(dir, "model.pt", null);
+        assertEquals(256, o.maxSeqLength());
+        assertEquals(64, o.docStride());
+        assertEquals(5, o.nBest());
+        assertEquals(300, o.maxAnswerChars());
+        assertEquals(0.0, o.nullThreshold(), "SQuAD 2.0-trained: abstains at 0");
+        assertEquals(EngineOptions.DEFAULT_MAX_QUERY_LENGTH, o.maxQueryLength());
+        assertEquals(4096, o.maxTokensPerPass());
+        assertEquals(64, o.maxWindowsPerPass());
+        assertEquals(16, o.padToMultipleOf());
+        assertEquals(false, o.padToMaxLength());
+        assertEquals(1, o.threads(), "one intra-op thread per worker when there are several");
+        assertEquals(2, o.workers());
+    }
+
+    @Test
+    void aBuilderIsImmutableSoOneBaseServesSeveralEngines(@TempDir Path dir) throws IOException {
+        EngineOptions.Builder base = EngineOptions.builder(dir.toString()).withThreads(1).withWorkers(1);
+        EngineOptions.Builder naive = base.withPadToMaxLength(true).withMaxWindowsPerPass(1);
+        assertEquals(false, base.resolve(dir, "model.pt", null).padToMaxLength());
+        assertEquals(true, naive.resolve(dir, "model.pt", null).padToMaxLength());
+        assertEquals(1, naive.resolve(dir, "model.pt", null).maxWindowsPerPass());
+        assertEquals(Double.POSITIVE_INFINITY, base.withNullThreshold(0.5).withNullThreshold(null)
+                .resolve(dir, "model.pt", null).nullThreshold(), "null takes the model's again (SQuAD 1.1: never)");
     }
 }

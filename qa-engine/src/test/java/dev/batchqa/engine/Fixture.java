@@ -31,11 +31,11 @@ final class Fixture {
         return file;
     }
 
-    static EngineOptions config() {
-        return EngineOptions.of(dir().toString()).withThreads(1);
+    static EngineOptions.Builder config() {
+        return EngineOptions.builder(dir().toString()).withThreads(1);
     }
 
-    static QaEngine load(EngineOptions config) {
+    static QaEngine load(EngineOptions.Builder config) {
         try {
             return QaEngine.load(config);
         } catch (IOException e) {

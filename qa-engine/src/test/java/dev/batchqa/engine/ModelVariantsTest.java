@@ -62,7 +62,7 @@ class ModelVariantsTest {
     @Test
     void choosesBf16WhereNativeThenInt8ThenFp32AndAnExplicitFileWins() throws IOException {
         writeConfig("{\"model_file\": \"fp32.pt\", \"bf16_model_file\": \"bf16.pt\", \"int8_model_file\": \"int8.pt\"}");
-        EngineOptions defaults = EngineOptions.of(dir.toString());
+        EngineOptions.Builder defaults = EngineOptions.builder(dir.toString());
         assertEquals("fp32", ModelVariants.choose(defaults, dir, BF16_CPU).variant(), "files missing");
 
         Files.writeString(dir.resolve("bf16.pt"), "x");
@@ -83,7 +83,7 @@ class ModelVariantsTest {
 
     @Test
     void noVariantKeysNoConfigOrNullKeysMeanTheModelFile() throws IOException {
-        EngineOptions defaults = EngineOptions.of(dir.toString());
+        EngineOptions.Builder defaults = EngineOptions.builder(dir.toString());
         assertEquals(null, ModelVariants.choose(defaults, dir, BF16_CPU).file(), "no config.json");
         writeConfig("{\"model_file\": \"model.pt\"}");
         assertEquals(null, ModelVariants.choose(defaults, dir, BF16_CPU).file());
@@ -98,7 +98,7 @@ class ModelVariantsTest {
         Files.writeString(model.resolve("int8.pt"), "not a TorchScript archive");
         Files.writeString(model.resolve("bf16.pt"), "not a TorchScript archive");
         setKeys(model, "int8.pt", "bf16.pt");
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(model.toString()).withThreads(1))) {
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(model.toString()).withThreads(1))) {
             assertEquals("model.pt", engine.options().modelFile());
             assertEquals("fp32", engine.identity().variant());
             assertEquals("83.1", engine.answer(new QaQuery("What is the score?",
@@ -115,7 +115,7 @@ class ModelVariantsTest {
         Files.copy(model.resolve("model.pt"), model.resolve("q8.pt"));
         Files.copy(model.resolve("model.pt"), model.resolve("half.pt"));
         setKeys(model, "q8.pt", "half.pt");
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(model.toString()).withThreads(1))) {
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(model.toString()).withThreads(1))) {
             assertEquals(here.nativeBf16() ? "half.pt" : "q8.pt", engine.options().modelFile());
             assertEquals(here.nativeBf16() ? "bf16" : "int8", engine.identity().variant());
         }

@@ -149,7 +149,7 @@ class QuestionTruncationTest {
 
     static EngineOptions settings(int maxQueryLength) throws IOException {
         Path dir = Fixture.multiscriptTokenizer().getParent();
-        EngineOptions options = EngineOptions.of(dir.toString())
+        EngineOptions.Builder options = EngineOptions.builder(dir.toString())
                 .withMaxSeqLength(maxQueryLength + 4 + 16 + 32).withDocStride(16).withMaxQueryLength(maxQueryLength);
         return options.resolve(dir, "model.pt", null);
     }

@@ -44,7 +44,7 @@ class RealModelTest {
     @BeforeAll
     static void load() throws IOException {
         dir = Path.of(System.getProperty("qa.model.dir"));
-        engine = QaEngine.load(EngineOptions.of(dir.toString()));
+        engine = QaEngine.load(EngineOptions.builder(dir.toString()));
     }
 
     @AfterAll

@@ -26,7 +26,7 @@ class WorkerPoolTest {
     @Test
     void twoWorkersGiveTheSingleWorkerLogitsBitForBit() {
         // same intra-op threads in both engines: only the pool differs
-        EngineOptions base = Fixture.config().withThreads(1).withMaxTokensPerPass(256).withMaxWindowsPerPass(4);
+        EngineOptions.Builder base = Fixture.config().withThreads(1).withMaxTokensPerPass(256).withMaxWindowsPerPass(4);
         try (QaEngine one = Fixture.load(base.withWorkers(1));
                 QaEngine two = Fixture.load(base.withWorkers(2))) {
             assertEquals(2, two.options().workers());
@@ -57,7 +57,7 @@ class WorkerPoolTest {
 
     @Test
     void concurrentCallersGetTheirOwnAnswers() throws Exception {
-        EngineOptions base = Fixture.config().withThreads(1).withMaxWindowsPerPass(2);
+        EngineOptions.Builder base = Fixture.config().withThreads(1).withMaxWindowsPerPass(2);
         try (QaEngine one = Fixture.load(base.withWorkers(1));
                 QaEngine three = Fixture.load(base.withWorkers(3))) {
             List<QaResult> expected = one.answerAll(queries());
@@ -84,12 +84,12 @@ class WorkerPoolTest {
 
     @Test
     void workersDefaultToTheProcessorsWithOneThreadEach() {
-        try (QaEngine engine = Fixture.load(EngineOptions.of(Fixture.dir().toString()))) {
+        try (QaEngine engine = Fixture.load(EngineOptions.builder(Fixture.dir().toString()))) {
             int cpus = Runtime.getRuntime().availableProcessors();
             assertEquals(cpus, engine.options().workers());
             assertEquals(1, engine.options().threads());
         }
         assertThrows(IllegalArgumentException.class,
-                () -> QaEngine.load(EngineOptions.of(Fixture.dir().toString()).withWorkers(0)));
+                () -> QaEngine.load(EngineOptions.builder(Fixture.dir().toString()).withWorkers(0)));
     }
 }

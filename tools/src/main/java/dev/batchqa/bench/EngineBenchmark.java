@@ -63,11 +63,11 @@ public final class EngineBenchmark {
         double cellSeconds = o.cellSeconds != null ? o.cellSeconds
                 : Double.POSITIVE_INFINITY;
 
-        EngineOptions common = o.model.engineOptions();
-        EngineOptions naiveConfig = common.withPadToMaxLength(true).withMaxWindowsPerPass(1);
-        EngineOptions engineConfig = common;
+        EngineOptions.Builder common = o.model.engineOptions();
+        EngineOptions.Builder naiveConfig = common.withPadToMaxLength(true).withMaxWindowsPerPass(1);
+        EngineOptions.Builder engineConfig = common;
         Integer tunedTokens = o.tunedMaxTokensPerPass;
-        EngineOptions tunedConfig = common.withMaxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
+        EngineOptions.Builder tunedConfig = common.withMaxTokensPerPass(tunedTokens == null ? 8192 : tunedTokens);
         try (QaEngine naive = QaEngine.load(naiveConfig);
                 QaEngine engine = QaEngine.load(engineConfig);
                 QaEngine tuned = tunedTokens == null ? null : QaEngine.load(tunedConfig);

@@ -14,8 +14,8 @@ final class ModelOptions {
     Integer threads;
 
     /** The engine options these name; every other value from the model's config.json. */
-    EngineOptions engineOptions() {
-        EngineOptions o = EngineOptions.of(model.toString());
+    EngineOptions.Builder engineOptions() {
+        EngineOptions.Builder o = EngineOptions.builder(model.toString());
         if (modelFile != null) o = o.withModelFile(modelFile);
         if (threads != null) o = o.withThreads(threads);
         return o;

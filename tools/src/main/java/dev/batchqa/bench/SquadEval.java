@@ -124,7 +124,7 @@ public final class SquadEval {
         long wallStart = System.nanoTime();
         int done = 0;
         for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
-            EngineOptions config = o.model.engineOptions()
+            EngineOptions.Builder config = o.model.engineOptions()
                     .withMaxSeqLength(maxSeq).withDocStride(group.getKey()).withNullThreshold(Double.POSITIVE_INFINITY);
             try (QaEngine engine = QaEngine.load(config)) {
                 List<Integer> indices = group.getValue();

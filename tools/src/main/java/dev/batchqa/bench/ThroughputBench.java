@@ -137,15 +137,15 @@ public final class ThroughputBench implements Callable<Integer> {
         if (limit != null && limit < qs.size()) {
             qs = qs.subList(0, limit);
         }
-        EngineOptions base = EngineOptions.of(model.toString())
+        EngineOptions.Builder base = EngineOptions.builder(model.toString())
                 .withNullThreshold(Double.POSITIVE_INFINITY); // SQuAD v1.1: every question has an answer
         if (threads != null) {
             base = base.withThreads(threads);
         }
         // the seed: one window per pass, no padding (a pass of one window is as long as the window), fp32 model.pt
-        EngineOptions seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1).withPadToMultipleOf(1)
+        EngineOptions.Builder seedConfig = base.withModelFile("model.pt").withMaxWindowsPerPass(1).withPadToMultipleOf(1)
                 .withWorkers(1);
-        EngineOptions engineConfig = engineModelFile != null ? base.withModelFile(engineModelFile) : base;
+        EngineOptions.Builder engineConfig = engineModelFile != null ? base.withModelFile(engineModelFile) : base;
         if (workers != null) {
             engineConfig = engineConfig.withWorkers(workers);
         }

@@ -17,7 +17,7 @@ import java.util.function.Function;
  * }</pre>
  *
  * Each deployable reads its variables once, in its configuration type (Settings, the inference function's
- * EngineLoader and BatchPolicy, the local runner's LocalConfig); docs/configuration.md lists them all.
+ * EngineLoader and function timeout, the local runner's LocalConfig); docs/configuration.md lists them all.
  */
 public final class Env {
     private final Map<String, String> vars;

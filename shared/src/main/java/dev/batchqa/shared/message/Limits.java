@@ -22,7 +22,7 @@ public final class Limits {
     /** Largest {@code maxAnswerLength} a request may ask for, in model tokens (the HF pipeline's default is 15). */
     public static final int MAX_ANSWER_LENGTH = 100;
     /**
-     * Largest answer the inference engine may return, in UTF-16 chars (its {@code QA_MAX_ANSWER_CHARS} setting,
+     * Largest answer the inference engine may return, in UTF-16 chars (the model's {@code max_answer_chars},
      * default 1,000, may not exceed this). With {@link #MAX_TOP_K} answers of at most 3 UTF-8 bytes per UTF-16 char
      * (a surrogate pair is 2 chars and 4 bytes) the answers of a record are at most 300,000 bytes, below
      * {@link #MAX_ITEM_BYTES} with the question and attributes (checked by LimitsTest).

@@ -11,9 +11,9 @@ import dev.batchqa.shared.message.Limits;
  * }</pre>
  *
  * @param topK            how many distinct answers to return, best first ({@link Limits#MIN_TOP_K}..{@link Limits#MAX_TOP_K})
- * @param maxAnswerLength longest answer in model tokens (1..{@link Limits#MAX_ANSWER_LENGTH}); null: the deployment's
- *                        {@code QA_MAX_ANSWER_LENGTH}. Answers stay capped at {@code QA_MAX_ANSWER_CHARS} characters.
- * @param allowNoAnswer   true: the deployment's no-answer rule ({@code QA_NULL_THRESHOLD}) may answer "no answer";
+ * @param maxAnswerLength longest answer in model tokens (1..{@link Limits#MAX_ANSWER_LENGTH}); null: the model's
+ *                        {@code max_answer_length}. Answers stay capped at its {@code max_answer_chars} characters.
+ * @param allowNoAnswer   true: the model's no-answer rule ({@code null_score_threshold}) may answer "no answer";
  *                        false: always the best span, whatever the no-answer score
  */
 public record AnswerOptions(int topK, Integer maxAnswerLength, boolean allowNoAnswer) {

@@ -16,10 +16,9 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
  * written with a conditional PutItem (so concurrent claims have one winner) and read back with a strongly
  * consistent GetItem by the losers. '#' keeps the claims out of the request id space (ids are UUIDs).
  *
- * <p>A claim expires ({@code expiresAt}, the table's TTL attribute) only after the longest a record can live:
- * the PENDING lifetime of {@link DynamoDbRequestStore} plus the result TTL a completion starts. A key
- * therefore never outlives its claim while its record is still readable, and a retry with the key never
- * creates a second question for a request that still exists.
+ * <p>A claim expires ({@code expiresAt}, the table's TTL attribute) after {@link Lifetimes#claimTtl()}, the longest
+ * a record can live: a key therefore never outlives its claim while its record is still readable, and a retry with
+ * the key never creates a second question for a request that still exists.
  */
 public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     /** Claims share the records' table; also what the ingest role's IAM policy may touch by key prefix. */
@@ -31,56 +30,44 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
 
     private final DynamoDbClient dynamo;
     private final String table;
-    private final Duration claimTtl;
-    private final Clock clock;
+    private final Lifetimes lifetimes;
 
     /** @param resultTtl the records' TTL once complete ({@link Settings#resultTtl()}) */
     public DynamoDbIdempotencyStore(DynamoDbClient dynamo, String table, Duration resultTtl, Clock clock) {
         this.dynamo = dynamo;
         this.table = table;
-        this.claimTtl = claimTtl(resultTtl);
-        this.clock = clock;
+        this.lifetimes = new Lifetimes(resultTtl, clock);
     }
 
     public DynamoDbIdempotencyStore(DynamoDbClient dynamo, Settings settings) {
         this(dynamo, settings.tableName(), settings.resultTtl(), Clock.systemUTC());
     }
 
-    /**
-     * How long a claim lives: a record is PENDING for at most {@link DynamoDbRequestStore#PENDING_MIN_TTL} (or
-     * the result TTL when longer), and a completion, at the latest at the end of that, keeps it one result TTL.
-     */
-    static Duration claimTtl(Duration resultTtl) {
-        Duration pending = resultTtl.compareTo(DynamoDbRequestStore.PENDING_MIN_TTL) > 0
-                ? resultTtl : DynamoDbRequestStore.PENDING_MIN_TTL;
-        return pending.plus(resultTtl);
-    }
-
     @Override
     public Optional<Claim> claim(String keyHash, String requestId, String bodyHash) {
         AttributeValue key = AttributeValue.fromS(KEY_PREFIX + keyHash);
         for (int attempt = 1; ; attempt++) {
-            Instant now = clock.instant();
+            Instant now = lifetimes.clock().instant();
             try {
                 dynamo.putItem(PutItemRequest.builder()
                         .tableName(table)
-                        .item(Map.of(DynamoDbRequestStore.ID, key,
+                        .item(Map.of(RecordItem.ID, key,
                                 REQUEST_ID, AttributeValue.fromS(requestId),
                                 BODY_HASH, AttributeValue.fromS(bodyHash),
-                                DynamoDbRequestStore.CREATED_AT, AttributeValue.fromS(now.toString()),
-                                DynamoDbRequestStore.EXPIRES_AT, number(now.plus(claimTtl).getEpochSecond())))
+                                RecordItem.CREATED_AT, AttributeValue.fromS(now.toString()),
+                                RecordItem.EXPIRES_AT, number(now.plus(lifetimes.claimTtl()).getEpochSecond())))
                         // an expired claim that TTL has not deleted yet is free again
                         .conditionExpression("attribute_not_exists(#id) OR #expiresAt <= :now")
-                        .expressionAttributeNames(Map.of("#id", DynamoDbRequestStore.ID,
-                                "#expiresAt", DynamoDbRequestStore.EXPIRES_AT))
+                        .expressionAttributeNames(Map.of("#id", RecordItem.ID,
+                                "#expiresAt", RecordItem.EXPIRES_AT))
                         .expressionAttributeValues(Map.of(":now", number(now.getEpochSecond())))
                         .build());
                 return Optional.empty();
             } catch (ConditionalCheckFailedException taken) {
                 Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
-                        .key(Map.of(DynamoDbRequestStore.ID, key)).consistentRead(true)).item();
-                if (item != null && !item.isEmpty() && !expired(item, clock.instant())) {
-                    AttributeValue claimedAt = item.get(DynamoDbRequestStore.CREATED_AT);
+                        .key(Map.of(RecordItem.ID, key)).consistentRead(true)).item();
+                if (item != null && !item.isEmpty() && !lifetimes.isExpired(item)) {
+                    AttributeValue claimedAt = item.get(RecordItem.CREATED_AT);
                     return Optional.of(new Claim(item.get(REQUEST_ID).s(), item.get(BODY_HASH).s(),
                             claimedAt == null ? null : Instant.parse(claimedAt.s())));
                 }
@@ -89,11 +76,6 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
                 }
             }
         }
-    }
-
-    private static boolean expired(Map<String, AttributeValue> item, Instant now) {
-        AttributeValue expires = item.get(DynamoDbRequestStore.EXPIRES_AT);
-        return expires != null && Long.parseLong(expires.n()) <= now.getEpochSecond();
     }
 
     private static AttributeValue number(long value) {

@@ -1,5 +1,7 @@
 package dev.batchqa.shared.store;
 
+import static dev.batchqa.shared.store.RecordItem.*;
+
 import dev.batchqa.shared.aws.Backoff;
 import dev.batchqa.shared.config.Settings;
 import dev.batchqa.shared.model.Answer;
@@ -7,21 +9,16 @@ import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.model.QaStatus;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -36,69 +33,34 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
- * {@link RequestStore} on a DynamoDB table keyed by {@code id} (S). Items carry {@code expiresAt} (epoch
- * seconds) for the table's TTL; since TTL deletes lazily (and emulators not at all), reads treat an expired
- * item as absent.
+ * {@link RequestStore} on a DynamoDB table keyed by {@code id}: the items are {@link RecordItem}s, their expiry is
+ * {@link Lifetimes}'. Every write is conditional on the status it expects, so that racing writers have one winner.
  *
- * <p>PENDING records also carry {@code pendingShard} (N, 0 to {@value #PENDING_SHARDS} - 1, from the id's hash)
- * and {@code pendingSince} (N, creation time in epoch seconds), the keys of the sparse global secondary index
- * {@value #PENDING_INDEX} (KEYS_ONLY). Every completion REMOVEs both, so the index holds PENDING records only and
- * the sweeper finds the stale ones with one Query per shard instead of a table scan. The shards spread a high
- * ingest rate over several index partitions (one partition key would take every PENDING write).
+ * <pre>{@code
+ * RequestStore store = new DynamoDbRequestStore(AwsClients.dynamoDb(), settings);
+ * }</pre>
  *
- * <p>A PENDING record also carries {@code questionDigest} (SHA-256 of the question text, hex), and a completion that
- * knows its question is accepted only if the digest matches: an id is a capability, and a bulk producer that reuses
- * the id of an HTTP question still waiting in the queue (by mistake or on purpose) must not store an answer to its
- * own question under that id. The refused completion returns false, like a duplicate; the inference side tells the
- * two apart by reading the record. A completion without a question text (the sweeper, a dead letter that could not be
- * read) is not checked: it stores no answer, and the record must still end.
- *
- * <p>Late duplicates: a completion creates a missing record (bulk messages have none) only while its message is
- * younger than the result TTL. Any earlier completion of the same message happened after it was sent, so it
- * cannot have expired yet; an older message without a record may be a redelivery or a dead letter of a record
- * that was completed and has expired, and must not come back as a second, different outcome.
+ * <p>A completion that knows its question is accepted only if the question's digest matches the PENDING record's:
+ * an id is a capability, and a bulk producer that reuses the id of an HTTP question still waiting in the queue (by
+ * mistake or on purpose) must not store an answer to its own question under that id. The refused completion returns
+ * false, like a duplicate; the inference side tells the two apart by reading the record. A completion without a
+ * question text (the sweeper, a dead letter that could not be read) is not checked: it stores no answer, and the
+ * record must still end.
  *
  * <p>Deletion ({@link #delete}): a PENDING record becomes CANCELLED in place; a DONE or FAILED one is replaced by a
- * tombstone of three attributes, {@code id}, {@code status} (DELETED) and {@code expiresAt}. Both expire
- * {@link #PENDING_MIN_TTL} (or the result TTL, if longer) plus one result TTL after the delete: longer than SQS keeps
- * any message sent before it (retention counts from the first enqueue, also in the dead-letter queue), and longer
- * than the Idempotency-Key claim of the request that created it, so that neither a late message nor a retry with the
- * key can store the deleted question again. Completions need the record absent or PENDING, so neither a CANCELLED
- * record nor a tombstone is ever overwritten, and a late or duplicate message cannot recreate a deleted question.
+ * tombstone ({@link RecordItem#tombstone}). Both live {@link Lifetimes#withdrawnUntil()}. Completions need the record
+ * absent or PENDING, so neither a CANCELLED record nor a tombstone is ever overwritten, and a late or duplicate
+ * message cannot recreate a deleted question.
  */
 public final class DynamoDbRequestStore implements RequestStore {
-    static final String ID = "id";
-    static final String STATUS = "status";
-    static final String QUESTION = "question";
-    static final String TOP_K = "topK";
-    static final String ANSWERS = "answers";
-    static final String NO_ANSWER_SCORE = "noAnswerScore";
-    static final String MODEL_NAME = "modelName";
-    static final String MODEL_VARIANT = "modelVariant";
-    static final String ERROR_CODE = "errorCode";
-    static final String ERROR_MESSAGE = "errorMessage";
-    static final String CORRELATION_ID = "correlationId";
-    static final String CREATED_AT = "createdAt";
-    static final String COMPLETED_AT = "completedAt";
-    static final String EXPIRES_AT = "expiresAt";
-    static final String QUEUED_AT = "queuedAt";
-    static final String PENDING_SHARD = "pendingShard";
-    static final String PENDING_SINCE = "pendingSince";
-    static final String QUESTION_DIGEST = "questionDigest";
-    /** The sparse index of PENDING records: hash {@code pendingShard} (N), range {@code pendingSince} (N). */
-    public static final String PENDING_INDEX = "pending-by-age";
-    /** Partition keys of {@value #PENDING_INDEX}; the sweeper queries each. */
-    public static final int PENDING_SHARDS = 8;
     /** Items a {@link #stalePending} Query page asks for (KEYS_ONLY items are small: 1 MB holds thousands). */
     static final int DEFAULT_INDEX_PAGE_SIZE = 500;
-    /** SQS's longest retention (14 days, the dead-letter queue's) plus a day. */
-    public static final Duration PENDING_MIN_TTL = Duration.ofDays(15);
 
     /** Completes only what is not complete yet; also true when no PENDING record exists (bulk messages). */
     private static final String NOT_COMPLETED = "attribute_not_exists(#id) OR #status = :pending";
     /** Completes only an existing PENDING record. */
     private static final String STILL_PENDING = "#status = :pending";
-    /** ... and only for the question it was created with, when the record knows it (created before digests: not). */
+    /** ... and only for the question it was created with, when the record has its digest. */
     private static final String SAME_QUESTION = "attribute_not_exists(#questionDigest) OR #questionDigest = :questionDigest";
 
     /** BatchGetItem's maximum number of keys per request. */
@@ -107,16 +69,10 @@ public final class DynamoDbRequestStore implements RequestStore {
     private static final int MAX_BATCH_GET_RETRIES = 10;
     /** Between those retries: from 50 ms, doubling, at most 2 s. */
     private static final Backoff BATCH_GET_BACKOFF = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
-    /** What {@link #toRecord} reads (and the expiry check needs), as expression names: some are reserved words. */
-    private static final Map<String, String> RECORD_ATTRIBUTES = Stream.of(ID, STATUS, QUESTION, TOP_K, ANSWERS,
-                    NO_ANSWER_SCORE, MODEL_NAME, MODEL_VARIANT, ERROR_CODE, ERROR_MESSAGE, CORRELATION_ID, CREATED_AT,
-                    COMPLETED_AT, EXPIRES_AT, QUEUED_AT)
-            .collect(Collectors.toUnmodifiableMap(name -> "#" + name, name -> name));
-    private static final String RECORD_PROJECTION = String.join(", ", RECORD_ATTRIBUTES.keySet());
 
     private final DynamoDbClient dynamo;
     private final String table;
-    private final Duration ttl;
+    private final Lifetimes lifetimes;
     private final Clock clock;
     private final int indexPageSize;
 
@@ -127,7 +83,7 @@ public final class DynamoDbRequestStore implements RequestStore {
     private DynamoDbRequestStore(DynamoDbClient dynamo, String table, Duration ttl, Clock clock, int indexPageSize) {
         this.dynamo = dynamo;
         this.table = table;
-        this.ttl = ttl;
+        this.lifetimes = new Lifetimes(ttl, clock);
         this.clock = clock;
         this.indexPageSize = indexPageSize;
     }
@@ -135,7 +91,7 @@ public final class DynamoDbRequestStore implements RequestStore {
     /** The same store reading the pending index {@code pageSize} items a Query page (tests use small pages). */
     public DynamoDbRequestStore withIndexPageSize(int pageSize) {
         if (pageSize < 1) throw new IllegalArgumentException("pageSize must be positive");
-        return new DynamoDbRequestStore(dynamo, table, ttl, clock, pageSize);
+        return new DynamoDbRequestStore(dynamo, table, lifetimes.resultTtl(), clock, pageSize);
     }
 
     public DynamoDbRequestStore(DynamoDbClient dynamo, Settings settings) {
@@ -144,17 +100,7 @@ public final class DynamoDbRequestStore implements RequestStore {
 
     @Override
     public boolean createPending(QaRecord record) {
-        Map<String, AttributeValue> item = new HashMap<>();
-        item.put(ID, s(record.id()));
-        item.put(STATUS, s(QaStatus.PENDING.name()));
-        item.put(QUESTION, s(record.question()));
-        if (record.question() != null) item.put(QUESTION_DIGEST, s(questionDigest(record.question())));
-        item.put(TOP_K, n(record.topK()));
-        item.put(CREATED_AT, s(record.createdAt().toString()));
-        item.put(EXPIRES_AT, n(record.createdAt().plus(pendingTtl()).getEpochSecond()));
-        item.put(PENDING_SHARD, n(shardOf(record.id())));
-        item.put(PENDING_SINCE, n(record.createdAt().getEpochSecond()));
-        if (record.correlationId() != null) item.put(CORRELATION_ID, s(record.correlationId()));
+        Map<String, AttributeValue> item = RecordItem.pending(record, lifetimes.pendingUntil(record.createdAt()));
         try {
             dynamo.putItem(PutItemRequest.builder()
                     .tableName(table)
@@ -176,7 +122,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         try {
             dynamo.updateItem(UpdateItemRequest.builder()
                     .tableName(table)
-                    .key(Map.of(ID, s(id)))
+                    .key(key(id))
                     .updateExpression("SET #queuedAt = :now")
                     .conditionExpression("#status = :pending")
                     .expressionAttributeNames(Map.of("#queuedAt", QUEUED_AT, "#status", STATUS))
@@ -191,12 +137,12 @@ public final class DynamoDbRequestStore implements RequestStore {
     public Optional<QaRecord> find(String id) {
         Map<String, AttributeValue> item = dynamo.getItem(GetItemRequest.builder()
                         .tableName(table)
-                        .key(Map.of(ID, s(id)))
+                        .key(key(id))
                         .consistentRead(true)
                         .build())
                 .item();
-        if (item == null || item.isEmpty() || isExpired(item)) return Optional.empty();
-        return Optional.of(toRecord(item));
+        if (item == null || item.isEmpty() || lifetimes.isExpired(item)) return Optional.empty();
+        return Optional.of(RecordItem.toRecord(item));
     }
 
     /**
@@ -227,10 +173,10 @@ public final class DynamoDbRequestStore implements RequestStore {
     /** One BatchGetItem of at most 100 distinct ids, until every key is processed. */
     private Map<String, QaRecord> batchGet(List<String> ids) {
         Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
-                .keys(ids.stream().map(id -> Map.of(ID, s(id))).toList())
+                .keys(ids.stream().map(RecordItem::key).toList())
                 .consistentRead(true)
-                .projectionExpression(RECORD_PROJECTION)
-                .expressionAttributeNames(RECORD_ATTRIBUTES)
+                .projectionExpression(RecordItem.RECORD_PROJECTION)
+                .expressionAttributeNames(RecordItem.RECORD_ATTRIBUTES)
                 .build());
         Map<String, QaRecord> records = new HashMap<>();
         int retries = 0;
@@ -239,7 +185,7 @@ public final class DynamoDbRequestStore implements RequestStore {
             try {
                 BatchGetItemResponse response = dynamo.batchGetItem(b -> b.requestItems(current));
                 for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
-                    if (!isExpired(item)) records.put(item.get(ID).s(), toRecord(item));
+                    if (!lifetimes.isExpired(item)) records.put(item.get(ID).s(), RecordItem.toRecord(item));
                 }
                 request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
                 if (request.values().stream().allMatch(k -> !k.hasKeys() || k.keys().isEmpty())) request = Map.of();
@@ -259,8 +205,7 @@ public final class DynamoDbRequestStore implements RequestStore {
 
     @Override
     public boolean complete(Completion completion, List<Answer> answers, Double noAnswerScore, ModelInfo model) {
-        List<AttributeValue> list = answers.stream().map(DynamoDbRequestStore::answerValue).toList();
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":answers", AttributeValue.fromL(list)));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":answers", RecordItem.answers(answers)));
         Map<String, String> names = new HashMap<>(Map.of("#answers", ANSWERS));
         StringBuilder set = new StringBuilder("#answers = :answers");
         if (noAnswerScore != null) {
@@ -346,7 +291,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         try {
             dynamo.updateItem(UpdateItemRequest.builder()
                     .tableName(table)
-                    .key(Map.of(ID, s(id)))
+                    .key(key(id))
                     .updateExpression("SET #status = :cancelled, #completedAt = :now, #expiresAt = :expires"
                             + " REMOVE #question, #questionDigest, #correlationId, #pendingShard, #pendingSince")
                     .conditionExpression(STILL_PENDING)
@@ -356,7 +301,7 @@ public final class DynamoDbRequestStore implements RequestStore {
                             "#pendingSince", PENDING_SINCE))
                     .expressionAttributeValues(Map.of(":cancelled", s(QaStatus.CANCELLED.name()),
                             ":now", s(clock.instant().toString()), ":pending", s(QaStatus.PENDING.name()),
-                            ":expires", n(withdrawnUntil().getEpochSecond())))
+                            ":expires", n(lifetimes.withdrawnUntil().getEpochSecond())))
                     .build());
             return true;
         } catch (ConditionalCheckFailedException e) {
@@ -369,8 +314,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         try {
             dynamo.putItem(PutItemRequest.builder()
                     .tableName(table)
-                    .item(Map.of(ID, s(id), STATUS, s(QaStatus.DELETED.name()),
-                            EXPIRES_AT, n(withdrawnUntil().getEpochSecond())))
+                    .item(RecordItem.tombstone(id, lifetimes.withdrawnUntil()))
                     .conditionExpression("#status IN (:done, :failed)")
                     .expressionAttributeNames(Map.of("#status", STATUS))
                     .expressionAttributeValues(Map.of(":done", s(QaStatus.DONE.name()),
@@ -382,29 +326,14 @@ public final class DynamoDbRequestStore implements RequestStore {
         }
     }
 
-    /** SHA-256 of a question's text (UTF-8), hex: what a completion's question must match. */
-    static String questionDigest(String question) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(question.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The index shard of a record: stable, so that a record never moves between shards. */
-    static int shardOf(String id) {
-        return Math.floorMod(id.hashCode(), PENDING_SHARDS);
-    }
-
     @Override
     public boolean mayHaveExpired(Instant createdAt) {
-        return !createdAt.plus(ttl).isAfter(clock.instant());
+        return lifetimes.mayHaveExpired(createdAt);
     }
 
-    /** Creating a missing record is safe only for a message younger than the result TTL (see the class comment). */
+    /** Creating a missing record is safe only for a message younger than the result TTL ({@link Lifetimes}). */
     private boolean mayCreate(Completion c) {
-        return c.sentAt() == null || !mayHaveExpired(c.sentAt());
+        return lifetimes.mayCreate(c.sentAt());
     }
 
     private boolean failWith(Completion completion, ErrorInfo error, boolean mayCreate) {
@@ -429,7 +358,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         values.put(":now", s(now.toString()));
         // a record made by its completion (a bulk message) was created when the producer sent the message
         values.put(":created", s((c.sentAt() != null && c.sentAt().isBefore(now) ? c.sentAt() : now).toString()));
-        values.put(":expires", n(now.plus(ttl).getEpochSecond()));
+        values.put(":expires", n(lifetimes.completedUntil().getEpochSecond()));
         values.put(":question", s(c.question().text() == null ? "" : c.question().text()));
         values.put(":topK", n(c.topK()));
         values.put(":correlationId", s(c.correlationId() == null ? c.id() : c.correlationId()));
@@ -437,7 +366,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         if (c.question().text() != null) {
             condition = "(" + condition + ") AND (" + SAME_QUESTION + ")";
             names.put("#questionDigest", QUESTION_DIGEST);
-            values.put(":questionDigest", s(questionDigest(c.question().text())));
+            values.put(":questionDigest", s(RecordItem.questionDigest(c.question().text())));
         }
         String update = "SET #status = :status, #completedAt = :now, #expiresAt = :expires, " + extraSet
                 + ", #createdAt = if_not_exists(#createdAt, :created)"
@@ -449,7 +378,7 @@ public final class DynamoDbRequestStore implements RequestStore {
         try {
             dynamo.updateItem(UpdateItemRequest.builder()
                     .tableName(table)
-                    .key(Map.of(ID, s(c.id())))
+                    .key(key(c.id()))
                     .updateExpression(update)
                     .conditionExpression(condition)
                     .expressionAttributeNames(names)
@@ -461,81 +390,4 @@ public final class DynamoDbRequestStore implements RequestStore {
         }
     }
 
-    /**
-     * Until when a CANCELLED record or a tombstone stays: as long as an Idempotency-Key claim can still point at it
-     * (a claim lives the PENDING lifetime plus one result TTL from its request, which came before this delete), so
-     * that a retry with the key finds it instead of storing the deleted question again; and longer than any message
-     * can live in the queues, so that a late message cannot recreate it either.
-     */
-    private Instant withdrawnUntil() {
-        return clock.instant().plus(pendingTtl()).plus(ttl);
-    }
-
-    /**
-     * A PENDING record must outlive its message: a question can wait in the queue (4 days) and then in the
-     * dead-letter queue (14 days) before it completes; only a completed record gets the configured TTL.
-     */
-    private Duration pendingTtl() {
-        return ttl.compareTo(PENDING_MIN_TTL) > 0 ? ttl : PENDING_MIN_TTL;
-    }
-
-    private boolean isExpired(Map<String, AttributeValue> item) {
-        AttributeValue expires = item.get(EXPIRES_AT);
-        return expires != null && Long.parseLong(expires.n()) <= clock.instant().getEpochSecond();
-    }
-
-    /**
-     * The record an item holds, as {@link #find} reads it (expiry not checked); also what the completion-events
-     * function reads from a stream image, so that both paths map an item the same way.
-     */
-    public static QaRecord toRecord(Map<String, AttributeValue> item) {
-        List<Answer> answers = item.containsKey(ANSWERS)
-                ? item.get(ANSWERS).l().stream().map(v -> toAnswer(v.m())).toList()
-                : List.of();
-        ErrorInfo error = item.containsKey(ERROR_CODE)
-                ? new ErrorInfo(item.get(ERROR_CODE).s(), stringOrNull(item, ERROR_MESSAGE))
-                : null;
-        return new QaRecord(
-                item.get(ID).s(),
-                QaStatus.valueOf(item.get(STATUS).s()),
-                stringOrNull(item, QUESTION),
-                item.containsKey(TOP_K) ? Integer.parseInt(item.get(TOP_K).n()) : 1,
-                answers,
-                item.containsKey(NO_ANSWER_SCORE) ? Double.parseDouble(item.get(NO_ANSWER_SCORE).n()) : null,
-                item.containsKey(MODEL_NAME)
-                        ? new ModelInfo(item.get(MODEL_NAME).s(), stringOrNull(item, MODEL_VARIANT)) : null,
-                error,
-                stringOrNull(item, CORRELATION_ID),
-                instantOrNull(item, CREATED_AT),
-                instantOrNull(item, COMPLETED_AT),
-                item.containsKey(QUEUED_AT));
-    }
-
-    private static AttributeValue answerValue(Answer a) {
-        return AttributeValue.fromM(Map.of(
-                "text", s(a.text()), "start", n(a.start()), "end", n(a.end()), "score", n(a.score())));
-    }
-
-    private static Answer toAnswer(Map<String, AttributeValue> m) {
-        return new Answer(m.get("text").s(), Integer.parseInt(m.get("start").n()), Integer.parseInt(m.get("end").n()),
-                Double.parseDouble(m.get("score").n()));
-    }
-
-    private static String stringOrNull(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
-        return v == null ? null : v.s();
-    }
-
-    private static Instant instantOrNull(Map<String, AttributeValue> item, String name) {
-        String v = stringOrNull(item, name);
-        return v == null ? null : Instant.parse(v);
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    private static AttributeValue n(Number value) {
-        return AttributeValue.fromN(value.toString());
-    }
 }

@@ -105,12 +105,8 @@ public interface RequestStore {
      * FAILED one becomes a DELETED tombstone (id, status, expiry only). Conditional, so that a racing completion
      * and a delete cannot both win: whichever writes first decides, and the other sees the result. Repeating it
      * changes nothing: a CANCELLED record stays CANCELLED, a tombstone stays a tombstone.
-     *
-     * <p>A default that refuses, so that stores written before deletion existed (test doubles) still compile.
      */
-    default Deletion delete(String id) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot delete");
-    }
+    Deletion delete(String id);
 
     /** What {@link #delete} did. */
     enum Deletion {

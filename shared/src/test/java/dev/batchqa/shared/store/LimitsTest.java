@@ -45,23 +45,23 @@ class LimitsTest {
     private static Map<String, AttributeValue> worstCaseItem(int answerChars) {
         Map<String, AttributeValue> item = new HashMap<>();
         Instant time = Instant.parse("2026-11-29T15:07:50.123456789Z");
-        item.put(DynamoDbRequestStore.ID, s("i".repeat(64)));
+        item.put(RecordItem.ID, s("i".repeat(64)));
         String longestStatus = Arrays.stream(QaStatus.values()).map(Enum::name)
                 .max(Comparator.comparingInt(String::length)).orElseThrow();
-        item.put(DynamoDbRequestStore.STATUS, s(longestStatus));
-        item.put(DynamoDbRequestStore.QUESTION, s(HANGUL.repeat(Limits.MAX_QUESTION_CHARS)));
-        item.put(DynamoDbRequestStore.TOP_K, n(String.valueOf(Limits.MAX_TOP_K)));
-        item.put(DynamoDbRequestStore.CORRELATION_ID, s("c".repeat(128)));
-        item.put(DynamoDbRequestStore.CREATED_AT, s(time.toString()));
-        item.put(DynamoDbRequestStore.COMPLETED_AT, s(time.toString()));
-        item.put(DynamoDbRequestStore.QUEUED_AT, s(time.toString()));
-        item.put(DynamoDbRequestStore.EXPIRES_AT, n(String.valueOf(time.getEpochSecond())));
+        item.put(RecordItem.STATUS, s(longestStatus));
+        item.put(RecordItem.QUESTION, s(HANGUL.repeat(Limits.MAX_QUESTION_CHARS)));
+        item.put(RecordItem.TOP_K, n(String.valueOf(Limits.MAX_TOP_K)));
+        item.put(RecordItem.CORRELATION_ID, s("c".repeat(128)));
+        item.put(RecordItem.CREATED_AT, s(time.toString()));
+        item.put(RecordItem.COMPLETED_AT, s(time.toString()));
+        item.put(RecordItem.QUEUED_AT, s(time.toString()));
+        item.put(RecordItem.EXPIRES_AT, n(String.valueOf(time.getEpochSecond())));
         AttributeValue answer = AttributeValue.fromM(Map.of(
                 "text", s(HANGUL.repeat(answerChars)),
                 "start", n(String.valueOf(Limits.MAX_CONTEXT_CHARS)),
                 "end", n(String.valueOf(Limits.MAX_CONTEXT_CHARS)),
                 "score", n("0.12345678901234567")));
-        item.put(DynamoDbRequestStore.ANSWERS, AttributeValue.fromL(Collections.nCopies(Limits.MAX_TOP_K, answer)));
+        item.put(RecordItem.ANSWERS, AttributeValue.fromL(Collections.nCopies(Limits.MAX_TOP_K, answer)));
         return item;
     }
 

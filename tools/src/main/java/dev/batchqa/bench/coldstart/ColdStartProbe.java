@@ -141,11 +141,11 @@ public final class ColdStartProbe {
 
         t = System.nanoTime();
         cpu = cpuMs();
-        try (QaEngine qa = QaEngine.load(EngineOptions.of(dir.toString()))) {
+        try (QaEngine qa = QaEngine.load(EngineOptions.builder(dir.toString()))) {
             out.put("qaEngineLoadMs", since(t));
             out.put("qaEngineLoadCpuMs", cpuMs() - cpu);
             if (mode.equals("handler")) {
-                // the warm-up the inference function's init runs (QA_WARMUP_BUDGET_MS, default 3 s): part of the
+                // the warm-up the inference function's init runs (EngineLoader.WARM_UP_BUDGET, 3 s): part of the
                 // init phase, as in scripts/lambda-rehearsal
                 t = System.nanoTime();
                 qa.warmUp(QaEngine.DEFAULT_WARM_UP_BUDGET); // the inference function's default

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.engine.EngineOptions;
 import dev.batchqa.engine.QaEngine;
 import dev.batchqa.engine.QaQuery;
+import dev.batchqa.inference.BatchPolicy;
 import dev.batchqa.local.LocalConfig;
 import dev.batchqa.local.LocalPipeline;
 import dev.batchqa.tools.hostile.HostileCorpus;
@@ -93,7 +94,10 @@ public final class HeavyInputs implements Callable<Integer> {
         env.put("QA_HTTP_PORT", "0");
         env.put("QA_FUNCTION_TIMEOUT_SECONDS", Integer.toString(timeoutSeconds));
         if (model != null) env.put("QA_MODEL_DIR", model.toString());
-        LocalConfig config = LocalConfig.fromEnvironment(env);
+        // BatchPolicy.DEFAULT's 500 windows, not the 22 a 15 s timeout gives: the battery checks that long
+        // questions are answered across invocations, not refused
+        LocalConfig config = LocalConfig.builder(env).maxWindowsPerQuestion(BatchPolicy.DEFAULT.maxWindowsPerQuestion())
+                .build();
         List<HeavyCorpus.Request> heavy = new ArrayList<>();
         heavy.add(data == null ? HeavyCorpus.english(questions) : HeavyCorpus.squadArticle(data, questions));
         heavy.add(HeavyCorpus.cjk(scriptQuestions));
@@ -204,7 +208,7 @@ public final class HeavyInputs implements Callable<Integer> {
 
     /** Windows each request needs in all, counted with the same tokenizer and settings as the pipeline's engine. */
     private static int[] windows(String modelLocation, List<HeavyCorpus.Request> requests) throws Exception {
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(modelLocation))) {
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(modelLocation))) {
             int[] counts = new int[requests.size()];
             for (int i = 0; i < requests.size(); i++) {
                 HeavyCorpus.Request r = requests.get(i);

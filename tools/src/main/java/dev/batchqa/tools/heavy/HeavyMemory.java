@@ -87,7 +87,7 @@ public final class HeavyMemory implements Callable<Integer> {
         CountingStore store = new CountingStore();
         long started = System.nanoTime();
         SQSBatchResponse response;
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(model.toString()));
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(model.toString()));
                 BatchProcessor processor = new BatchProcessor(engine, store, codec,
                         new BatchMetrics(new PrintStream(OutputStream.nullOutputStream()), "heavy-memory"),
                         // no window cap: every question is tokenized and answered, however many windows the model's
@@ -176,5 +176,6 @@ public final class HeavyMemory implements Callable<Integer> {
 
         @Override public Stream<String> stalePending(int shard, Instant cutoff) { return Stream.empty(); }
         @Override public boolean failPending(String id, ErrorInfo error) { return false; }
+        @Override public Deletion delete(String id) { return Deletion.NOT_FOUND; }
     }
 }

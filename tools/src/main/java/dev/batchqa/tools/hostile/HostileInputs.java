@@ -179,7 +179,7 @@ public final class HostileInputs implements Callable<Integer> {
 
     /** Windows each case needs, counted with the same tokenizer and settings as the pipeline's engine. */
     private int[] windows(String modelLocation, List<HostileCorpus.Case> cases) throws Exception {
-        try (QaEngine engine = QaEngine.load(EngineOptions.of(modelLocation))) {
+        try (QaEngine engine = QaEngine.load(EngineOptions.builder(modelLocation))) {
             int[] counts = new int[cases.size()];
             for (int i = 0; i < cases.size(); i++) {
                 HostileCorpus.Case c = cases.get(i);

@@ -64,9 +64,9 @@ public final class LoadTest {
      * @param httpClients  concurrent HTTP clients (each sends one request at a time)
      * @param bulkSenders  concurrent SendMessageBatch requests of the bulk path
      * @param model        model directory (default: the fixture); answers are checked only for the fixture
-     * @param pollers      concurrent SQS pollers of the inference side (QA_POLLERS)
-     * @param batchSize    SQS batch size of the inference side (QA_BATCH_SIZE)
-     * @param batchingWindow the poller's batching window (QA_BATCHING_WINDOW_MS)
+     * @param pollers      concurrent SQS pollers of the inference side
+     * @param batchSize    SQS batch size of the inference side
+     * @param batchingWindow the poller's batching window
      * @param timeout      how long to wait for all answers after the submission ends
      * @param spotChecks   answers read back through GET /qa/{id} as a client would
      */
@@ -192,7 +192,8 @@ public final class LoadTest {
         Path model = o.model() != null ? o.model() : fixtureModel();
         boolean fixture = o.model() == null;
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        LocalConfig config = LocalConfig.fromEnvironment(environment(o, tag)).withModel(model.toString());
+        LocalConfig config = LocalConfig.builder(environment(o, tag)).withModel(model.toString()).pollers(o.pollers())
+                .batchSize(o.batchSize()).batchingWindow(o.batchingWindow()).queueName("qa-load-" + tag).build();
 
         List<FixtureQuestions.Question> questions = FixtureQuestions.generate(o.questions());
         int viaHttp = (int) Math.round(o.questions() * o.httpShare());
@@ -436,20 +437,13 @@ public final class LoadTest {
 
     static Map<String, String> environment(Options o, String tag) {
         Map<String, String> env = new HashMap<>();
-        // QA_* tuning from the caller's environment (engine threads, limits, ...), never its endpoints or queue
+        // QA_* settings from the caller's environment (model, limits, ...), never its queue
         System.getenv().forEach((k, v) -> {
             if (k.startsWith("QA_") && !k.equals("QA_QUEUE_URL")) env.put(k, v);
         });
         env.put("AWS_REGION", "us-east-1");
-        env.put("QA_ROLE", "all");
-        env.put("QA_HTTP_HOST", "127.0.0.1");
         env.put("QA_HTTP_PORT", "0");
-        env.put("QA_POLLERS", Integer.toString(o.pollers()));
-        env.put("QA_BATCH_SIZE", Integer.toString(o.batchSize()));
-        env.put("QA_BATCHING_WINDOW_MS", Long.toString(o.batchingWindow().toMillis()));
-        env.put("QA_QUEUE_NAME", "qa-load-" + tag);
         env.put("QA_TABLE_NAME", "qa-load-" + tag);
-        env.remove("QA_ACK_DELAY_MS");
         return env;
     }
 

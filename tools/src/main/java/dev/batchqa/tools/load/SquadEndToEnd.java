@@ -24,7 +24,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -244,9 +243,9 @@ public final class SquadEndToEnd implements Callable<Integer> {
 
     /** This configuration with a queue of the round's own. */
     private LocalConfig roundConfig(Map<String, String> environment, int round) {
-        Map<String, String> env = new HashMap<>(environment);
-        env.put("QA_QUEUE_NAME", environment.get("QA_QUEUE_NAME") + "-r" + round);
-        return LocalConfig.fromEnvironment(env).withModel(model.toString());
+        return LocalConfig.builder(environment).withModel(model.toString()).pollers(pollers).batchSize(batchSize)
+                .batchingWindow(Duration.ofMillis(batchingWindowMs))
+                .queueName(environment.get("QA_TABLE_NAME") + "-r" + round).build();
     }
 
     /**

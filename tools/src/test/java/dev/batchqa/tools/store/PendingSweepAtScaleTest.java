@@ -7,6 +7,7 @@ import dev.batchqa.local.Dynalite;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import dev.batchqa.shared.store.PendingSweeper;
+import dev.batchqa.shared.store.RecordItem;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,7 @@ class PendingSweepAtScaleTest {
                 assertEquals(Math.min(1_000, ids.size() - i), records.size());
                 records.values().forEach(r -> assertEquals(PendingSweeper.EXPIRED, r.error(), r.id()));
             }
-            assertFalse(dynamo.scanPaginator(r -> r.tableName(table).indexName(DynamoDbRequestStore.PENDING_INDEX))
+            assertFalse(dynamo.scanPaginator(r -> r.tableName(table).indexName(RecordItem.PENDING_INDEX))
                     .items().iterator().hasNext(), "no PENDING record left in the index");
         }
     }
