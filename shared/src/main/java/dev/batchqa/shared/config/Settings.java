@@ -45,8 +45,9 @@ public record Settings(
     public static final String MAX_BACKLOG = "QA_MAX_BACKLOG";
     /**
      * Default of {@link #MAX_BACKLOG}: 5 functions (the template's QueueMaximumConcurrency) x 2 questions/s
-     * (MobileBERT, 384 tokens, the measured engine rate on 1-2 vCPUs) x 3 days (4 days' retention - 1 day
-     * margin) x 0.5 safety = 1,296,000, rounded down.
+     * x 3 days (4 days' retention - 1 day margin) x 0.5 safety = 1,296,000, rounded down. 2 questions/s is
+     * about a sixth of the sizing reference's rate (docs/cost.md, "The sizing reference"), so the queue drains
+     * well within its retention even with long contexts.
      */
     public static final int DEFAULT_MAX_BACKLOG = 1_000_000;
     /** Largest {@link #MAX_BACKLOG}: a bound far beyond any useful value (SQS itself does not limit waiting messages). */

@@ -69,6 +69,11 @@ final class DeployedFunctions {
     return new DeployedFunctions(root, t, refs, imageEnv(dockerfile), imageCmd(dockerfile));
   }
 
+  /** Messages per inference invocation: the SQS event source's batch size with the template's defaults. */
+  int queueBatchSize() {
+    return Integer.parseInt(refs.get("QueueBatchSize"));
+  }
+
   /** The handler the Dockerfile's runtime stage starts (its {@code CMD}). */
   String imageCmd() {
     return imageCmd;

@@ -52,7 +52,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  *
  * <p>Ingest gets API Gateway HTTP API v2 events (POST /qa, POST /qa/batch, GET /qa/{id}, a bad body); the
  * messages it queues go, as SQS events built from what ElasticMQ returns, to the inference function (batches of
- * 10); a few are moved to the dead-letter queue and handed to the dead-letter function. Every response and every
+ * the template's {@code QueueBatchSize}); a few are moved to the dead-letter queue and handed to the dead-letter function. Every response and every
  * record is checked. Prints per function Init Duration (JVM start to the runtime's first {@code next}), first and
  * steady invocation Duration, questions/s, peak RSS (VmHWM), then one JSON line; exits 1 if anything failed.
  */
@@ -156,7 +156,7 @@ public final class LambdaRehearsal {
       try (Environment env = start(f, Map.of(), null)) {
         List<Double> durations = new ArrayList<>();
         for (int i = 0; i < DEAD_LETTERS; i++) {
-          var q = RehearsalQuestions.batch(o.questions(), 1000 + i).get(i);
+          var q = RehearsalQuestions.batch(o.questions(), 1000 + i, DEAD_LETTERS).get(i);
           JsonNode body = call(env, durations, http("POST", "/qa", null,
               Json.MAPPER.writeValueAsString(Map.of("question", q.question(), "context", q.context()))), 202);
           String id = body.path("id").asText();
@@ -165,7 +165,7 @@ public final class LambdaRehearsal {
         }
         for (int b = 0; b < inferenceBatches(); b++) {
           List<Map<String, Object>> items = new ArrayList<>();
-          var batch = RehearsalQuestions.batch(o.questions(), b);
+          var batch = RehearsalQuestions.batch(o.questions(), b, deployed.queueBatchSize());
           for (var q : batch) {
             items.add(Map.of("question", q.question(), "context", q.context()));
           }
@@ -227,7 +227,7 @@ public final class LambdaRehearsal {
           int questions = 0;
           List<String> misses = new ArrayList<>();
           for (int b = 0; b < o.batches(); b++) {
-            List<Message> messages = receive(queue.url(), 10);
+            List<Message> messages = receive(queue.url(), deployed.queueBatchSize());
             ObjectNode event = sqsEvent(messages, queue.arn());
             LambdaRuntimeApi.Result r = env.api.invoke(Json.MAPPER.writeValueAsString(event),
                 Duration.ofSeconds(f.timeoutSeconds()));
@@ -252,7 +252,7 @@ public final class LambdaRehearsal {
               questions++;
             }
           }
-          runs.add(env.figures(durations, 10));
+          runs.add(env.figures(durations, deployed.queueBatchSize()));
           int required = RehearsalQuestions.required(o.questions(), questions);
           if (answered < required) {
             partial.addAll(runs);
@@ -282,7 +282,7 @@ public final class LambdaRehearsal {
     /** Without the ingest function: records and messages as it would write them. */
     private void seed() {
       for (int b = 0; b < inferenceBatches(); b++) {
-        for (var q : RehearsalQuestions.batch(o.questions(), b)) {
+        for (var q : RehearsalQuestions.batch(o.questions(), b, deployed.queueBatchSize())) {
           String id = UUID.randomUUID().toString();
           store.createPending(QaRecord.pending(id, q.question(), 1, null, Instant.now()));
           sqs.sendMessage(s -> s.queueUrl(queue.url())

@@ -18,10 +18,17 @@ final class RehearsalQuestions {
 
   private RehearsalQuestions() {}
 
-  static List<Question> batch(String kind, int batch) {
+  /** Batch number {@code batch} of {@code size} questions (the squad set repeats to fill a batch). */
+  static List<Question> batch(String kind, int batch, int size) {
     return switch (kind) {
-      case "fixture" -> fixture(batch);
-      case "squad", "random" -> SQUAD;
+      case "fixture" -> fixture(batch, size);
+      case "squad", "random" -> {
+        List<Question> questions = new ArrayList<>();
+        for (int j = 0; j < size; j++) {
+          questions.add(SQUAD.get(j % SQUAD.size()));
+        }
+        yield questions;
+      }
       default -> throw new IllegalArgumentException("questions: fixture or squad, not " + kind);
     };
   }
@@ -43,11 +50,11 @@ final class RehearsalQuestions {
   private static final String[] FILLER = {"alpha bravo delta kilo.", "lima oscar tango zulu.",
       "the sierra was quebec for november.", "echo hotel india juliet mike."};
 
-  private static List<Question> fixture(int batch) {
+  private static List<Question> fixture(int batch, int size) {
     List<Question> questions = new ArrayList<>();
-    for (int j = 0; j < 10; j++) {
-      int i = batch * 10 + j;
-      String cue = CUES[j];
+    for (int j = 0; j < size; j++) {
+      int i = batch * size + j;
+      String cue = CUES[j % CUES.length];
       String value = Integer.toString(1000 + i);
       StringBuilder context = new StringBuilder();
       for (int f = 0; f < i % 4; f++) {
