@@ -302,13 +302,13 @@ public final class LambdaRehearsal {
 
     /**
      * {@code n} messages, but never the dead-letter candidates (they are moved to the dead-letter queue, as SQS
-     * does after maxReceiveCount receives).
+     * does after maxReceiveCount receives). Receives of at most 10, as the event source mapping makes them.
      */
     private List<Message> receive(String url, int n) {
       List<Message> got = new ArrayList<>();
       long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (got.size() < n && System.nanoTime() < until) {
-        for (Message m : sqs.receiveMessage(rq -> rq.queueUrl(url).maxNumberOfMessages(n - got.size())
+        for (Message m : sqs.receiveMessage(rq -> rq.queueUrl(url).maxNumberOfMessages(Math.min(10, n - got.size()))
             .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
             .messageAttributeNames("All")).messages()) {
           if (url.equals(queue.url()) && deadLetterIds.contains(MessageCodec.bestEffortId(m.body(), ""))) {
