@@ -222,10 +222,12 @@ public final class BulkSubmit {
             if (report.abortedBecause() != null) {
                 err.println("stopped early: " + report.abortedBecause() + " (the rest of the input was not read)");
             }
-            err.printf(Locale.ROOT, "%s %,d / invalid %,d / failed %,d messages in %.1f s (%,.0f msg/s, %,d requests, %,d entries retried)%n",
-                    o.dryRun() ? "valid" : "sent", report.sent(), report.invalid().size(), report.failed().size(),
-                    report.elapsed().toNanos() / 1e9, report.messagesPerSecond(), report.requests(),
-                    report.retriedEntries());
+            // sentIds are questions: a schema v2 message (a SQuAD paragraph) carries several
+            err.printf(Locale.ROOT, "%s %,d questions in %,d messages / invalid %,d / failed %,d in %.1f s "
+                            + "(%,.0f questions/s, %,d requests, %,d entries retried)%n",
+                    o.dryRun() ? "valid" : "sent", report.sent(), submitter.counts().sent(), report.invalid().size(),
+                    report.failed().size(), report.elapsed().toNanos() / 1e9, report.messagesPerSecond(),
+                    report.requests(), report.retriedEntries());
             int status = report.allSent() ? OK : INCOMPLETE;
             if (o.dryRun() || !o.waitForAnswers()) return status;
             ids.close();

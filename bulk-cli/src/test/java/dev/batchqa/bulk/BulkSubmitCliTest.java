@@ -63,7 +63,7 @@ class BulkSubmitCliTest {
         }
         String log = err.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("invalid: line 2: EMPTY_FIELD: 'question' must not be empty or blank"), log);
-        assertTrue(log.contains("sent 3 / invalid 1 / failed 0"), log);
+        assertTrue(log.contains("sent 3 questions in 3 messages / invalid 1 / failed 0 in"), log);
         assertTrue(log.contains("all answered"), log);
         List<String> lines = Files.readAllLines(answers);
         assertEquals(4, lines.size(), "one line per input question, the invalid one included");
@@ -295,6 +295,7 @@ class BulkSubmitCliTest {
             questions += body.has("questions") ? body.get("questions").size() : 1;
         }
         assertEquals(3, questions, "--limit counts questions, not paragraphs");
+        assertTrue(err.toString().contains("sent 3 questions in 2 messages"), err.toString());
 
         String cut = mq.newQueue();
         assertEquals(0, run(Map.of(), new FakeTable("t"), "--queue-url", cut, "--per-paragraph", "--limit", "1",
@@ -360,7 +361,7 @@ class BulkSubmitCliTest {
         int status = run(Map.of(), new FakeTable("t"), "--queue-url", queue, "--limit", "2", "--progress=none", input.toString());
 
         assertEquals(0, status, err.toString());
-        assertTrue(err.toString().contains("sent 2 / invalid 0 / failed 0 messages"), err.toString());
+        assertTrue(err.toString().contains("sent 2 questions in 2 messages / invalid 0 / failed 0 in"), err.toString());
         assertEquals(2, mq.drain(queue, 2).size());
     }
 
@@ -372,7 +373,7 @@ class BulkSubmitCliTest {
         int status = run(Map.of(), new FakeTable("t"), "--queue-url", queue, "--top-k", "3", "--progress=none", input.toString());
 
         assertEquals(0, status, err.toString());
-        assertTrue(err.toString().contains("sent 4 / invalid 0 / failed 0 messages"), err.toString());
+        assertTrue(err.toString().contains("sent 4 questions in 4 messages / invalid 0 / failed 0 in"), err.toString());
         List<Message> received = mq.drain(queue, 4);
         assertEquals(4, received.size());
         assertEquals(3, Json.MAPPER.readTree(received.get(0).body()).get("topK").asInt());
@@ -410,7 +411,7 @@ class BulkSubmitCliTest {
         assertEquals(1, run(Map.of(), new FakeTable("t"), "--dry-run", "--progress", "none", input.toString()));
         String log = err.toString();
         assertTrue(log.contains("invalid: line 2: MISSING_FIELD: 'context' is required"), log);
-        assertTrue(log.contains("valid 1 / invalid 1"), log);
+        assertTrue(log.contains("valid 1 questions in 1 messages / invalid 1"), log);
     }
 
     private int run(Map<String, String> env, DynamoDbClient dynamo, String... given) {
