@@ -88,8 +88,7 @@ public final class BulkSubmit {
      * @param resume    an earlier run's ids file to collect (nothing is sent); null otherwise
      */
     record Options(String file, String queueUrl, boolean bulkLane, String table, boolean tableGiven, String format,
-            Integer topK,
-            int senders, int maxAttempts, boolean dryRun, boolean waitForAnswers, Duration timeout,
+            Integer topK, int senders, int maxAttempts, boolean dryRun, boolean waitForAnswers, Duration timeout,
             Duration pollInterval, String out, String progress, Long limit, boolean perParagraph, Path ids,
             Path resume) {}
 
@@ -156,7 +155,7 @@ public final class BulkSubmit {
             err.println("bulk-submit: " + e.getMessage());
             return USAGE;
         } catch (IOException | UncheckedIOException e) {
-            err.println("bulk-submit: cannot read " + o.file() + ": " + e.getMessage());
+            err.println("bulk-submit: cannot read " + (o.resume() != null ? o.resume() : o.file()) + ": " + e.getMessage());
             return USAGE;
         } catch (SdkException e) {
             err.println("bulk-submit: AWS error: " + e.getMessage());
@@ -172,7 +171,8 @@ public final class BulkSubmit {
             err.printf(Locale.ROOT, "collecting %,d questions of the run started %s (ids file %s)%n",
                     run.lines().size(), run.startedAt(), o.resume());
             try (DynamoDbClient dynamo = clients.dynamo()) {
-                return collect(run, run.table() != null && !o.tableGiven() ? run.table() : o.table(), o, mode, dynamo, out, err);
+                String table = run.table() != null && !o.tableGiven() ? run.table() : o.table();
+                return collect(run, table, o, mode, dynamo, out, err);
             }
         }
         Settings settings = Settings.from(env);
