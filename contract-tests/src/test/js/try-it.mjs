@@ -1,8 +1,10 @@
 // Drives the try-it page in a real headless Chromium (Debian's /usr/bin/chromium through playwright-core):
-// pastes the README's BERT abstract, asks two questions, waits for each card to end DONE, and prints one JSON
-// line with what the page shows (status history, highlighted text, top-k rows, stats panel) for the JUnit test
-// to check; then submits a bulk job and a bad one from the page's job form and follows them in its jobs table
-// (screenshot <screenshot>-jobs.png). Usage: node try-it.mjs <page-url> <screenshot.png> <user-data-dir> [chromium]
+// fills in the sample, tries over-long input (the counters and the refused submit), pastes the README's BERT
+// abstract, asks two questions, waits for each card to end DONE, asks one more (it must come on top), and prints
+// one JSON line with what the page shows (status history, highlighted text, no-answer display, top-k rows, stats
+// panel) for the JUnit test to check (screenshots <screenshot>.png and <screenshot>-cards.png); then submits a bulk
+// job and a bad one from the page's job form and follows them in its jobs table (<screenshot>-jobs.png).
+// Usage: node try-it.mjs <page-url> <screenshot.png> <user-data-dir> [chromium]
 import { chromium } from 'playwright-core';
 
 const [url, screenshot, userDataDir, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
@@ -23,6 +25,32 @@ try {
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(url);
 
+  // the sample button fills both fields
+  await page.locator('#sample').click();
+  const sample = {
+    context: await page.getByLabel('Context').inputValue(),
+    questions: await page.getByLabel('Questions').inputValue(),
+    contextCount: await page.locator('#context-count').textContent(),
+  };
+  // over-long input: the counters turn red and Ask refuses it without a request
+  let posts = 0;
+  page.on('request', (r) => { if (r.method() === 'POST' && new URL(r.url()).pathname === '/qa') posts++; });
+  await page.getByLabel('Context').fill('a'.repeat(40001));
+  const over = {
+    contextCount: await page.locator('#context-count').textContent(),
+    contextOver: await page.locator('#context-count').evaluate((e) => e.classList.contains('over')),
+  };
+  await page.locator('#submit').click();
+  over.contextError = await page.locator('#form-error').textContent();
+  await page.getByLabel('Context').fill('a'.repeat(40000));
+  over.atLimitOver = await page.locator('#context-count').evaluate((e) => e.classList.contains('over'));
+  await page.getByLabel('Questions').fill('Which?\n' + 'q'.repeat(1001));
+  over.questionsCount = await page.locator('#questions-count').textContent();
+  await page.locator('#submit').click();
+  over.questionError = await page.locator('#form-error').textContent();
+  over.cards = await page.locator('article.card').count();
+  over.posts = posts;
+
   // keyboard only, as a user without a mouse would: labels find the fields, Tab moves, Enter submits
   await page.getByLabel('Context').fill(CONTEXT);
   await page.getByLabel('Questions').fill(QUESTIONS.join('\n'));
@@ -40,8 +68,18 @@ try {
   // the stats panel refreshes every 2 s: wait until it has counted the two answers
   await page.waitForFunction(() => Number(document.getElementById('stat-done').textContent) >= 2, null, { timeout: 10_000 });
 
-  const result = { focusedAfterTab: focused, consoleErrors, cards: [] };
-  for (let i = 0; i < QUESTIONS.length; i++) {
+  // one more question: its card comes on top
+  await page.getByLabel('Questions').fill('Who introduced BERT?');
+  await page.locator('#submit').click();
+  await page.waitForFunction(() => {
+    const all = [...document.querySelectorAll('article.card')];
+    return all.length === 3 && all.every((c) => c.getAttribute('aria-busy') === 'false');
+  }, null, { timeout: 60_000 });
+  await page.waitForFunction(() => Number(document.getElementById('stat-done').textContent) >= 3, null, { timeout: 10_000 });
+
+  const result = { focusedAfterTab: focused, consoleErrors, cards: [], sample, over,
+    order: await page.locator('article.card h3').allTextContents() };
+  for (let i = 1; i <= QUESTIONS.length; i++) {
     const card = cards.nth(i);
     const mark = card.locator('.context mark');
     result.cards.push({
@@ -53,8 +91,14 @@ try {
       markStart: (await mark.count()) ? Number(await mark.getAttribute('data-start')) : null,
       best: (await card.locator('.answer-text').count()) ? await card.locator('.answer-text').textContent() : null,
       rows: (await card.locator('tbody tr').allTextContents()),
+      noAnswer: (await card.locator('.no-answer').count()) ? await card.locator('.no-answer').textContent() : null,
+      secondary: (await card.locator('.secondary-text').count()) ? await card.locator('.secondary-text').textContent() : null,
+      snippetMark: (await card.locator('.snippet mark').count()) ? await card.locator('.snippet mark').textContent() : null,
+      contextOpen: await card.locator('details.context-box').evaluate((d) => d.open),
+      visibleText: (await card.innerText()).length,
     });
   }
+  result.contextLength = CONTEXT.length;
   result.stats = {
     waiting: await page.locator('#stat-waiting').textContent(),
     done: await page.locator('#stat-done').textContent(),
@@ -62,6 +106,7 @@ try {
   };
   await page.locator('article.card').first().scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshot, fullPage: true });
+  await page.locator('section[aria-labelledby=results-title]').screenshot({ path: screenshot.replace(/\.png$/, '-cards.png') });
 
   // a bulk job from the page: three lines, followed in the jobs table to its end, with a results link
   const jobLines = QUESTIONS.concat(['Who introduced BERT?']).map((q, i) =>

@@ -2,6 +2,7 @@ package dev.batchqa.bulk;
 
 import dev.batchqa.shared.model.Answer;
 import dev.batchqa.shared.model.ErrorInfo;
+import dev.batchqa.shared.model.ModelInfo;
 import dev.batchqa.shared.model.QaRecord;
 import dev.batchqa.shared.store.DynamoDbRequestStore;
 import java.time.Clock;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -37,20 +39,21 @@ public final class AnswerCollector {
      * @param status {@code DONE}, {@code FAILED}, {@code PENDING}, {@code CANCELLED} or {@code DELETED} (by
      *               {@code DELETE /qa/{id}}), or {@code NOT_FOUND} (no record, or expired)
      */
-    public record Result(String id, String status, String question, List<Answer> answers, ErrorInfo error,
-            Instant completedAt) {
+    public record Result(String id, String status, String question, int topK, List<Answer> answers,
+            Double noAnswerScore, ModelInfo model, ErrorInfo error, Instant createdAt, Instant completedAt) {
         public Result {
             answers = answers == null ? List.of() : List.copyOf(answers);
         }
 
         public static Result notFound(String id) {
-            return new Result(id, "NOT_FOUND", null, List.of(), null, null);
+            return new Result(id, "NOT_FOUND", null, 0, List.of(), null, null, null, null, null);
         }
 
         /** The stored record of {@code id}; null (unknown or expired) is {@code NOT_FOUND}. */
         static Result of(String id, QaRecord record) {
             return record == null ? notFound(id)
-                    : new Result(id, record.status().name(), record.question(), record.answers(), record.error(),
+                    : new Result(id, record.status().name(), record.question(), record.topK(), record.answers(),
+                            record.noAnswerScore(), record.model(), record.error(), record.createdAt(),
                             record.completedAt());
         }
 
@@ -65,7 +68,7 @@ public final class AnswerCollector {
             return answers.isEmpty() ? null : answers.get(0);
         }
 
-        /** One line of {@code --out}: {id, status, question, answer|null, answers, error|null}. */
+        /** The record as JSON: {id, status, question, answer|null, answers, noAnswerScore|null, model|null, error|null}. */
         public Map<String, Object> toJson() {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("id", id);
@@ -73,6 +76,8 @@ public final class AnswerCollector {
             json.put("question", question);
             json.put("answer", answer());
             json.put("answers", answers);
+            json.put("noAnswerScore", noAnswerScore);
+            json.put("model", model);
             json.put("error", error);
             return json;
         }
@@ -118,8 +123,16 @@ public final class AnswerCollector {
      *
      * @param onProgress told the number of completed ids after every request
      */
+    public Outcome await(Collection<String> ids, Duration timeout, Duration pollInterval, LongConsumer onProgress) {
+        return await(ids, timeout, pollInterval, onProgress, null);
+    }
+
+    /**
+     * As {@link #await(Collection, Duration, Duration, LongConsumer)}, and {@code onComplete} hears of each id once,
+     * as soon as its record is complete (so that a caller can keep what has arrived if it is stopped).
+     */
     public synchronized Outcome await(Collection<String> ids, Duration timeout, Duration pollInterval,
-            LongConsumer onProgress) {
+            LongConsumer onProgress, Consumer<Result> onComplete) {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long requestsBefore = requests;
@@ -144,6 +157,7 @@ public final class AnswerCollector {
                     results.put(id, r);
                     if (r.complete()) {
                         completedHere++;
+                        if (onComplete != null) onComplete.accept(r);
                     } else {
                         still.add(id);
                     }

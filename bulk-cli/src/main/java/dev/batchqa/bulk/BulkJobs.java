@@ -65,6 +65,11 @@ public final class BulkJobs implements Callable<Integer> {
     Path squad;
     @Option(names = "--api", paramLabel = "URL", description = "The HTTP API (default: $QA_API_URL, else http://127.0.0.1:3000).")
     String api;
+    @Option(names = "--auth", paramLabel = "MODE", defaultValue = "auto", description = "How to authenticate to the "
+            + "API: iam (SigV4 with the AWS default credentials chain, for ApiAuthMode=IAM), token (Bearer "
+            + "$QA_API_TOKEN, for JWT), none; auto (default): none for a loopback URL, token when QA_API_TOKEN is set, "
+            + "else iam.")
+    String authMode;
     @Option(names = "--out", paramLabel = "FILE", description = "Where the results go (default: <job id>.results.jsonl).")
     Path out;
     @Option(names = "--completion-window", paramLabel = "DURATION", description = "e.g. 24h (the default), 90m.")
@@ -81,8 +86,10 @@ public final class BulkJobs implements Callable<Integer> {
 
     private final PrintStream err;
     private final Map<String, String> env;
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+    // redirects by hand: the results' 303 leads to a pre-signed URL, which must not get the API's Authorization
+    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(10)).build();
+    private ApiAuth auth;
 
     private final PrintStream stdout;
 
@@ -122,6 +129,7 @@ public final class BulkJobs implements Callable<Integer> {
         }
         if (score != null) return score();
         URI base = URI.create(api != null ? api : env.getOrDefault("QA_API_URL", "http://127.0.0.1:3000"));
+        auth = ApiAuth.choose(authMode, base, env);
         if (cancel != null) {
             JsonNode job = send(base, "POST", "/jobs/" + cancel + "/cancel", null, null, 202);
             err.println("job " + cancel + " " + job.get("status").asText());
@@ -248,8 +256,15 @@ public final class BulkJobs implements Callable<Integer> {
             }
             return BulkSubmit.INCOMPLETE;
         }
-        HttpResponse<byte[]> results = http.send(HttpRequest.newBuilder(base.resolve("/jobs/" + id + "/results")).GET()
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        URI resultsUri = resolve(base, "/jobs/" + id + "/results");
+        HttpResponse<byte[]> results = http.send(auth.apply(HttpRequest.newBuilder(resultsUri), "GET", resultsUri,
+                null, null), HttpResponse.BodyHandlers.ofByteArray());
+        for (int hops = 0; results.statusCode() / 100 == 3 && hops < 3; hops++) {
+            // the results object: a pre-signed URL (or the local runner's), fetched without the API's credentials
+            URI location = resultsUri.resolve(results.headers().firstValue("Location")
+                    .orElseThrow(() -> new IOException("results: a redirect without a Location")));
+            results = http.send(HttpRequest.newBuilder(location).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        }
         if (results.statusCode() != 200) throw new IOException("results: HTTP " + results.statusCode());
         Path target = out != null ? out : Path.of(id + ".results.jsonl");
         Files.write(target, results.body());
@@ -336,13 +351,18 @@ public final class BulkJobs implements Callable<Integer> {
         return golds;
     }
 
+    /** {@code path} under the API's URL, which may carry a stage ({@code https://host/prod}). */
+    static URI resolve(URI base, String path) {
+        String b = base.toString();
+        return URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + path);
+    }
+
     private JsonNode send(URI base, String method, String path, byte[] body, String type, int expected)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
-        if (type != null) request.header("Content-Type", type);
-        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(body));
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        URI uri = resolve(base, path);
+        HttpRequest request = auth.apply(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)), method, uri,
+                type, body);
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != expected) {
             throw new IOException(method + " " + path + ": HTTP " + response.statusCode() + " " + response.body());
         }

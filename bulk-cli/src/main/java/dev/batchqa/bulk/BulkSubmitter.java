@@ -110,8 +110,43 @@ public final class BulkSubmitter {
     /** An item not sent: where it came from, its id when it had one, and why. */
     public record Problem(String where, String id, String reason) {}
 
-    /** Progress so far: items read, messages SQS accepted, items invalid, messages given up on. */
-    public record Counts(long read, long sent, long invalid, long failed) {}
+    /**
+     * Progress so far: items read, messages SQS accepted, items invalid, messages given up on, and questions handled
+     * (sent, invalid or given up on: a schema v2 message or a SQuAD paragraph holds several).
+     */
+    public record Counts(long read, long sent, long invalid, long failed, long questions) {}
+
+    /**
+     * One question of the input as it will be sent (or why it will not be), told to a {@link Journal} before its
+     * message is sent.
+     *
+     * @param where    where it came from ({@code line 12})
+     * @param customId the input's own id of the question (a SQuAD id, a JSONL line's {@code id}); null when none
+     * @param id       the id its record will have; null when the item could not be read
+     * @param given    whether {@code id} was made here (a fresh random UUID, which no earlier record can hold)
+     * @param question the question's text; null when the item could not be read
+     * @param topK     the answers it asks for
+     * @param error    {@code CODE: message} when it is not sent because it is invalid; null when it is sent
+     */
+    public record Planned(String where, String customId, String id, boolean given, String question, int topK,
+            String error) {}
+
+    /** Hears of every question before its message is sent, and of messages given up on; see {@link Planned}. */
+    public interface Journal {
+        /** The questions of one input item, in input order, on the reading thread, before the item is sent. */
+        void planned(List<Planned> questions);
+
+        /** These ids' message was not sent (after retries, or because the run stopped); from a sender thread. */
+        void notSent(List<String> ids, String reason);
+
+        Journal NONE = new Journal() {
+            @Override
+            public void planned(List<Planned> questions) {}
+
+            @Override
+            public void notSent(List<String> ids, String reason) {}
+        };
+    }
 
     /**
      * The outcome of one submission.
@@ -149,7 +184,9 @@ public final class BulkSubmitter {
     private final LongAdder failedCount = new LongAdder();
     private final LongAdder requests = new LongAdder();
     private final LongAdder retried = new LongAdder();
+    private final LongAdder questions = new LongAdder();
     private final AtomicReference<String> abort = new AtomicReference<>();
+    private volatile Journal journal = Journal.NONE;
     private final List<Problem> failed = Collections.synchronizedList(new ArrayList<>());
     /** The ids of every question in a message given up on (a v2 message names several). */
     private final Set<String> failedMessageIds = Collections.synchronizedSet(new HashSet<>());
@@ -162,7 +199,7 @@ public final class BulkSubmitter {
     }
 
     public Counts counts() {
-        return new Counts(read.sum(), sent.sum(), invalidCount.sum(), failedCount.sum());
+        return new Counts(read.sum(), sent.sum(), invalidCount.sum(), failedCount.sum(), questions.sum());
     }
 
     /** Sends messages built in code; an item's position ({@code message 1}, ...) names it in reports. */
@@ -183,17 +220,30 @@ public final class BulkSubmitter {
 
     /** Sends items read from a file ({@link InputFiles}); returns when every message is sent or given up on. */
     public Report submitItems(Iterator<InputItem> items) {
-        return run(items, true);
+        return run(items, true, false, Journal.NONE);
+    }
+
+    /**
+     * Sends items read from a file, telling {@code journal} of every question before it is sent.
+     *
+     * @param freshIds give every question a fresh random id, its input id kept as its custom id (SQuAD files: a
+     *                 re-run must not find the records of an earlier run under the same ids)
+     */
+    public Report submitItems(Iterator<InputItem> items, boolean freshIds, Journal journal) {
+        return run(items, true, freshIds, journal);
     }
 
     /** Validates without sending (a dry run): the report's {@code sentIds} are the ids that would be sent. */
     public Report check(Iterator<InputItem> items) {
-        return run(items, false);
+        return run(items, false, false, Journal.NONE);
     }
 
-    private synchronized Report run(Iterator<InputItem> items, boolean send) {
+    private synchronized Report run(Iterator<InputItem> items, boolean send, boolean freshIds, Journal journal) {
         long start = System.nanoTime();
-        for (LongAdder counter : List.of(read, sent, invalidCount, failedCount, requests, retried)) counter.reset();
+        this.journal = journal;
+        for (LongAdder counter : List.of(read, sent, invalidCount, failedCount, requests, retried, questions)) {
+            counter.reset();
+        }
         failed.clear();
         failedMessageIds.clear();
         abort.set(null);
@@ -213,11 +263,12 @@ public final class BulkSubmitter {
             while (abort.get() == null && items.hasNext()) {
                 InputItem item = items.next();
                 read.increment();
-                Entry entry = prepare(item, seen, invalid);
+                Entry entry = prepare(item, seen, invalid, freshIds, journal);
                 if (entry == null) continue;
                 queued.addAll(entry.ids());
                 if (!send) {
                     sent.increment();
+                    questions.add(entry.ids().size());
                     continue;
                 }
                 for (List<Entry> batch : packer.add(entry)) dispatch(pool, inFlight, batch);
@@ -242,16 +293,20 @@ public final class BulkSubmitter {
     }
 
     /** Validates an item as the consumer will read it; null (and a problem recorded) when it is not valid. */
-    private Entry prepare(InputItem item, Map<String, String> seen, List<Problem> invalid) {
+    private Entry prepare(InputItem item, Map<String, String> seen, List<Problem> invalid, boolean freshIds,
+            Journal journal) {
         String reason = item.error();
         QuestionSet m = item.message();
         List<String> ids = m == null ? List.of() : m.questions().stream().map(Question::id).toList();
+        List<String> customIds = ids;
         String id = ids.isEmpty() ? null : ids.getFirst();
         String body = null;
         if (reason == null) {
-            // ids left out are given here, so that the report (and --wait) knows them
+            // ids left out (all, with freshIds) are given here, so that the report (and --wait) knows them; random,
+            // so that no earlier record can hold one and nobody can guess one
             m = m.withQuestions(m.questions().stream()
-                    .map(q -> q.id() != null ? q : new Question(UUID.randomUUID().toString(), q.text())).toList());
+                    .map(q -> q.id() != null && !freshIds ? q : new Question(UUID.randomUUID().toString(), q.text()))
+                    .toList());
             ids = m.questions().stream().map(Question::id).toList();
             id = ids.isEmpty() ? null : ids.getFirst();
             try {
@@ -268,15 +323,29 @@ public final class BulkSubmitter {
             } catch (InvalidMessageException e) {
                 reason = e.code() + ": " + e.getMessage();
             }
-            for (String one : ids) {
-                if (reason != null) break;
+            for (String one : freshIds ? customIds : ids) {
+                if (reason != null || one == null) continue;
                 String first = seen.putIfAbsent(one, item.where());
                 if (first != null) reason = "DUPLICATE_ID: id '" + one + "' was already used at " + first;
             }
         }
+        List<Planned> planned = new ArrayList<>();
+        if (m == null) {
+            planned.add(new Planned(item.where(), null, null, false, null, 0, reason));
+        } else {
+            for (int i = 0; i < m.questions().size(); i++) {
+                String given = i < ids.size() ? ids.get(i) : null;
+                String custom = customIds.get(i);
+                planned.add(new Planned(item.where(), custom, reason != null ? custom : given,
+                        reason == null && (custom == null || freshIds), m.questions().get(i).text(),
+                        m.options().topK(), reason));
+            }
+        }
+        journal.planned(planned);
         if (reason != null) {
             invalid.add(new Problem(item.where(), id, reason));
             invalidCount.increment();
+            questions.add(Math.max(1, planned.size()));
             return null;
         }
         return new Entry(ids, item.where(), body, body.getBytes(StandardCharsets.UTF_8).length);
@@ -336,7 +405,11 @@ public final class BulkSubmitter {
                 SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
                 Map<String, Entry> again = new LinkedHashMap<>(pending);
                 for (SendMessageBatchResultEntry ok : response.successful()) {
-                    if (again.remove(ok.id()) != null) sent.increment();
+                    Entry e = again.remove(ok.id());
+                    if (e != null) {
+                        sent.increment();
+                        questions.add(e.ids().size());
+                    }
                 }
                 lastReason = "not confirmed by SQS";
                 for (BatchResultErrorEntry f : response.failed()) {
@@ -370,6 +443,8 @@ public final class BulkSubmitter {
             failed.add(new Problem(e.where(), e.id(), reason));
             failedMessageIds.addAll(e.ids());
             failedCount.increment();
+            questions.add(e.ids().size());
+            journal.notSent(e.ids(), reason);
         }
     }
 

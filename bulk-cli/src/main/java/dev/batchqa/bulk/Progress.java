@@ -10,8 +10,9 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Progress on stderr: a bar redrawn in place ({@code [#####.....] 4,210/10,000  812 msg/s}) when stderr is a
- * terminal, otherwise a plain line every few seconds (logs and CI output stay readable).
+ * Progress on stderr: a bar redrawn in place ({@code [#####.....] 4,210/10,000  812 msg/s  ETA 7s}) when stderr is
+ * a terminal, otherwise a plain line every few seconds (logs and CI output stay readable). The rate is the last
+ * three seconds'; the ETA is what is left at that rate.
  */
 final class Progress implements AutoCloseable {
     enum Mode { BAR, LINES, NONE }
@@ -97,6 +98,7 @@ final class Progress implements AutoCloseable {
                 ? String.format(Locale.ROOT, "%,d/%,d", count, total)
                 : String.format(Locale.ROOT, "%,d", count);
         String rateText = String.format(Locale.ROOT, "%,.0f %s/s", rate, unit);
+        if (total > 0 && !last) rateText += "  ETA " + eta(total - count, rate);
         if (mode == Mode.BAR) {
             String bar = "";
             if (total > 0) {
@@ -109,6 +111,15 @@ final class Progress implements AutoCloseable {
             err.println(title + " " + counts + pct + "  " + rateText + extra);
         }
         err.flush();
+    }
+
+    /** {@code 2m27s}, {@code 45s}, {@code 1h05m}; {@code -} when nothing moves yet. */
+    static String eta(long left, double rate) {
+        if (left <= 0) return "0s";
+        if (!(rate > 0)) return "-";
+        long s = Math.round(left / rate);
+        if (s >= 3600) return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+        return s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 
     @Override

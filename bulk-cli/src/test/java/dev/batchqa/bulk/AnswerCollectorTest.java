@@ -97,7 +97,7 @@ class AnswerCollectorTest {
         table.done("a", "Which score?", "83.1");
         AnswerCollector.Result r = collector.fetch(List.of("a")).get("a");
         Map<String, Object> json = r.toJson();
-        assertEquals(List.of("id", "status", "question", "answer", "answers", "error"), List.copyOf(json.keySet()));
+        assertEquals(List.of("id", "status", "question", "answer", "answers", "noAnswerScore", "model", "error"), List.copyOf(json.keySet()));
         assertEquals(new Answer("83.1", 4, 8, 0.75), json.get("answer"));
         assertNull(json.get("error"));
     }

@@ -217,7 +217,7 @@ class BulkSubmitterTest {
         assertEquals("good-1", report.sentIds().get(0));
         String generated = report.sentIds().get(1);
         assertTrue(QaValidator.isValidId(generated), "an item without an id gets one: " + generated);
-        assertEquals(new BulkSubmitter.Counts(11, 2, 9, 0), submitter.counts());
+        assertEquals(new BulkSubmitter.Counts(11, 2, 9, 0, 12), submitter.counts());
         assertEquals(Set.of("good-1", generated), ids(mq.drain(queue, 2)));
         assertNull(report.abortedBecause());
         assertTrue(!report.allSent(), "invalid items make the submission incomplete");

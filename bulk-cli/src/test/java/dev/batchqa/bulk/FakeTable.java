@@ -35,7 +35,17 @@ final class FakeTable implements DynamoDbClient {
     }
 
     void done(String id, String question, String answer) {
+        done(id, question, answer, 1, Instant.now());
+    }
+
+    /** A DONE record as the inference side writes it: with its topK, creation time, no-answer score and model. */
+    void done(String id, String question, String answer, int topK, Instant createdAt) {
         Map<String, AttributeValue> item = new HashMap<>();
+        item.put("topK", n(topK));
+        item.put("createdAt", s(createdAt.toString()));
+        item.put("noAnswerScore", n(0.125));
+        item.put("modelName", s("fixture"));
+        item.put("modelVariant", s("fp32"));
         item.put("id", s(id));
         item.put("status", s("DONE"));
         item.put("question", s(question));

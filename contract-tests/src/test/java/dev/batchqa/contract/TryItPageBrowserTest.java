@@ -50,7 +50,9 @@ class TryItPageBrowserTest {
                 "npm playwright-core missing: run npm ci at the repository root");
 
         Map<String, String> env = new HashMap<>();
-        env.put("QA_MODEL_DIR", System.getProperty("qa.fixture.dir"));
+        // the fixture as a SQuAD 1.1 model declares itself (it never abstains): an unanswerable question still gets
+        // its best span, with a no-answer score above it, which the page must show as "no answer"
+        env.put("QA_MODEL_DIR", neverAbstaining(Path.of(System.getProperty("qa.fixture.dir"))).toString());
         env.put("QA_HTTP_PORT", "0");
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         env.put("QA_TABLE_NAME", "qa-try-" + suffix);
@@ -98,12 +100,48 @@ class TryItPageBrowserTest {
             System.out.println("try-it: highlighted '" + bert.get("marked").asText() + "' at " + answer.get("start")
                     + ".." + answer.get("end") + "; screenshot " + screenshot);
 
-            // a question the fixture cannot answer (no cue word in the context) shows "no answer", nothing marked
+            // a question the fixture cannot answer (no cue word in the context): its best span scores below "no
+            // answer", so the page says "no answer" first, the span only as a labelled guess, nothing marked
             JsonNode sky = result.get("cards").get(1);
             assertEquals("DONE", sky.get("status").asText());
             assertTrue(sky.get("marked").isNull(), sky.toString());
+            JsonNode skyRecord = JSON.readTree(HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(api.resolve("/qa/" + sky.get("id").asText())).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertTrue(skyRecord.get("noAnswerScore").asDouble() > skyRecord.get("answer").get("score").asDouble(),
+                    "the API answers a span below its no-answer score: " + skyRecord);
+            assertTrue(sky.get("noAnswer").asText().startsWith("No answer: the no-answer score"), sky.toString());
+            assertEquals(skyRecord.get("answer").get("text").asText(), sky.get("secondary").asText());
+            assertTrue(sky.get("best").isNull(), "not shown as an answer: " + sky);
+            assertTrue(bert.get("noAnswer").isNull(), "the BERT answer beats no-answer: " + bert);
 
-            assertEquals("2", result.at("/stats/done").asText());
+            // the context is not repeated on every card: collapsed, the answer shown in a snippet
+            for (JsonNode c : result.get("cards")) {
+                assertEquals(false, c.get("contextOpen").asBoolean(), c.toString());
+                assertTrue(c.get("visibleText").asInt() < result.get("contextLength").asInt(), c.toString());
+            }
+            assertEquals(answer.get("text").asText(), bert.get("snippetMark").asText());
+            // the newest card on top, each request's questions in order
+            assertEquals(List.of("Who introduced BERT?", "What is BERTs best score on Squadv2 ?", "Which color is the sky?"),
+                    List.copyOf(JSON.convertValue(result.get("order"), List.class)));
+
+            // the sample fills the form; over-long input is counted live and refused before any request
+            JsonNode sample = result.get("sample");
+            assertTrue(sample.get("context").asText().contains("SQuAD v2.0 Test F1 to 83.1"), sample.toString());
+            assertTrue(sample.get("questions").asText().startsWith("What is BERTs best score on Squadv2 ?\n"), sample.toString());
+            assertEquals(String.format(java.util.Locale.US, "%,d / 40,000 characters", sample.get("context").asText().length()),
+                    sample.get("contextCount").asText());
+            JsonNode over = result.get("over");
+            assertEquals("40,001 / 40,000 characters — 1 too many", over.get("contextCount").asText());
+            assertTrue(over.get("contextOver").asBoolean());
+            assertEquals("The context has 40,001 characters; the limit is 40,000.", over.get("contextError").asText());
+            assertEquals(false, over.get("atLimitOver").asBoolean(), "40,000 is allowed");
+            assertEquals("2 questions, the longest 1,001 / 1,000 characters — too long", over.get("questionsCount").asText());
+            assertEquals("Question 2 has 1,001 characters; the limit is 1,000.", over.get("questionError").asText());
+            assertEquals(0, over.get("cards").asInt());
+            assertEquals(0, over.get("posts").asInt(), "nothing sent");
+
+            assertEquals("3", result.at("/stats/done").asText());
             assertEquals("0", result.at("/stats/failed").asText());
             assertTrue(Files.size(screenshot) > 10_000, "screenshot written");
 
@@ -117,6 +155,24 @@ class TryItPageBrowserTest {
             assertEquals("failed (line 4: MISSING_FIELD)", result.get("failedJob").asText());
             Path jobsShot = target.resolve("try-it-jobs.png");
             assertTrue(Files.size(jobsShot) > 5_000, "jobs screenshot written: " + jobsShot);
+            Path cardsShot = target.resolve("try-it-cards.png");
+            assertTrue(Files.size(cardsShot) > 5_000, "cards screenshot written: " + cardsShot);
         }
+    }
+
+    /** A copy of {@code fixture} whose config.json says it was trained without unanswerable questions. */
+    private static Path neverAbstaining(Path fixture) throws java.io.IOException {
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "tiny-qa-squad1-");
+        try (var files = Files.list(fixture)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName().toString()));
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode config =
+                (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        config.put("trained_with_unanswerable", false);
+        config.remove("null_score_threshold");
+        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+        return dir;
     }
 }

@@ -55,7 +55,7 @@ public final class JobRoutes {
         this.upload = new CreateJobUpload(files, clock);
         this.results = new GetJobResults(access, files);
         this.cancel = new CancelJob(access, jobs, advance);
-        this.retry = new RetryJob(access, jobs, files, advance, clock);
+        this.retry = new RetryJob(access, jobs, files, keys, advance, clock);
     }
 
     static boolean matches(String path) {
@@ -103,8 +103,11 @@ public final class JobRoutes {
             }
             default -> {
                 if (!method.equals("POST")) throw methodNotAllowed(method, path);
-                Job job = retry.retry(event, id);
-                return Responses.json(202, JobView.of(job), Map.of("Location", "/jobs/" + job.id()));
+                RetryJob.Retried retried = retry.retry(event, id);
+                Map<String, String> headers = new LinkedHashMap<>();
+                headers.put("Location", "/jobs/" + retried.job().id());
+                if (retried.replayed()) headers.put("Idempotent-Replayed", "true");
+                return Responses.json(202, JobView.of(retried.job()), headers);
             }
         }
     }

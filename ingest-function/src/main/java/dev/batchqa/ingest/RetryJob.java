@@ -11,11 +11,13 @@ import dev.batchqa.ingest.jobs.JobStatus;
 import dev.batchqa.ingest.jobs.JobStore;
 import dev.batchqa.ingest.jobs.LineOutcome;
 import dev.batchqa.shared.message.Json;
+import dev.batchqa.shared.store.IdempotencyStore;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -25,26 +27,36 @@ import java.util.function.Consumer;
  * metadata and completion window and {@code parentId} naming the ended job. A job with every line DONE has nothing
  * to retry (409).
  *
+ * <p>With an Idempotency-Key (as on {@code POST /jobs}, in the same per-caller namespace): the key is claimed for the
+ * new job's id before the job is made, so a retried request gets the same new job instead of a second one, and the
+ * key reused for another job's retry (or a submit) is a 422.
+ *
  * <pre>{@code
- * SubmitJob.Accepted retry = new RetryJob(access, jobs, files, worker::advance, clock).retry(event, jobId);
+ * RetryJob.Retried r = new RetryJob(access, jobs, files, keys, worker::advance, clock).retry(event, jobId);
  * }</pre>
  */
 final class RetryJob {
+    /** The new job, and whether it replays an earlier request with the same Idempotency-Key. */
+    record Retried(Job job, boolean replayed) {}
+
     private final JobAccess access;
     private final JobStore jobs;
     private final JobFiles files;
+    private final IdempotencyStore keys;
     private final Consumer<String> start;
     private final Clock clock;
 
-    RetryJob(JobAccess access, JobStore jobs, JobFiles files, Consumer<String> start, Clock clock) {
+    RetryJob(JobAccess access, JobStore jobs, JobFiles files, IdempotencyStore keys, Consumer<String> start,
+            Clock clock) {
         this.access = access;
         this.jobs = jobs;
         this.files = files;
+        this.keys = keys;
         this.start = start;
         this.clock = clock;
     }
 
-    Job retry(APIGatewayV2HTTPEvent event, String jobId) {
+    Retried retry(APIGatewayV2HTTPEvent event, String jobId) {
         Job parent = access.find(event, jobId);
         if (!parent.status().isEnded() || parent.status() == JobStatus.FAILED) {
             throw new ApiException(409, "JOB_NOT_RETRYABLE", "the job is " + parent.status().wire()
@@ -76,13 +88,19 @@ final class RetryJob {
             if (unanswered.contains(i + 1)) out.writeBytes((inputLines.get(i) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         String id = JobLines.newJobId();
+        Optional<String> earlier = SubmitJob.claim(keys, event, id, Digests.sha256("retry\n" + jobId));
+        if (earlier.isPresent()) {
+            id = earlier.get();
+            Optional<Job> existing = jobs.find(id);
+            if (existing.isPresent()) return new Retried(existing.get(), true);
+        }
         String inputKey = JobFiles.inputKey(id);
         files.put(inputKey, out.toByteArray(), "application/x-ndjson");
         Job job = Job.validating(id, parent.owner(), parent.metadata(), clock.instant(), parent.completionWindow(),
                 parent.id(), inputKey);
         jobs.create(job);
         start.accept(id);
-        return job;
+        return new Retried(job, earlier.isPresent());
     }
 
     private static String text(byte[] bytes) {

@@ -88,26 +88,13 @@ final class SubmitJob {
             default -> throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
                     "Content-Type must be application/x-ndjson (the lines) or application/json (an uploaded input)");
         };
-        String key = JsonBody.header(event.getHeaders(), "idempotency-key");
         String id = JobLines.newJobId();
-        boolean replayed = false;
-        if (key != null) {
-            if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
-                throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
-                        "Idempotency-Key must be 1 to 255 printable ASCII characters", "Idempotency-Key");
-            }
-            Optional<IdempotencyStore.Claim> earlier = keys.claim(
-                    Digests.sha256("jobs\n" + SubmitQuestion.caller(event) + "\n" + key), id, request.digest());
-            if (earlier.isPresent()) {
-                if (!earlier.get().bodyHash().equals(request.digest())) {
-                    throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
-                            "this Idempotency-Key was used for a different request", "Idempotency-Key");
-                }
-                id = earlier.get().requestId();
-                replayed = true;
-                Optional<Job> existing = jobs.find(id);
-                if (existing.isPresent()) return new Accepted(id, existing.get().status().wire(), true);
-            }
+        Optional<String> earlier = claim(keys, event, id, request.digest());
+        boolean replayed = earlier.isPresent();
+        if (replayed) {
+            id = earlier.get();
+            Optional<Job> existing = jobs.find(id);
+            if (existing.isPresent()) return new Accepted(id, existing.get().status().wire(), true);
         }
         MDC.put("jobId", id);
         String inputKey = request.inline() != null ? JobFiles.inputKey(id) : request.uploadKey();
@@ -115,6 +102,29 @@ final class SubmitJob {
         jobs.create(Job.validating(id, owner, request.metadata(), clock.instant(), request.window(), null, inputKey));
         start.accept(id);
         return new Accepted(id, "validating", replayed);
+    }
+
+    /**
+     * Claims the request's Idempotency-Key, when it has one, for {@code newId}: empty when there is no key or this
+     * request made the claim; the job id an earlier request with the key and the same {@code digest} claimed; a 422
+     * when the key was used for something else. Keys of {@code POST /jobs} and {@code POST /jobs/{id}/retry} share
+     * one namespace per caller, so a key reused across the two is a conflict too.
+     */
+    static Optional<String> claim(IdempotencyStore keys, APIGatewayV2HTTPEvent event, String newId, String digest) {
+        String key = JsonBody.header(event.getHeaders(), "idempotency-key");
+        if (key == null) return Optional.empty();
+        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
+                    "Idempotency-Key must be 1 to 255 printable ASCII characters", "Idempotency-Key");
+        }
+        Optional<IdempotencyStore.Claim> earlier = keys.claim(
+                Digests.sha256("jobs\n" + SubmitQuestion.caller(event) + "\n" + key), newId, digest);
+        if (earlier.isEmpty()) return Optional.empty();
+        if (!earlier.get().bodyHash().equals(digest)) {
+            throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
+                    "this Idempotency-Key was used for a different request", "Idempotency-Key");
+        }
+        return Optional.of(earlier.get().requestId());
     }
 
     /**

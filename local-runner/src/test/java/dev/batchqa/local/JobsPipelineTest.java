@@ -279,16 +279,26 @@ class JobsPipelineTest {
         assertEquals("JobCancelled", jobEvent(id).get("detail-type").asText());
         assertError(post("/jobs/" + id + "/cancel", "", "application/json"), 409, "JOB_NOT_CANCELLABLE");
 
-        HttpResponse<String> retried = post("/jobs/" + id + "/retry", "", "application/json");
+        HttpResponse<String> retried = post("/jobs/" + id + "/retry", "", "application/json", "Idempotency-Key", "retry-k");
         assertEquals(202, retried.statusCode(), retried.body());
         JsonNode retry = Json.MAPPER.readTree(retried.body());
         assertEquals(id, retry.get("parentId").asText());
         String retryId = retry.get("id").asText();
+        // the same key again: the same new job, not a second one
+        HttpResponse<String> again = post("/jobs/" + id + "/retry", "", "application/json", "Idempotency-Key", "retry-k");
+        assertEquals(202, again.statusCode(), again.body());
+        assertEquals(retryId, Json.MAPPER.readTree(again.body()).get("id").asText());
+        assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(null));
+        assertEquals("/jobs/" + retryId, again.headers().firstValue("Location").orElse(null));
+        assertTrue(retried.headers().firstValue("Idempotent-Replayed").isEmpty(), "the first retry is no replay");
         JsonNode retryJob = awaitJob(retryId, j -> j.get("status").asText().equals("in_progress"));
         assertEquals(2, retryJob.get("counts").get("total").asInt());
         assertEquals(202, post("/jobs/" + retryId + "/cancel", "", "application/json").statusCode());
         awaitJob(retryId, j -> j.get("status").asText().equals("cancelled"));
         assertEquals(List.of("k-3", "k-4"), results(retryId).stream().map(r -> r.get("custom_id").asText()).toList());
+        // the key names the retry of the first job: asking it for another job's retry is the key's conflict
+        assertError(post("/jobs/" + retryId + "/retry", "", "application/json", "Idempotency-Key", "retry-k"), 422,
+                "IDEMPOTENCY_KEY_REUSED");
     }
 
     @Test
@@ -497,9 +507,11 @@ class JobsPipelineTest {
         assertEquals(code, Json.MAPPER.readTree(response.body()).get("error").get("code").asText(), response.body());
     }
 
-    private HttpResponse<String> post(String path, String body, String type) throws Exception {
-        return http.send(HttpRequest.newBuilder(api.resolve(path)).header("Content-Type", type)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> post(String path, String body, String type, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(api.resolve(path)).header("Content-Type", type);
+        if (headers.length > 0) request.headers(headers);
+        return http.send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path) throws Exception {
