@@ -114,8 +114,22 @@ public final class PendingSweeper {
         }
     }
 
-    /** One shard, one pass from its oldest entry: every id the index still lists before the cutoff. */
+    /**
+     * One shard, pass after pass, until a pass expires nothing: an index entry a pass does not see (the index is
+     * eventually consistent, and its pages shift under the pass's own deletions) is found by the next one.
+     * Each further pass starts only after one that expired a record, so a run ends.
+     */
     private Result sweepShard(int shard, Instant cutoff, long deadline) {
+        Result total = new Result(0, 0, false);
+        while (true) {
+            Result pass = sweepPass(shard, cutoff, deadline);
+            total = total.plus(pass);
+            if (pass.truncated() || pass.expired() == 0) return total;
+        }
+    }
+
+    /** One pass from the shard's oldest entry: every id the index lists before the cutoff. */
+    private Result sweepPass(int shard, Instant cutoff, long deadline) {
         int expired = 0;
         int alreadyComplete = 0;
         if (System.nanoTime() >= deadline) return new Result(0, 0, true);
