@@ -236,7 +236,9 @@ public final class BulkJobs implements Callable<Integer> {
             JsonNode c = job.get("counts");
             int total = c.get("total").asInt();
             int ended = total - c.get("pending").asInt();
-            if (firstEnded < 0 && total > 0) firstEnded = ended;
+            // the rate counts what ends while this command watches: a job followed from its start counts from 0 (its
+            // first poll may still be validating, or already over for a small job); a collected one from where it was
+            if (firstEnded < 0) firstEnded = ended;
             String status = job.get("status").asText();
             boolean over = status.equals("completed") || status.equals("failed") || status.equals("cancelled")
                     || status.equals("expired");
