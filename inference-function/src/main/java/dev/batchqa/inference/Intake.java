@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * The first step of a batch: decodes every message into its questions and leaves out those that need no
  * inference. A poison message ends FAILED under its ids, or goes back (to the dead-letter queue) when it has none;
  * an invalid question of a v2 message ends FAILED alone. One read of the batch's records then skips questions
- * CANCELLED or deleted by their user, and, in a message a previous invocation worked on (a continuation or a
- * redelivery), those already DONE or FAILED.
+ * CANCELLED or deleted by their user or ended by their job, and, in a message a previous invocation worked on (a
+ * continuation or a redelivery), those already DONE or FAILED.
  *
  * <pre>{@code
  * List<MessageWork> work = intake.read(event.getRecords(), outcome);
@@ -70,8 +70,9 @@ final class Intake {
 
     /**
      * A message seen before may have been answered by an invocation that timed out or crashed before it could
-     * acknowledge it, and any question may have been cancelled or deleted (DELETE /qa/{id}) while it waited. A
-     * CANCELLED or deleted question is skipped without error (a completion would be refused anyway). A first
+     * acknowledge it, and any question may have been cancelled or deleted (DELETE /qa/{id}), or ended by its job's
+     * cancellation or expiry, while it waited. Such a question is skipped without error (a completion would be
+     * refused anyway): a cancelled job's lines cost no passes and do not delay the work queued behind them. A first
      * delivery whose record is already DONE or FAILED is still answered, so that an id reused for another question
      * is noticed. If the read fails, every question is answered: completion is write-once, so that costs time,
      * not correctness.
@@ -90,7 +91,8 @@ final class Intake {
             w.open.removeIf(q -> {
                 QaRecord record = records.get(q.id());
                 QaStatus status = record == null ? QaStatus.PENDING : record.status();
-                boolean withdrawn = status == QaStatus.CANCELLED || status == QaStatus.DELETED;
+                boolean withdrawn = status == QaStatus.CANCELLED || status == QaStatus.DELETED
+                        || (status == QaStatus.FAILED && record.error() != null && record.error().withdrawn());
                 if (!withdrawn && !(w.seenBefore() && status != QaStatus.PENDING)) return false;
                 w.withIds(q, () -> log.atInfo().addKeyValue("status", status).log(withdrawn
                         ? "question withdrawn by its user; skipped" : "already completed; redelivery skipped"));

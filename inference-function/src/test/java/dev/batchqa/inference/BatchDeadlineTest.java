@@ -141,6 +141,28 @@ class BatchDeadlineTest {
     }
 
     @Test
+    void jobLinesTheirJobEndedAreSkippedOnTheirFirstDeliveryAndOtherFailuresAreNot() {
+        var cancelled = new dev.batchqa.shared.model.ErrorInfo(dev.batchqa.shared.model.ErrorInfo.JOB_CANCELLED, "c");
+        var expired = new dev.batchqa.shared.model.ErrorInfo(dev.batchqa.shared.model.ErrorInfo.JOB_EXPIRED, "e");
+        store.createPending(QaRecord.pending("job_1", "job_1 1", 1, null, java.time.Instant.now()));
+        store.fail(new Completion("job_1", "job_1 1", 1, null), cancelled);
+        store.createPending(QaRecord.pending("job_2", "job_2 1", 1, null, java.time.Instant.now()));
+        store.fail(new Completion("job_2", "job_2 1", 1, null), expired);
+        // any other failure of a first delivery is still answered, so that an id reused for another question shows
+        store.fail(new Completion("failed", "failed 1", 1, null), new dev.batchqa.shared.model.ErrorInfo("EXPIRED", "old"));
+        BatchProcessor processor = processor(sleepingAnswerer(0), policy());
+
+        SQSBatchResponse response = processor.process(
+                event(question("job_1", 1), question("job_2", 1), question("failed", 1), question("open", 1)), 60_000);
+
+        assertEquals(List.of(), failures(response), "acknowledged, not retried");
+        assertEquals(java.util.Set.of("failed", "open"),
+                calls.stream().flatMap(List::stream).collect(java.util.stream.Collectors.toSet()),
+                "no inference for the lines their job ended");
+        assertEquals(2, lastMetrics().get("Skipped").asInt());
+    }
+
+    @Test
     void anIdReusedForADifferentQuestionIsDroppedLoudlyAndARedeliveryIsNot() {
         store.complete(new Completion("reused", "reused 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));
         store.complete(new Completion("again", "again 1", 1, null), List.of(new Answer("x", 0, 1, 1.0)));

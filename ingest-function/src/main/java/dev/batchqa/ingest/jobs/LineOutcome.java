@@ -1,5 +1,6 @@
 package dev.batchqa.ingest.jobs;
 
+import dev.batchqa.shared.model.ErrorInfo;
 import dev.batchqa.shared.model.QaStatus;
 import java.util.Locale;
 
@@ -16,9 +17,9 @@ public enum LineOutcome {
     EXPIRED;
 
     /** The error code of a line the job's cancellation ended. */
-    public static final String CANCELLED_CODE = "JOB_CANCELLED";
+    public static final String CANCELLED_CODE = ErrorInfo.JOB_CANCELLED;
     /** The error code of a line the job's completion window ended. */
-    public static final String EXPIRED_CODE = "JOB_EXPIRED";
+    public static final String EXPIRED_CODE = ErrorInfo.JOB_EXPIRED;
 
     /** The outcome of a finished record; null while it is PENDING, or for a tombstone. */
     public static LineOutcome of(QaStatus status, String errorCode) {
