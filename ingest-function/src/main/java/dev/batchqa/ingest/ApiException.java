@@ -33,6 +33,12 @@ final class ApiException extends RuntimeException {
                 BacklogGate.RETRY_AFTER_SECONDS);
     }
 
+    /** An Idempotency-Key already claimed by a request with another body (or for another route's request). */
+    static ApiException idempotencyKeyReused() {
+        return new ApiException(422, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used for a different request",
+                "Idempotency-Key");
+    }
+
     /** A question stored (or not) but not queued: the client should try again. */
     static ApiException queueUnavailable() {
         return new ApiException(503, "QUEUE_UNAVAILABLE", "the request could not be queued; try again later");

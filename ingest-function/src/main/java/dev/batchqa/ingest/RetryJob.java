@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchqa.ingest.jobs.Job;
 import dev.batchqa.ingest.jobs.JobFiles;
 import dev.batchqa.ingest.jobs.JobInput;
-import dev.batchqa.ingest.jobs.JobLines;
 import dev.batchqa.ingest.jobs.JobStatus;
 import dev.batchqa.ingest.jobs.JobStore;
 import dev.batchqa.ingest.jobs.LineOutcome;
@@ -17,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -87,20 +85,16 @@ final class RetryJob {
         for (int i = 0; i < inputLines.size(); i++) {
             if (unanswered.contains(i + 1)) out.writeBytes((inputLines.get(i) + "\n").getBytes(StandardCharsets.UTF_8));
         }
-        String id = JobLines.newJobId();
-        Optional<String> earlier = SubmitJob.claim(keys, event, id, Digests.sha256("retry\n" + jobId));
-        if (earlier.isPresent()) {
-            id = earlier.get();
-            Optional<Job> existing = jobs.find(id);
-            if (existing.isPresent()) return new Retried(existing.get(), true);
-        }
+        SubmitJob.Claimed claimed = SubmitJob.claimJobId(keys, jobs, event, Digests.sha256("retry\n" + jobId));
+        if (claimed.existing().isPresent()) return new Retried(claimed.existing().get(), true);
+        String id = claimed.id();
         String inputKey = JobFiles.inputKey(id);
         files.put(inputKey, out.toByteArray(), "application/x-ndjson");
         Job job = Job.validating(id, parent.owner(), parent.metadata(), clock.instant(), parent.completionWindow(),
                 parent.id(), inputKey);
         jobs.create(job);
         start.accept(id);
-        return new Retried(job, earlier.isPresent());
+        return new Retried(job, claimed.replayed());
     }
 
     private static String text(byte[] bytes) {

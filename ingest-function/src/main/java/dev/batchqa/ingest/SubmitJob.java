@@ -56,7 +56,6 @@ final class SubmitJob {
     static final int MAX_METADATA_KEYS = 16;
     static final int MAX_METADATA_KEY_CHARS = 64;
     static final int MAX_METADATA_VALUE_CHARS = 512;
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     private static final Pattern WINDOW = Pattern.compile("([1-9][0-9]{0,6})([smhd])");
     private static final Pattern S3_URL = Pattern.compile("s3://([^/]+)/(.+)");
     private static final Set<String> REFERENCE_FIELDS = Set.of("input", "metadata", "completionWindow");
@@ -88,44 +87,39 @@ final class SubmitJob {
             default -> throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
                     "Content-Type must be application/x-ndjson (the lines) or application/json (an uploaded input)");
         };
-        String id = JobLines.newJobId();
-        Optional<String> earlier = claim(keys, event, id, request.digest());
-        boolean replayed = earlier.isPresent();
-        if (replayed) {
-            id = earlier.get();
-            Optional<Job> existing = jobs.find(id);
-            if (existing.isPresent()) return new Accepted(id, existing.get().status().wire(), true);
-        }
+        Claimed claimed = claimJobId(keys, jobs, event, request.digest());
+        String id = claimed.id();
+        if (claimed.existing().isPresent()) return new Accepted(id, claimed.existing().get().status().wire(), true);
         MDC.put("jobId", id);
         String inputKey = request.inline() != null ? JobFiles.inputKey(id) : request.uploadKey();
         if (request.inline() != null) files.put(inputKey, request.inline(), "application/x-ndjson");
         jobs.create(Job.validating(id, owner, request.metadata(), clock.instant(), request.window(), null, inputKey));
         start.accept(id);
-        return new Accepted(id, "validating", replayed);
+        return new Accepted(id, "validating", claimed.replayed());
     }
 
     /**
-     * Claims the request's Idempotency-Key, when it has one, for {@code newId}: empty when there is no key or this
-     * request made the claim; the job id an earlier request with the key and the same {@code digest} claimed; a 422
-     * when the key was used for something else. Keys of {@code POST /jobs} and {@code POST /jobs/{id}/retry} share
-     * one namespace per caller, so a key reused across the two is a conflict too.
+     * A new job's id under the request's Idempotency-Key. Without a key, or when this request made the claim: a
+     * fresh id and no earlier job. With a key an earlier request with the same {@code digest} claimed: that id
+     * ({@code replayed}), and its job when the earlier request got as far as creating it (else the caller creates it
+     * under that id, as after a crash between claim and creation). A 422 when the key was used for something else.
+     * Keys of {@code POST /jobs} and {@code POST /jobs/{id}/retry} share one namespace per caller, so a key reused
+     * across the two is a conflict too.
      */
-    static Optional<String> claim(IdempotencyStore keys, APIGatewayV2HTTPEvent event, String newId, String digest) {
-        String key = JsonBody.header(event.getHeaders(), "idempotency-key");
-        if (key == null) return Optional.empty();
-        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
-            throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
-                    "Idempotency-Key must be 1 to 255 printable ASCII characters", "Idempotency-Key");
-        }
+    static Claimed claimJobId(IdempotencyStore keys, JobStore jobs, APIGatewayV2HTTPEvent event, String digest) {
+        String id = JobLines.newJobId();
+        String key = SubmitQuestion.idempotencyKey(event);
+        if (key == null) return new Claimed(id, Optional.empty(), false);
         Optional<IdempotencyStore.Claim> earlier = keys.claim(
-                Digests.sha256("jobs\n" + SubmitQuestion.caller(event) + "\n" + key), newId, digest);
-        if (earlier.isEmpty()) return Optional.empty();
-        if (!earlier.get().bodyHash().equals(digest)) {
-            throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
-                    "this Idempotency-Key was used for a different request", "Idempotency-Key");
-        }
-        return Optional.of(earlier.get().requestId());
+                Digests.sha256("jobs\n" + SubmitQuestion.caller(event) + "\n" + key), id, digest);
+        if (earlier.isEmpty()) return new Claimed(id, Optional.empty(), false);
+        if (!earlier.get().bodyHash().equals(digest)) throw ApiException.idempotencyKeyReused();
+        String claimed = earlier.get().requestId();
+        return new Claimed(claimed, jobs.find(claimed), true);
     }
+
+    /** A job id from {@link #claimJobId}: {@code existing}, the job an earlier request made under it, if any. */
+    record Claimed(String id, Optional<Job> existing, boolean replayed) {}
 
     /**
      * What was asked, checked: the lines (inline) or the uploaded object's key, the options, and a digest of it all

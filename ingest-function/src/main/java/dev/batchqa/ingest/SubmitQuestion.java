@@ -114,11 +114,7 @@ final class SubmitQuestion {
                     + " bytes; the queue takes at most " + Limits.MAX_MESSAGE_BYTES + " (ask fewer questions at once)",
                     many ? "questions" : "context");
         }
-        String key = JsonBody.header(event.getHeaders(), "idempotency-key");
-        if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
-            throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
-                    "Idempotency-Key must be 1 to 255 printable ASCII characters", "Idempotency-Key");
-        }
+        String key = idempotencyKey(event);
         // After validation: a request that can never succeed is told so, not asked to come back later.
         if (!backlog.admits()) throw ApiException.backlog();
         if (key == null) {
@@ -132,10 +128,7 @@ final class SubmitQuestion {
         if (earlier.isEmpty()) {
             return Accepted.of(deliver(fresh, true, true), many, false, Lanes.of(fresh));
         }
-        if (!earlier.get().bodyHash().equals(bodyHash)) {
-            throw new ApiException(422, "IDEMPOTENCY_KEY_REUSED",
-                    "this Idempotency-Key was used for a different request", "Idempotency-Key");
-        }
+        if (!earlier.get().bodyHash().equals(bodyHash)) throw ApiException.idempotencyKeyReused();
         // the same body, so the same number of questions: the claim's ids, in order
         List<String> claimed = Arrays.asList(earlier.get().requestId().split(ID_SEPARATOR));
         List<Question> questions = new ArrayList<>();
@@ -291,6 +284,16 @@ final class SubmitQuestion {
                 log.error("recording a queue failure failed", e);
             }
         }
+    }
+
+    /** The request's Idempotency-Key header; null without one; a 400 when it is not 1 to 255 printable ASCII. */
+    static String idempotencyKey(APIGatewayV2HTTPEvent event) {
+        String key = JsonBody.header(event.getHeaders(), "idempotency-key");
+        if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw new ApiException(400, "INVALID_IDEMPOTENCY_KEY",
+                    "Idempotency-Key must be 1 to 255 printable ASCII characters", "Idempotency-Key");
+        }
+        return key;
     }
 
     /**
